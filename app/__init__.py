@@ -1,0 +1,92 @@
+"""Clausewise: standards authoring and public consultation."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request
+
+from app.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application; config overrides the settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(Config(app.instance_path, config).values)
+    logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+
+    from app import models  # noqa: F401 - complete the mappers
+    from app import immutability
+    from app.extensions import babel, csrf, db, limiter, login_manager
+
+    immutability.install()
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.auth.models import User
+
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+    from app import web
+
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api.views import bp as api_bp
+    from app.audit.views import bp as audit_bp
+    from app.auth.views import bp as auth_bp
+    from app.drafting.views import bp as drafting_bp
+    from app.extensions import csrf
+    from app.web import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(drafting_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+
+def _select_locale():
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def _select_timezone():
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if not has_request_context():
+        return "UTC"
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone or "UTC"
+    return "UTC"

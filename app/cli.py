@@ -1,0 +1,185 @@
+"""Flask commands: db, users, standards, jobs, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.auth.models import Role
+from app.auth.permissions import SYSTEM
+from app.errors import DomainError
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+db_cli = AppGroup("db", help="Create and upgrade the database schema (Alembic).")
+users_cli = AppGroup("users", help="Manage accounts.")
+standards_cli = AppGroup("standards", help="Import and export standards as Markdown source.")
+jobs_cli = AppGroup("jobs", help="Run queued background work (mail, indexing).")
+
+
+def alembic_config():
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
+    cfg.set_main_option(
+        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"
+    )
+    return cfg
+
+
+def upgrade_schema(revision: str = "head") -> None:
+    from alembic import command
+
+    cfg = alembic_config()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    upgrade_schema(revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to an older migration."""
+    from alembic import command
+
+    cfg = alembic_config()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between models and database."""
+    from alembic import command
+
+    cfg = alembic_config()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.revision(cfg, message=message, autogenerate=True)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]))
+@click.option("--organisation", default="")
+def users_create(email: str, name: str, password: str, roles: tuple[str, ...],
+                 organisation: str) -> None:
+    """Create an account, with roles."""
+    from app.auth import service
+
+    try:
+        with db.transaction() as session:
+            user = service.create_user(session, email=email, password=password, name=name,
+                                       roles=list(roles), organisation=organisation)
+            click.echo(f"Created {user.email} with roles: {', '.join(roles) or 'none'}")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def users_grant(email: str, role: str) -> None:
+    """Grant a role to an existing account."""
+    from app.auth import service
+
+    with db.transaction() as session:
+        user = service.find_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        service.grant_role(session, None, user, role)
+    click.echo(f"{email} now holds {role}")
+
+
+@standards_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--freeze", "label", default=None, help="Freeze the result as this version.")
+def standards_import(path: Path, label: str | None) -> None:
+    """Make a standard's working draft match a Markdown source file."""
+    from app.drafting.importing import import_source
+    from app.drafting.service import freeze
+    from app.drafting.source import SourceError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason})") from None
+    try:
+        with db.transaction() as session:
+            report = import_source(session, SYSTEM, text, str(path))
+            if label:
+                freeze(session, SYSTEM, report.standard, label=label)
+    except SourceError as exc:
+        raise click.ClickException(exc.message) from None
+    except DomainError as exc:
+        raise click.ClickException(f"{path}: {exc.message}") from None
+    click.echo(
+        f"{report.standard.slug}: {report.added} added, {report.changed} changed, "
+        f"{report.deleted} deleted, {report.unchanged} unchanged"
+        + (f"; frozen as {label}" if label else "")
+    )
+
+
+@standards_cli.command("export")
+@click.argument("slug")
+@click.option("--version", "label", default=None, help="Export a frozen version.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def standards_export(slug: str, label: str | None, output: Path | None) -> None:
+    """Write a standard's working draft (or a version) as Markdown source."""
+    from app.drafting.importing import export_source
+    from app.drafting.service import get_standard, get_version
+
+    with db.transaction() as session:
+        try:
+            standard = get_standard(session, slug)
+            version = get_version(session, standard, label) if label else None
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        text = export_source(session, standard, version)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@jobs_cli.command("run")
+def jobs_run() -> None:
+    """Run queued jobs that have not been done yet."""
+    from app.jobs.service import run_pending
+
+    click.echo(f"{run_pending(db)} jobs done")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(standards_cli)
+    app.cli.add_command(jobs_cli)
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo standard, rounds and accounts (safe to run twice)."""
+        from app.demo import load_demo
+
+        for line in load_demo(db):
+            click.echo(line)

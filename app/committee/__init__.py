@@ -1,0 +1,1 @@
+"""Diffs between versions, re-anchored comments, dispositions, synopses and ballots."""

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import Base, UTCDateTime, utcnow
+
+
+class Decision(StrEnum):
+    ACCEPTED = "accepted"
+    ACCEPTED_IN_PRINCIPLE = "accepted-in-principle"
+    PARTIALLY_ACCEPTED = "partially-accepted"
+    REJECTED = "rejected"
+    NOTED = "noted"
+    OUT_OF_SCOPE = "out-of-scope"
+    DUPLICATE = "duplicate"
+
+
+DECISION_LABELS = {
+    Decision.ACCEPTED: _l("Accepted"),
+    Decision.ACCEPTED_IN_PRINCIPLE: _l("Accepted in principle"),
+    Decision.PARTIALLY_ACCEPTED: _l("Partially accepted"),
+    Decision.REJECTED: _l("Rejected"),
+    Decision.NOTED: _l("Noted"),
+    Decision.OUT_OF_SCOPE: _l("Out of scope"),
+    Decision.DUPLICATE: _l("Duplicate"),
+}
+
+
+class Disposition(Base):
+    """The committee's answer to a comment; appended, the latest row per comment counts."""
+
+    __tablename__ = "disposition"
+    __table_args__ = (UniqueConstraint("comment_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[Decision] = mapped_column(String(32))
+    response: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    addressed_by_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clause_revision.id")
+    )
+    agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment = relationship("Comment", foreign_keys=[comment_id], lazy="joined")
+    duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="select")
+    addressed_by = relationship("ClauseRevision", lazy="joined")
+    author = relationship("User", lazy="joined")
+
+
+class SynopsisPublication(Base):
+    __tablename__ = "synopsis_publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"), unique=True)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    round = relationship("ConsultationRound", lazy="joined")
+
+
+class BallotQuestion(StrEnum):
+    ADOPT = "adopt"
+    ANOTHER_ROUND = "another-round"
+    OTHER = "other"
+
+
+class BallotOutcome(StrEnum):
+    CARRIED = "carried"
+    FAILED = "failed"
+    NO_QUORUM = "no-quorum"
+
+
+class VoteChoice(StrEnum):
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+    RECUSE = "recuse"
+
+
+class Ballot(Base):
+    __tablename__ = "ballot"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("quorum > 0 AND quorum <= 1", name="quorum_fraction"),
+        CheckConstraint("threshold > 0 AND threshold <= 1", name="threshold_fraction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    question_kind: Mapped[BallotQuestion] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    quorum: Mapped[float] = mapped_column(Float, default=0.5)
+    threshold: Mapped[float] = mapped_column(Float, default=2 / 3)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Set once, at close.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[BallotOutcome | None] = mapped_column(String(16))
+    tally: Mapped[dict | None] = mapped_column(JSON)
+    flags: Mapped[list | None] = mapped_column(JSON)
+
+    standard = relationship("Standard", lazy="joined")
+    version = relationship("Version", lazy="joined")
+    voters: Mapped[list[BallotVoter]] = relationship(back_populates="ballot", lazy="selectin")
+
+
+class BallotVoter(Base):
+    """The roll of eligible voters, fixed when the ballot opens."""
+
+    __tablename__ = "ballot_voter"
+    __table_args__ = (UniqueConstraint("ballot_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    ballot: Mapped[Ballot] = relationship(back_populates="voters")
+    user = relationship("User", lazy="joined")
+
+
+class Vote(Base):
+    """A voter's position; appended, the latest row per voter counts."""
+
+    __tablename__ = "vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    choice: Mapped[VoteChoice] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    cast_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    voter = relationship("User", lazy="joined")

@@ -1,0 +1,1 @@
+"""Consultation rounds, submissions, comments and their anchors."""

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import Base, UTCDateTime, utcnow
+
+
+class CommentVisibility(StrEnum):
+    LIVE = "live"  # public as soon as submitted
+    AFTER_CLOSE = "after-close"
+
+
+class SubmissionKind(StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANISATION = "organisation"
+    FORMAL = "formal"  # formal submission of the Indigenous Peoples Advisory Forum
+
+
+SUBMISSION_KIND_LABELS = {
+    SubmissionKind.INDIVIDUAL: _l("As an individual"),
+    SubmissionKind.ORGANISATION: _l("On behalf of an organisation"),
+    SubmissionKind.FORMAL: _l("Formal submission of the Indigenous Peoples Advisory Forum"),
+}
+
+
+class SubmissionStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+class CommentType(StrEnum):
+    GENERAL = "general"
+    TECHNICAL = "technical"
+    EDITORIAL = "editorial"
+
+
+COMMENT_TYPE_LABELS = {
+    CommentType.GENERAL: _l("General"),
+    CommentType.TECHNICAL: _l("Technical"),
+    CommentType.EDITORIAL: _l("Editorial"),
+}
+
+
+class ConsultationRound(Base):
+    __tablename__ = "consultation_round"
+    __table_args__ = (
+        UniqueConstraint("standard_id", "number"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    visibility: Mapped[CommentVisibility] = mapped_column(
+        String(16), default=CommentVisibility.LIVE
+    )
+    audiences: Mapped[str] = mapped_column(String(500), default="")
+    receipt_counter: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    standard = relationship("Standard", lazy="joined")
+    version = relationship("Version", lazy="joined")
+
+    def is_open_at(self, now: dt.datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_at(utcnow())
+
+    @property
+    def is_upcoming(self) -> bool:
+        return utcnow() < self.opens_at
+
+    @property
+    def is_closed(self) -> bool:
+        return utcnow() >= self.closes_at
+
+    @property
+    def length_days(self) -> float:
+        return (self.closes_at - self.opens_at).total_seconds() / 86400
+
+
+class Submission(Base):
+    """What one person or organisation sends in a round; immutable once submitted."""
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[SubmissionKind] = mapped_column(String(16), default=SubmissionKind.INDIVIDUAL)
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    cover_statement: Mapped[str] = mapped_column(Text, default="")
+    consent_publish_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The author's stakeholder group when submitting, kept even if the profile changes.
+    stakeholder_group: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[SubmissionStatus] = mapped_column(String(16), default=SubmissionStatus.DRAFT)
+    receipt: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdraw_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    round: Mapped[ConsultationRound] = relationship(lazy="joined")
+    author = relationship("User", lazy="joined")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="submission", order_by="Comment.ordinal", lazy="selectin"
+    )
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "ordinal"),
+        CheckConstraint(
+            "(anchor_start IS NULL AND anchor_end IS NULL) OR "
+            "(anchor_start >= 0 AND anchor_end > anchor_start)",
+            name="anchor_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    # None: a comment on the whole draft.
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), index=True)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("clause_revision.id"))
+    comment_type: Mapped[CommentType] = mapped_column(String(16), default=CommentType.GENERAL)
+    body: Mapped[str] = mapped_column(Text)
+    proposed_change: Mapped[str] = mapped_column(Text, default="")
+    # W3C Web Annotation selectors, on the clause's plain text.
+    anchor_exact: Mapped[str | None] = mapped_column(Text)
+    anchor_prefix: Mapped[str | None] = mapped_column(String(64))
+    anchor_suffix: Mapped[str | None] = mapped_column(String(64))
+    anchor_start: Mapped[int | None] = mapped_column(Integer)
+    anchor_end: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="comments", lazy="joined")
+    clause = relationship("Clause", lazy="joined")
+    revision = relationship("ClauseRevision", lazy="joined")
+
+    @property
+    def is_anchored(self) -> bool:
+        return self.anchor_exact is not None
+
+
+class Moderation(Base):
+    """A secretariat decision to hide or show a comment; the latest row counts."""
+
+    __tablename__ = "moderation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(500))
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderator = relationship("User", lazy="joined")

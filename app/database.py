@@ -1,0 +1,144 @@
+"""Engine, sessions and the declarative base shared by every area."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import DateTime, TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store aware datetimes as naive UTC; read them back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Apply the pragmas and BEGIN IMMEDIATE recipe for SQLite under several workers."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        # Let SQLAlchemy emit BEGIN itself so that we can choose IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() not in {"wal", "memory"}:
+            raise RuntimeError(f"SQLite refused WAL mode (got {mode!r})")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection):
+        # Reads stay deferred so readers never queue behind writers; any
+        # request that may write takes the write lock up front, where the busy
+        # timeout applies, instead of failing on lock upgrade.
+        if has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}:
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """Own the engine and hand out one session per application context."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+        self._bound_connection: Connection | None = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["DATABASE_URL"]
+        self.engine = make_engine(url, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        app.extensions["clausewise.db"] = self
+        app.teardown_appcontext(self._teardown)
+
+    def bind_to_connection(self, connection: Connection | None) -> None:
+        """Route sessions through one outer transaction (tests roll it back)."""
+        self._bound_connection = connection
+
+    def new_session(self) -> Session:
+        if self._bound_connection is not None:
+            return Session(
+                bind=self._bound_connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            )
+        assert self.session_factory is not None, "Database.init_app was not called"
+        return self.session_factory()
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.new_session()
+        return g.db_session
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Run a block in its own session and commit it (CLI and background jobs)."""
+        session = self.new_session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        _configure_sqlite(engine, busy_timeout_ms)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine

@@ -1,0 +1,1 @@
+"""Standards, clauses, revisions and versions; Markdown source import and export."""

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import Base, UTCDateTime, utcnow
+
+
+class ClauseKind(StrEnum):
+    PRINCIPLE = "principle"
+    CRITERION = "criterion"
+    REQUIREMENT = "requirement"
+    GUIDANCE = "guidance"
+    DEFINITION = "definition"
+    ANNEX = "annex"
+
+
+CLAUSE_KIND_LABELS = {
+    ClauseKind.PRINCIPLE: _l("Principle"),
+    ClauseKind.CRITERION: _l("Criterion"),
+    ClauseKind.REQUIREMENT: _l("Requirement"),
+    ClauseKind.GUIDANCE: _l("Guidance"),
+    ClauseKind.DEFINITION: _l("Definition"),
+    ClauseKind.ANNEX: _l("Annex"),
+}
+
+
+class VersionState(StrEnum):
+    FROZEN = "frozen"
+    ADOPTED = "adopted"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class Standard(Base):
+    __tablename__ = "standard"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    uid_prefix: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    clauses: Mapped[list[Clause]] = relationship(back_populates="standard", lazy="raise")
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="standard", order_by="Version.id", lazy="raise"
+    )
+
+
+class Clause(Base):
+    """The stable identity of a clause across every draft."""
+
+    __tablename__ = "clause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(24), unique=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
+    # Denormalised pointer to the newest revision, moved only by a
+    # compare-and-set UPDATE so that concurrent saves are detected.
+    head_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clause_revision.id", use_alter=True)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    standard: Mapped[Standard] = relationship(back_populates="clauses", lazy="joined")
+    head: Mapped[ClauseRevision | None] = relationship(
+        foreign_keys=[head_revision_id], post_update=True, lazy="joined"
+    )
+
+
+class ClauseRevision(Base):
+    """Append-only text and place of a clause; never updated."""
+
+    __tablename__ = "clause_revision"
+    __table_args__ = (
+        UniqueConstraint("clause_id", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[ClauseKind] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(32), default="")
+    heading: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    parent_clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), index=True)
+    position: Mapped[float] = mapped_column(Float, default=0.0)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("clause_revision.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    message: Mapped[str] = mapped_column(String(500), default="")
+    merged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clause: Mapped[Clause] = relationship(foreign_keys=[clause_id], lazy="joined")
+    parent: Mapped[Clause | None] = relationship(foreign_keys=[parent_clause_id], lazy="select")
+    author = relationship("User", lazy="joined")
+
+    @property
+    def title(self) -> str:
+        return " ".join(part for part in (self.number, self.heading) if part)
+
+
+class Version(Base):
+    """A named, immutable snapshot of a standard: an ordered list of revisions."""
+
+    __tablename__ = "version"
+    __table_args__ = (UniqueConstraint("standard_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    state: Mapped[VersionState] = mapped_column(String(16), default=VersionState.FROZEN)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    standard: Mapped[Standard] = relationship(back_populates="versions", lazy="joined")
+    entries: Mapped[list[VersionEntry]] = relationship(
+        back_populates="version", order_by="VersionEntry.ordinal", lazy="raise"
+    )
+
+
+class VersionEntry(Base):
+    __tablename__ = "version_entry"
+    __table_args__ = (
+        UniqueConstraint("version_id", "ordinal"),
+        UniqueConstraint("version_id", "clause_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("clause_revision.id"))
+
+    version: Mapped[Version] = relationship(back_populates="entries")
+    revision: Mapped[ClauseRevision] = relationship(lazy="joined")

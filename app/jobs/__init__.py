@@ -1,0 +1,1 @@
+"""Work queued inside a transaction and done after it commits (the outbox)."""

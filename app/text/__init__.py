@@ -1,0 +1,1 @@
+"""Pure text functions: Markdown rendering, diffing, merging and anchoring."""

@@ -1,0 +1,213 @@
+"""Request plumbing shared by every area: one commit per request, errors, headers, filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    render_template,
+    request,
+)
+from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.errors import DomainError
+from app.extensions import db
+from app.text.markdown import render_markdown
+
+log = logging.getLogger(__name__)
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def home():
+    from app.drafting import service as drafting
+
+    standards = drafting.list_standards(db.session)
+    rounds = []
+    try:
+        from app.consultation import service as consultation
+
+        rounds = consultation.list_rounds(db.session)
+    except ImportError:
+        pass
+    return render_template("site/home.html", standards=standards, rounds=rounds)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except OperationalError:
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="reachable")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _error_page(status: int, title: str, message: str) -> Response:
+    if wants_json():
+        response = jsonify(error={"status": status, "title": title, "message": message})
+    else:
+        response = current_app.make_response(
+            render_template("site/error.html", status=status, title=title, message=message)
+        )
+    response.status_code = status
+    return response
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def finish_transaction(response: Response) -> Response:
+        session = g.get("db_session")
+        if session is None:
+            return response
+        if response.status_code >= 400 or g.get("rollback_only"):
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if _is_lock_timeout(exc):
+                return _busy()
+            raise
+        if g.get("jobs_queued", True):
+            response.call_on_close(_run_jobs_after_response(app))
+        return response
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return _error_page(exc.status_code, _("That cannot be done"), exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _error_page(
+            400, _("The form has expired"),
+            _("The form was missing its security token or it had expired. Go back, reload "
+              "the page and send it again; nothing was saved."),
+        )
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded):
+        response = _error_page(
+            429, _("Too many requests"),
+            _("You have sent too many requests in a short time (limit: %(limit)s). "
+              "Wait a little and try again; nothing was lost.", limit=exc.description),
+        )
+        return response
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):
+        return _error_page(
+            413, _("Too much text"),
+            _("What you sent is larger than we accept (%(kb)d KB at most). Shorten it and "
+              "send it again; nothing was saved.",
+              kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024),
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_error(exc: OperationalError):
+        if _is_lock_timeout(exc):
+            return _busy()
+        raise exc
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _error_page(exc.code or 500, exc.name, exc.description or "")
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.globals["utc_iso"] = utc_iso
+    app.jinja_env.globals["timezones"] = _timezones
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_roles():
+        from flask_login import current_user
+
+        from app.auth.models import Role
+        from app.auth.permissions import is_staff
+
+        return {"Role": Role, "is_staff": is_staff(current_user)}
+
+
+def _busy() -> Response:
+    return _error_page(
+        503, _("Busy, please retry"),
+        _("The database is busy with other changes. Nothing was saved: send it again in a "
+          "moment."),
+    )
+
+
+def _run_jobs_after_response(app: Flask):
+    def run() -> None:
+        from app.jobs.service import run_pending
+
+        with app.app_context():
+            try:
+                run_pending(db)
+            except Exception:  # jobs stay queued and are retried by `flask jobs run`
+                log.exception("running queued jobs failed")
+
+    return run
+
+
+def utc_iso(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
+
+
+def format_when(value: dt.datetime | None, style: str = "medium") -> str:
+    """Show a UTC datetime in the reader's zone, naming the zone."""
+    if value is None:
+        return ""
+    return f"{format_datetime(value, style)} {get_timezone().zone}"
+
+
+def _timezones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def flash_error(message: str) -> None:
+    flash(message, "error")
