@@ -61,6 +61,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
+    from app.committee.views import bp as committee_bp
+    from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
     from app.web import bp as site_bp
@@ -69,6 +71,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(drafting_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(consultation_bp)
+    app.register_blueprint(committee_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

@@ -76,14 +76,8 @@ def load_demo(db: Database) -> list[str]:
 
 
 def _load_areas(db: Database) -> list[str]:
-    """Load the consultation and committee demo content once those areas exist."""
-    lines: list[str] = []
-    for module_name in ("app.consultation.demo", "app.committee.demo"):
-        try:
-            module = __import__(module_name, fromlist=["load"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        lines += module.load(db)
-    return lines
+    from app.committee import demo as committee_demo
+    from app.consultation import demo as consultation_demo
+
+    # The committee's closed first round comes before the open second round.
+    return committee_demo.load(db) + consultation_demo.load(db)

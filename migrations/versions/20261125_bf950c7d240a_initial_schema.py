@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 7ce86c262f58
+Revision ID: bf950c7d240a
 Revises: 
-Create Date: 2026-11-25 12:32:51.368223
+Create Date: 2026-11-25 12:34:23.966215
 """
 from alembic import op
 import sqlalchemy as sa
 import app.database
 
 
-revision = '7ce86c262f58'
+revision = 'bf950c7d240a'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,178 @@
+"""Fixtures: one database per test session, each test in a rolled-back transaction.
+
+Creator fixtures (make_user, make_standard, ...) return functions that build
+objects through the services, as Indico's test fixtures do.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.auth import service as accounts
+from app.auth.models import Role, StakeholderGroup
+from app.auth.permissions import SYSTEM
+from app.cli import upgrade_schema
+from app.drafting import service as drafting
+from app.extensions import db as database
+from app.extensions import limiter
+
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": _database_url(tmp_path_factory),
+        "SEARCH_INDEX_DIR": str(instance / "search"),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "clausewise.test",
+        "PREFERRED_URL_SCHEME": "http",
+    })
+    with app.app_context():
+        if database.engine.dialect.name == "postgresql":
+            with database.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade_schema()
+    limiter.enabled = False
+    yield app
+    database.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """Bind every session to one outer transaction and roll it back afterwards."""
+    with app.app_context():
+        connection = database.engine.connect()
+        outer = connection.begin()
+        database.bind_to_connection(connection)
+        try:
+            yield database
+        finally:
+            database.bind_to_connection(None)
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def session(db, app):
+    """A service-layer session inside the test transaction, with a request context."""
+    with app.test_request_context():
+        s = db.new_session()
+        try:
+            yield s
+        finally:
+            s.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(session):
+    """Return a function that creates an account with roles."""
+
+    def make(*roles: Role, name: str | None = None, email: str | None = None,
+             stakeholder_group: str = StakeholderGroup.INDIVIDUAL, organisation: str = ""):
+        n = next(_counter)
+        user = accounts.register(
+            session, email=email or f"user{n}@example.org", password=PASSWORD,
+            name=name or f"User {n}", stakeholder_group=stakeholder_group,
+            organisation=organisation,
+        )
+        for role in roles:
+            accounts.grant_role(session, SYSTEM, user, role)
+        session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_standard(session):
+    """Return a function that creates a standard with a small clause tree."""
+
+    def make(slug: str | None = None, clauses: int = 3, title: str = "Test Standard"):
+        n = next(_counter)
+        standard = drafting.create_standard(
+            session, SYSTEM, slug=slug or f"test-standard-{n}", title=title,
+            summary="A standard for tests.", uid_prefix="TS",
+        )
+        parent = drafting.add_clause(
+            session, SYSTEM, standard, kind="principle", number="1", heading="Integrity",
+            body="The Entity acts with integrity.",
+        )
+        for i in range(1, clauses + 1):
+            drafting.add_clause(
+                session, SYSTEM, standard, kind="criterion", number=f"1.{i}",
+                heading=f"Criterion {i}",
+                body=f"The Entity shall report on topic {i} every year, where practicable.",
+                parent_uid=parent.clause.uid,
+            )
+        session.flush()
+        return standard
+
+    return make
+
+
+@pytest.fixture
+def auth(client):
+    """Sign the test client in and out."""
+
+    class Auth:
+        def sign_in(self, user, password: str = PASSWORD):
+            response = client.post("/sign-in", data={
+                "email": user.email, "password": password,
+                "csrf_token": csrf_token(client, "/sign-in"),
+            })
+            assert response.status_code == 302, response.get_data(as_text=True)
+            return response
+
+        def sign_out(self):
+            return client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+
+    return Auth()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, path: str) -> str:
+    """Fetch a page and return the CSRF token its form carries."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture(scope="session")
+def demo_sources() -> Path:
+    return Path(__file__).resolve().parent.parent / "standards_src"
