@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        log.info("CSRF refused: %s", exc.description)
         return _error_page(
             400, _("The form has expired"),
             _("The form was missing its security token or it had expired. Go back, reload "

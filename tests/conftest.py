@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -83,8 +85,28 @@ def session(db, app):
             s.close()
 
 
+class IsolatedClient(FlaskClient):
+    """Run every request in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the `session` fixture
+    pushes one for the services), which would share `g` -- the request's
+    database session and CSRF token -- between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        # Buffered: the body is read and the response closed, so work queued
+        # for after the response (mail, indexing) runs before open() returns.
+        kwargs.setdefault("buffered", True)
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from app.auth import service
 from app.auth.forms import (
@@ -83,7 +84,7 @@ def sign_out():
 
 def _profile_form(form_cls, **kwargs):
     form = form_cls(**kwargs)
-    form.timezone.choices = [(tz, tz) for tz in _timezones()]
+    form.timezone.choices = [SelectChoice(tz) for tz in _timezones()]
     return form
 
 

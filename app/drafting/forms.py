@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.drafting.models import CLAUSE_KIND_LABELS
 
 
 def kind_choices():
-    return [(str(k), str(v)) for k, v in CLAUSE_KIND_LABELS.items()]
+    return [SelectChoice(str(k), str(v)) for k, v in CLAUSE_KIND_LABELS.items()]
 
 
 class StandardForm(FlaskForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
 from app.drafting import service
@@ -110,8 +111,8 @@ def renumber(slug: str):
 
 def _parent_choices(std):
     nodes = service.working_draft(db.session, std)
-    return [("", _("(top level)"))] + [
-        (n.uid, "\u2003" * n.depth + (n.revision.title or n.uid)) for n in nodes
+    return [SelectChoice("", _("(top level)"))] + [
+        SelectChoice(n.uid, "\u2003" * n.depth + (n.revision.title or n.uid)) for n in nodes
     ]
 
 
@@ -207,7 +208,7 @@ def move_clause(uid: str):
     head = cl.head
     parent_uid = head.parent.uid if head.parent_clause_id else ""
     form = ClauseMoveForm(parent=parent_uid)
-    form.parent.choices = [c for c in _parent_choices(cl.standard) if c[0] != uid]
+    form.parent.choices = [c for c in _parent_choices(cl.standard) if c.value != uid]
     if form.validate_on_submit():
         try:
             service.move_clause(

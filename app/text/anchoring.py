@@ -16,6 +16,9 @@ from diff_match_patch import diff_match_patch
 CONTEXT = 32  # characters of prefix and suffix kept with a quote
 MAX_QUOTE = 2000
 MIN_SIMILARITY = 0.6
+# Between an intact prefix and suffix a rewritten quote needs less likeness.
+MIN_BRACKET_SIMILARITY = 0.3
+CONTEXT_THRESHOLD = 0.25  # bitap error ratio allowed when matching a context
 # Weights of the Hypothesis client: quote, prefix, suffix, position.
 W_QUOTE, W_PREFIX, W_SUFFIX, W_POSITION = 50, 20, 20, 2
 
@@ -196,11 +199,71 @@ def _fuzzy(anchor: Anchor, text: str) -> Location:
     return Location(AnchorStatus.MOVED, start, end, similarity)
 
 
+def _find_context(text: str, needle: str, expected: int, *, tail: bool) -> int:
+    """Return where a context string starts in text, nearest the expected place, or -1."""
+    if not needle:
+        return -1
+    hits = []
+    begin = text.find(needle)
+    while begin != -1 and len(hits) < 200:
+        hits.append(begin)
+        begin = text.find(needle, begin + 1)
+    if hits:
+        return min(hits, key=lambda h: abs(h - expected))
+    dmp = _engine()
+    dmp.Match_Threshold = CONTEXT_THRESHOLD
+    bits = dmp.Match_MaxBits
+    # The part of the context next to the quote says most about where it stood.
+    part = needle[-bits:] if tail else needle[:bits]
+    offset = len(needle) - len(part) if tail else 0
+    loc = dmp.match_main(text, part, max(0, min(len(text), expected + offset)))
+    return -1 if loc == -1 else max(0, loc - offset)
+
+
+def _bracket(anchor: Anchor, text: str) -> Location:
+    """Locate the passage between its old prefix and suffix, when both are still there.
+
+    A quote rewritten beyond fuzzy matching ("within seven days" became "within
+    48 hours") is still at the place its context marks; the committee should see
+    the new wording there rather than an orphan.
+    """
+    quote = anchor.exact
+    if anchor.prefix:
+        p_start = _find_context(text, anchor.prefix, anchor.start - len(anchor.prefix), tail=True)
+        if p_start == -1:
+            return Location(AnchorStatus.ORPHANED)
+        start = p_start + len(anchor.prefix)
+    elif anchor.start == 0:
+        start = 0  # the quote began the text
+    else:
+        return Location(AnchorStatus.ORPHANED)
+    if anchor.suffix:
+        end = _find_context(text[start:], anchor.suffix, len(quote), tail=False)
+        if end == -1:
+            return Location(AnchorStatus.ORPHANED)
+        end += start
+    elif anchor.prefix:
+        end = len(text)  # the quote ended the text
+    else:
+        return Location(AnchorStatus.ORPHANED)  # no context at all to go by
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end <= start or end - start > 3 * len(quote) + CONTEXT:
+        return Location(AnchorStatus.ORPHANED)
+    similarity = _similarity(text[start:end], quote)
+    if similarity < MIN_BRACKET_SIMILARITY:
+        return Location(AnchorStatus.ORPHANED, similarity=similarity)
+    return Location(AnchorStatus.MOVED, start, end, similarity)
+
+
 def locate(anchor: Anchor, text: str) -> Location:
     """Find an anchor's passage in a (possibly newer) text.
 
     Exact quote first, choosing among repeats by prefix, suffix and position;
-    then a bounded fuzzy match of the quote's head and tail near the old place.
+    then a bounded fuzzy match of the quote's head and tail near the old place;
+    then the stretch between the old prefix and suffix, if both are still there.
     """
     quote = anchor.exact
     if not quote or len(quote) > MAX_QUOTE:
@@ -213,4 +276,13 @@ def locate(anchor: Anchor, text: str) -> Location:
     if hits:
         best = max(hits, key=lambda s: _context_score(text, s, s + len(quote), anchor))
         return Location(AnchorStatus.ANCHORED, best, best + len(quote), 1.0)
-    return _fuzzy(anchor, text)
+    if not text:
+        return Location(AnchorStatus.ORPHANED)
+    fuzzy = _fuzzy(anchor, text)
+    if fuzzy.found:
+        return fuzzy
+    bracketed = _bracket(anchor, text)
+    if bracketed.found:
+        return bracketed
+    return Location(AnchorStatus.ORPHANED, similarity=max(fuzzy.similarity,
+                                                          bracketed.similarity))

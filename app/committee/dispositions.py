@@ -1,0 +1,253 @@
+"""The committee's answers to comments: draft, revise, agree, answer duplicates at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import Role, User
+from app.auth.permissions import require_any_role
+from app.committee.comments import (
+    AGREED,
+    NONE,
+    CommentRow,
+    comment_label,
+    current_dispositions,
+    get_comment,
+    round_rows,
+    submitted_comments,
+    synopsis_publication,
+)
+from app.committee.models import Decision, Disposition
+from app.consultation.models import Comment, ConsultationRound, Submission
+from app.drafting.models import ClauseRevision
+from app.errors import Conflict, Gone, ValidationError
+
+DRAFTERS = (Role.COMMITTEE, Role.SECRETARIAT)
+AGREERS = (Role.COMMITTEE,)
+MAX_RESPONSE = 10_000
+
+
+def history(session: Session, comment: Comment) -> list[Disposition]:
+    """Return every disposition row of a comment, newest first."""
+    return list(session.scalars(
+        select(Disposition).where(Disposition.comment_id == comment.id)
+        .order_by(Disposition.seq.desc())
+    ))
+
+
+def current(session: Session, comment: Comment) -> Disposition | None:
+    return current_dispositions(session, [comment.id]).get(comment.id)
+
+
+def _refuse_if_published(session: Session, round_: ConsultationRound) -> None:
+    if synopsis_publication(session, round_) is not None:
+        raise Gone(_("The synopsis of this round is published: its dispositions can no longer "
+                     "change."))
+
+
+def _clean(session: Session, comment: Comment, decision: str, response: str,
+           duplicate_of_id: int | None, addressed_by_revision_id: int | None) -> dict:
+    try:
+        decision = Decision(decision)
+    except ValueError:
+        raise ValidationError(_("Choose a decision from the list."), field="decision") from None
+    response = (response or "").strip()
+    if not response:
+        raise ValidationError(_("Write the response the commenter will read."), field="response")
+    if len(response) > MAX_RESPONSE:
+        raise ValidationError(
+            _("The response is too long (%(n)d characters at most).", n=MAX_RESPONSE),
+            field="response")
+    if decision == Decision.DUPLICATE:
+        if not duplicate_of_id:
+            raise ValidationError(_("Say which comment this one duplicates."),
+                                  field="duplicate_of")
+        if duplicate_of_id == comment.id:
+            raise ValidationError(_("A comment cannot duplicate itself."), field="duplicate_of")
+        original = session.get(Comment, duplicate_of_id)
+        if original is None or original.submission.round.standard_id != (
+                comment.submission.round.standard_id):
+            raise ValidationError(_("Comment %(id)s is not a comment on this standard.",
+                                    id=duplicate_of_id), field="duplicate_of")
+        theirs = current(session, original)
+        if theirs is not None and theirs.decision == Decision.DUPLICATE and (
+                theirs.duplicate_of_id == comment.id):
+            raise ValidationError(_("That comment is already marked as a duplicate of this one."),
+                                  field="duplicate_of")
+    else:
+        duplicate_of_id = None
+    if addressed_by_revision_id:
+        revision = session.get(ClauseRevision, addressed_by_revision_id)
+        if revision is None or revision.clause.standard_id != (
+                comment.submission.round.standard_id):
+            raise ValidationError(_("That revision is not part of this standard."),
+                                  field="addressed_by")
+    return {"decision": decision, "response": response, "duplicate_of_id": duplicate_of_id,
+            "addressed_by_revision_id": addressed_by_revision_id or None}
+
+
+def _append(session: Session, actor: User, comment: Comment, previous: Disposition | None,
+            *, agreed: bool, **values) -> Disposition:
+    row = Disposition(comment_id=comment.id, seq=(previous.seq + 1) if previous else 1,
+                      agreed=agreed, author_id=actor.id, **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def draft(session: Session, actor: User, comment: Comment, *, decision: str, response: str,
+          duplicate_of_id: int | None = None,
+          addressed_by_revision_id: int | None = None) -> Disposition:
+    """Draft or revise the answer to a comment; a revision replaces any agreement."""
+    require_any_role(actor, *DRAFTERS)
+    comment = get_comment(session, comment.id)
+    _refuse_if_published(session, comment.submission.round)
+    values = _clean(session, comment, decision, response, duplicate_of_id,
+                    addressed_by_revision_id)
+    previous = current(session, comment)
+    if previous is not None and all(getattr(previous, k) == v for k, v in values.items()):
+        return previous
+    row = _append(session, actor, comment, previous, agreed=False, **values)
+    record(session, actor, "disposition.draft" if previous is None else "disposition.revise",
+           row, summary=f"{row.decision} for comment {comment_label(comment)} (seq {row.seq})",
+           comment_id=comment.id, seq=row.seq, decision=str(row.decision),
+           was_agreed=bool(previous and previous.agreed))
+    return row
+
+
+def agree(session: Session, actor: User, comment: Comment) -> Disposition:
+    """Mark the current draft disposition of a comment as agreed by the committee."""
+    require_any_role(actor, *AGREERS)
+    comment = get_comment(session, comment.id)
+    _refuse_if_published(session, comment.submission.round)
+    previous = current(session, comment)
+    if previous is None:
+        raise Conflict(_("Draft a disposition before marking it agreed."))
+    if previous.agreed:
+        raise Conflict(_("This disposition is already agreed."))
+    row = _append(
+        session, actor, comment, previous, agreed=True, decision=previous.decision,
+        response=previous.response, duplicate_of_id=previous.duplicate_of_id,
+        addressed_by_revision_id=previous.addressed_by_revision_id,
+    )
+    record(session, actor, "disposition.agree", row,
+           summary=f"Agreed {row.decision} for comment {comment_label(comment)}",
+           comment_id=comment.id, seq=row.seq, decision=str(row.decision))
+    return row
+
+
+def answer_duplicates(session: Session, actor: User, original: Comment, comments: list[Comment],
+                      *, response: str, agreed: bool = False) -> list[Disposition]:
+    """Answer many comments at once as duplicates of one, with one shared response."""
+    require_any_role(actor, *DRAFTERS)
+    if agreed:
+        require_any_role(actor, *AGREERS)
+    targets = [c for c in comments if c.id != original.id]
+    if not targets:
+        raise ValidationError(_("Select the comments that duplicate comment %(id)s.",
+                                id=original.id), field="comment_ids")
+    rows = []
+    for comment in targets:
+        row = draft(session, actor, comment, decision=Decision.DUPLICATE, response=response,
+                    duplicate_of_id=original.id)
+        if agreed and not row.agreed:
+            row = agree(session, actor, comment)
+        rows.append(row)
+    record(session, actor, "disposition.bulk-duplicate", original,
+           summary=f"Answered {len(rows)} comments as duplicates of {comment_label(original)}",
+           comments=[c.id for c in targets], agreed=agreed)
+    return rows
+
+
+@dataclass
+class Progress:
+    """How far the committee is with a round: totals and what still lacks an agreed answer."""
+
+    total: int = 0
+    agreed: int = 0
+    drafted: int = 0
+    formal_total: int = 0
+    formal_open: int = 0
+    open_by_clause: Counter = field(default_factory=Counter)
+    open_by_type: Counter = field(default_factory=Counter)
+    open_by_group: Counter = field(default_factory=Counter)
+
+    @property
+    def lacking(self) -> int:
+        return self.total - self.agreed
+
+    @property
+    def undrafted(self) -> int:
+        return self.total - self.agreed - self.drafted
+
+    @property
+    def complete(self) -> bool:
+        return self.lacking == 0
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.agreed / self.total)
+
+
+def progress_of(rows: list[CommentRow]) -> Progress:
+    result = Progress(total=len(rows))
+    for row in rows:
+        if row.is_formal:
+            result.formal_total += 1
+        if row.state == AGREED:
+            result.agreed += 1
+            continue
+        if row.state != NONE:
+            result.drafted += 1
+        if row.is_formal:
+            result.formal_open += 1
+        clause = row.comment.clause.uid if row.comment.clause_id else ""
+        result.open_by_clause[clause] += 1
+        result.open_by_type[str(row.comment.comment_type)] += 1
+        result.open_by_group[row.stakeholder_group] += 1
+    return result
+
+
+def round_progress(session: Session, round_: ConsultationRound) -> Progress:
+    """Count a round's comments and those still lacking an agreed response."""
+    return progress_of(round_rows(session, round_))
+
+
+def filter_rows(rows: list[CommentRow], *, clause: str = "", comment_type: str = "",
+                group: str = "", state: str = "", formal: bool = False) -> list[CommentRow]:
+    """Keep the rows that match every given filter."""
+    out = []
+    for row in rows:
+        uid = row.comment.clause.uid if row.comment.clause_id else ""
+        if clause and uid != clause and not (clause == "-" and not uid):
+            continue
+        if comment_type and str(row.comment.comment_type) != comment_type:
+            continue
+        if group and row.stakeholder_group != group:
+            continue
+        if state == "open" and row.state == AGREED:
+            continue
+        if state and state != "open" and row.state != state:
+            continue
+        if formal and not row.is_formal:
+            continue
+        out.append(row)
+    return out
+
+
+def count_unanswered(session: Session, round_ids: list[int]) -> int:
+    """Count submitted comments of the rounds that have no agreed disposition."""
+    if not round_ids:
+        return 0
+    ids = session.scalars(
+        submitted_comments().with_only_columns(Comment.id)
+        .where(Submission.round_id.in_(round_ids))
+    ).all()
+    current_rows = current_dispositions(session, ids)
+    return sum(1 for i in ids if not (current_rows.get(i) and current_rows[i].agreed))

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.auth.models import STAKEHOLDER_LABELS
+from app.consultation.models import (
+    COMMENT_TYPE_LABELS,
+    SUBMISSION_KIND_LABELS,
+    CommentVisibility,
+)
+
+# Server-side limits are enforced by the service (from the settings); these
+# only stop absurd input before it gets that far.
+_LONG = Length(max=200_000)
+
+
+def comment_type_choices():
+    return [(str(k), str(v)) for k, v in COMMENT_TYPE_LABELS.items()]
+
+
+def stakeholder_choices(blank: str = ""):
+    return [("", blank)] + [(str(k), str(v)) for k, v in STAKEHOLDER_LABELS.items()]
+
+
+class RoundForm(FlaskForm):
+    version = SelectField(_l("Frozen version"), validate_choice=False,
+                          description=_l("The draft that will be put out for comment."))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(
+        _l("Summary"), validators=[Length(max=5000)],
+        description=_l("What the round is about and what feedback is sought. Markdown."))
+    number = IntegerField(_l("Round number"), validators=[Optional()],
+                          description=_l("Leave empty for the next number."))
+    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone of these times"), validate_choice=False)
+    visibility = RadioField(
+        _l("Comments are shown"),
+        choices=[(str(CommentVisibility.LIVE), _l("publicly as soon as they are submitted")),
+                 (str(CommentVisibility.AFTER_CLOSE), _l("publicly only after the round closes"))],
+        default=str(CommentVisibility.LIVE))
+    audiences = StringField(_l("Audiences"), validators=[Length(max=500)],
+                            description=_l("Who the round is meant to reach (optional)."))
+
+
+class CommentForm(FlaskForm):
+    clause_uid = SelectField(_l("Comment on"), validate_choice=False)
+    passage = TextAreaField(
+        _l("Passage (optional)"), validators=[_LONG],
+        description=_l("To comment on part of the clause, paste that passage here exactly as "
+                       "it appears, or select it in the text above."))
+    comment_type = SelectField(_l("Type of comment"), choices=comment_type_choices)
+    body = TextAreaField(
+        _l("Your comment"), validators=[_LONG],
+        description=_l("Markdown: *emphasis*, **strong**, lists with -, links."))
+    proposed_change = TextAreaField(
+        _l("Proposed change (optional)"), validators=[_LONG],
+        description=_l("The text you would like instead."))
+    anchor_exact = HiddenField()
+    anchor_prefix = HiddenField()
+    anchor_suffix = HiddenField()
+    anchor_start = HiddenField()
+    anchor_end = HiddenField()
+
+
+class SubmissionForm(FlaskForm):
+    kind = RadioField(_l("I am submitting"), default="individual", validate_choice=False)
+    organisation = StringField(
+        _l("Organisation"), validators=[Length(max=200)],
+        description=_l("Needed when you submit on behalf of an organisation."))
+    consent_publish_name = BooleanField(
+        _l("Publish my name (and organisation) with my comments"),
+        description=_l("Without this, the public sees only your stakeholder group."))
+    cover_statement = TextAreaField(
+        _l("Cover statement"), validators=[_LONG],
+        description=_l("Required for a formal submission of the Forum; optional otherwise."))
+
+    def set_kinds(self, allow_formal: bool) -> None:
+        self.kind.choices = [(str(k), str(v)) for k, v in SUBMISSION_KIND_LABELS.items()
+                             if allow_formal or k != "formal"]
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that post."""
+
+
+class WithdrawForm(FlaskForm):
+    reason = StringField(_l("Why are you withdrawing it? (optional)"),
+                         validators=[Length(max=500)])
+
+
+class ModerationForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Length(max=500)],
+                         description=_l("Kept in the record and shown to the committee."))
+    action = HiddenField(default="hide")
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    comment_type = SelectField(_l("Type"), validate_choice=False)
+    stakeholder_group = SelectField(_l("Stakeholder group"), validate_choice=False)
+    clause = SelectField(_l("Clause"), validate_choice=False)
+
+
+__all__ = ["CommentForm", "EmptyForm", "FilterForm", "ModerationForm", "RoundForm",
+           "SubmissionForm", "WithdrawForm", "stakeholder_choices"]

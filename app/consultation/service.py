@@ -1,0 +1,417 @@
+"""Consultation rounds: opening them, reading the draft, the public record and moderation.
+
+Intake (submissions and comments) lives in app.consultation.intake and is
+re-exported here, so callers can use one module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import Role, User
+from app.auth.permissions import is_staff, require_any_role
+from app.consultation.intake import (
+    AnchorInput,
+    SubmissionDetails,
+    add_comment,
+    draft_for,
+    edit_comment,
+    get_by_receipt,
+    my_submissions,
+    remove_comment,
+    require_open,
+    setting,
+    stakeholder_label,
+    start_submission,
+    submit,
+    update_submission,
+    version_clause,
+    withdraw,
+)
+from app.consultation.models import (
+    SUBMISSION_KIND_LABELS,
+    Comment,
+    CommentType,
+    CommentVisibility,
+    ConsultationRound,
+    Moderation,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+)
+from app.database import utcnow
+from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
+from app.errors import NotFound, ValidationError
+
+MAX_TITLE = 200
+MAX_SUMMARY = 5000
+MAX_AUDIENCES = 500
+MAX_REASON = 500
+
+
+# --- rounds --------------------------------------------------------------------
+
+
+def list_rounds(session: Session, standard: Standard | None = None) -> list[ConsultationRound]:
+    """Return rounds, open and upcoming first, then the most recently closed."""
+    query = select(ConsultationRound)
+    if standard is not None:
+        query = query.where(ConsultationRound.standard_id == standard.id)
+    rounds = list(session.scalars(query.order_by(ConsultationRound.opens_at.desc())))
+    now = utcnow()
+    return sorted(rounds, key=lambda r: (r.closes_at <= now, -r.opens_at.timestamp()))
+
+
+def rounds_for_standard(session: Session, standard: Standard) -> list[ConsultationRound]:
+    """Return a standard's rounds by number (ballots check that there were enough)."""
+    return list(session.scalars(
+        select(ConsultationRound).where(ConsultationRound.standard_id == standard.id)
+        .order_by(ConsultationRound.number)
+    ))
+
+
+def get_round(session: Session, round_id: int) -> ConsultationRound:
+    found = session.get(ConsultationRound, round_id)
+    if found is None:
+        raise NotFound(_("There is no such consultation round."))
+    return found
+
+
+def iseal_flags(session: Session, round_: ConsultationRound) -> list[str]:
+    """Say where a round falls below what the ISEAL Code expects (allowed, but flagged)."""
+    flags = []
+    min_days = setting("ISEAL_MIN_ROUND_DAYS", 60)
+    min_rounds = setting("ISEAL_MIN_ROUNDS", 2)
+    days = round_.length_days
+    if days < min_days:
+        flags.append(_(
+            "This round is open for %(days)s days, shorter than the %(min)d days the ISEAL "
+            "Code expects for public consultation.",
+            days=f"{days:.0f}" if days >= 1 else f"{days:.1f}", min=min_days,
+        ))
+    count = len(rounds_for_standard(session, round_.standard))
+    if count < min_rounds:
+        flags.append(ngettext(
+            "This standard has had %(num)d consultation round so far; the ISEAL Code expects "
+            "at least %(min)d rounds before the standard goes to a ballot.",
+            "This standard has had %(num)d consultation rounds so far; the ISEAL Code expects "
+            "at least %(min)d rounds before the standard goes to a ballot.",
+            count, min=min_rounds,
+        ))
+    return flags
+
+
+def days_left(round_: ConsultationRound, now: dt.datetime | None = None) -> int:
+    """Return whole days (rounded up) until the round closes; 0 once closed."""
+    now = now or utcnow()
+    seconds = (round_.closes_at - now).total_seconds()
+    return max(0, math.ceil(seconds / 86400))
+
+
+@dataclass(frozen=True)
+class RoundFields:
+    """Validated values for a new round."""
+
+    standard: Standard
+    version: Version
+    number: int
+    title: str
+    summary: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    visibility: CommentVisibility
+    audiences: str
+
+
+def clean_round(
+    session: Session,
+    *,
+    standard_slug: str,
+    version_label: str,
+    title: str,
+    summary: str = "",
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    number: int | None = None,
+    visibility: str = CommentVisibility.LIVE,
+    audiences: str = "",
+) -> RoundFields:
+    """Check a round definition (from the web form or a round file)."""
+    standard = session.scalar(select(Standard).where(Standard.slug == (standard_slug or "")))
+    if standard is None:
+        raise ValidationError(_("There is no standard called %(slug)s.", slug=standard_slug),
+                              field="version")
+    version = session.scalar(select(Version).where(
+        Version.standard_id == standard.id, Version.label == (version_label or "")))
+    if version is None:
+        raise ValidationError(
+            _("%(slug)s has no version %(label)s.", slug=standard.slug, label=version_label),
+            field="version")
+    if version.state != VersionState.FROZEN:
+        raise ValidationError(
+            _("Only a frozen version can be put out for consultation; %(label)s is %(state)s.",
+              label=version.label, state=str(version.state)), field="version")
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError(_("Give the round a title."), field="title")
+    if len(title) > MAX_TITLE:
+        raise ValidationError(_("The title is too long (%(n)d characters at most).", n=MAX_TITLE),
+                              field="title")
+    summary = (summary or "").strip()
+    if len(summary) > MAX_SUMMARY:
+        raise ValidationError(
+            _("The summary is too long (%(n)d characters at most).", n=MAX_SUMMARY),
+            field="summary")
+    audiences = " ".join((audiences or "").split())
+    if len(audiences) > MAX_AUDIENCES:
+        raise ValidationError(
+            _("The audiences are too long (%(n)d characters at most).", n=MAX_AUDIENCES),
+            field="audiences")
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if value is None:
+            raise ValidationError(_("Give the date and time."), field=name)
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError(_("Give the time zone of this date and time."), field=name)
+    opens_at = opens_at.astimezone(dt.UTC)
+    closes_at = closes_at.astimezone(dt.UTC)
+    if closes_at <= opens_at:
+        raise ValidationError(_("The round must close after it opens."), field="closes_at")
+    try:
+        visibility = CommentVisibility(visibility)
+    except ValueError:
+        raise ValidationError(_("Choose when comments are shown."), field="visibility") from None
+    taken = set(session.scalars(select(ConsultationRound.number)
+                                .where(ConsultationRound.standard_id == standard.id)))
+    if number is None:
+        number = max(taken, default=0) + 1
+    if number < 1:
+        raise ValidationError(_("The round number starts at 1."), field="number")
+    if number in taken:
+        raise ValidationError(
+            _("%(slug)s already has a round %(n)d.", slug=standard.slug, n=number),
+            field="number")
+    return RoundFields(standard, version, number, title, summary, opens_at, closes_at,
+                       visibility, audiences)
+
+
+def create_round(session: Session, actor: User, fields: RoundFields) -> ConsultationRound:
+    """Open a consultation round on a frozen version (secretariat only)."""
+    require_any_role(actor, Role.SECRETARIAT)
+    round_ = ConsultationRound(
+        standard_id=fields.standard.id, version_id=fields.version.id, number=fields.number,
+        title=fields.title, summary=fields.summary, opens_at=fields.opens_at,
+        closes_at=fields.closes_at, visibility=fields.visibility, audiences=fields.audiences,
+        receipt_counter=0, created_by_id=actor.id,
+    )
+    session.add(round_)
+    session.flush()
+    flags = iseal_flags(session, round_)
+    record(session, actor, "round.create", round_,
+           summary=f"Opened round {round_.number} of {fields.standard.slug} on "
+                   f"{fields.version.label}",
+           opens_at=round_.opens_at.isoformat(), closes_at=round_.closes_at.isoformat(),
+           iseal_flags=flags)
+    return round_
+
+
+def frozen_versions(session: Session) -> list[Version]:
+    """Return every frozen version, for the new-round form."""
+    return list(session.scalars(
+        select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+    ))
+
+
+# --- visibility and the public record -----------------------------------------------------
+
+
+def comments_public(round_: ConsultationRound, now: dt.datetime | None = None) -> bool:
+    """Say whether the round's comments are public now."""
+    now = now or utcnow()
+    if now < round_.opens_at:
+        return False
+    return round_.visibility == CommentVisibility.LIVE or now >= round_.closes_at
+
+
+def _latest_moderation_ids():
+    return select(func.max(Moderation.id)).group_by(Moderation.comment_id)
+
+
+def moderation_of(session: Session, comment_ids: list[int]) -> dict[int, Moderation]:
+    """Return the current moderation decision of each comment that has one."""
+    if not comment_ids:
+        return {}
+    rows = session.scalars(select(Moderation).where(
+        Moderation.id.in_(_latest_moderation_ids()), Moderation.comment_id.in_(comment_ids)))
+    return {m.comment_id: m for m in rows}
+
+
+def _hidden_comment_ids():
+    return select(Moderation.comment_id).where(
+        Moderation.id.in_(_latest_moderation_ids()), Moderation.hidden.is_(True))
+
+
+def _visible_comments(round_: ConsultationRound):
+    return (
+        select(Comment).join(Submission, Comment.submission_id == Submission.id)
+        .where(Submission.round_id == round_.id,
+               Submission.status == SubmissionStatus.SUBMITTED,
+               Comment.id.not_in(_hidden_comment_ids()))
+    )
+
+
+def public_comment_counts(session: Session, round_: ConsultationRound) -> dict[int | None, int]:
+    """Count the publicly visible comments of a round per clause id (None: whole draft)."""
+    visible = _visible_comments(round_).subquery()
+    rows = session.execute(
+        select(visible.c.clause_id, func.count()).group_by(visible.c.clause_id))
+    return {clause_id: count for clause_id, count in rows}
+
+
+@dataclass
+class CommentEntry:
+    """A comment as the record shows it to one reader."""
+
+    comment: Comment
+    moderation: Moderation | None = None
+
+    @property
+    def submission(self) -> Submission:
+        return self.comment.submission
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.moderation and self.moderation.hidden)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.comment.submission.status == SubmissionStatus.WITHDRAWN
+
+
+@dataclass(frozen=True)
+class CommentFilters:
+    comment_type: str = ""
+    stakeholder_group: str = ""
+    clause_uid: str = ""
+
+
+def record_comments(
+    session: Session,
+    viewer: User | None,
+    round_: ConsultationRound,
+    filters: CommentFilters | None = None,
+    *,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[CommentEntry], int]:
+    """Return a page of the round's record as this reader may see it, and the total.
+
+    The public sees submitted, unhidden comments once the round's comments are
+    public; staff always see everything submitted, withdrawn and hidden included.
+    """
+    filters = filters or CommentFilters()
+    staff = is_staff(viewer)
+    if staff:
+        query = (
+            select(Comment).join(Submission, Comment.submission_id == Submission.id)
+            .where(Submission.round_id == round_.id,
+                   Submission.status.in_([SubmissionStatus.SUBMITTED,
+                                          SubmissionStatus.WITHDRAWN]))
+        )
+    elif comments_public(round_, now):
+        query = _visible_comments(round_)
+    else:
+        return [], 0
+    if filters.comment_type:
+        query = query.where(Comment.comment_type == filters.comment_type)
+    if filters.stakeholder_group:
+        query = query.where(Submission.stakeholder_group == filters.stakeholder_group)
+    if filters.clause_uid == "-":
+        query = query.where(Comment.clause_id.is_(None))
+    elif filters.clause_uid:
+        query = query.join(Clause, Comment.clause_id == Clause.id).where(
+            Clause.uid == filters.clause_uid)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordinal = (
+        select(VersionEntry.ordinal)
+        .where(VersionEntry.version_id == round_.version_id,
+               VersionEntry.clause_id == Comment.clause_id)
+        .scalar_subquery()
+    )
+    query = query.order_by(func.coalesce(ordinal, -1), Submission.submitted_at, Comment.ordinal)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    comments = list(session.scalars(query).unique())
+    moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
+    return [CommentEntry(c, moderation.get(c.id)) for c in comments], total
+
+
+def author_line(submission: Submission) -> str:
+    """Return the author line the submitter's consent allows the public to see."""
+    group = stakeholder_label(submission.stakeholder_group)
+    if submission.kind == SubmissionKind.FORMAL:
+        forum = str(SUBMISSION_KIND_LABELS[SubmissionKind.FORMAL])
+        if submission.consent_publish_name:
+            return _("%(forum)s, filed by %(name)s", forum=forum, name=submission.author.name)
+        return forum
+    if not submission.consent_publish_name:
+        return str(group)
+    if submission.kind == SubmissionKind.ORGANISATION and submission.organisation:
+        return _("%(name)s on behalf of %(org)s (%(group)s)", name=submission.author.name,
+                 org=submission.organisation, group=group)
+    return _("%(name)s (%(group)s)", name=submission.author.name, group=group)
+
+
+def get_comment(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(_("There is no such comment."))
+    return comment
+
+
+def moderate(
+    session: Session, actor: User, comment: Comment, *, hidden: bool, reason: str
+) -> Moderation:
+    """Hide a comment from the public (or show it again), with a reason kept on record."""
+    require_any_role(actor, Role.SECRETARIAT, Role.ADMIN)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(_("Give the reason; it is kept in the record."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason")
+    if comment.submission.status == SubmissionStatus.DRAFT:
+        raise ValidationError(_("Only submitted comments can be moderated."))
+    current = moderation_of(session, [comment.id]).get(comment.id)
+    if bool(current and current.hidden) == hidden:
+        raise ValidationError(_("The comment is already hidden.") if hidden
+                              else _("The comment is not hidden."))
+    decision = Moderation(comment_id=comment.id, hidden=hidden, reason=reason,
+                          moderator_id=actor.id)
+    session.add(decision)
+    session.flush()
+    record(session, actor, "comment.hide" if hidden else "comment.show", comment,
+           summary=f"{'Hid' if hidden else 'Showed'} comment {comment.id}: {reason}",
+           reason=reason)
+    return decision
+
+
+COMMENT_TYPES = list(CommentType)
+
+__all__ = [
+    "COMMENT_TYPES", "AnchorInput", "CommentEntry", "CommentFilters", "RoundFields",
+    "SubmissionDetails", "add_comment", "author_line", "clean_round", "comments_public",
+    "create_round", "days_left", "draft_for", "edit_comment", "frozen_versions",
+    "get_by_receipt", "get_comment", "get_round", "iseal_flags", "list_rounds", "moderate",
+    "moderation_of", "my_submissions", "public_comment_counts", "record_comments",
+    "remove_comment", "require_open", "rounds_for_standard", "setting", "stakeholder_label",
+    "start_submission", "submit", "update_submission", "version_clause", "withdraw",
+]

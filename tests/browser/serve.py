@@ -1,0 +1,65 @@
+"""Serve a fresh demo site for the browser tests: migrate, load the demo, serve.
+
+Run by tests/browser/conftest.py in its own process, so the live server owns
+the module-level extensions (app.extensions.db) without fighting the in-process
+test app. The parent binds the listening socket and hands it over as --fd, so
+no port is ever chosen twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.cli import upgrade_schema
+from app.demo import load_demo
+from app.extensions import db
+
+
+def build_app(workdir: Path):
+    """Create the app on its own SQLite file, migrated and loaded with the demo."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "browser-test-secret",
+        "DATABASE_URL": f"sqlite:///{workdir / 'browser.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_ENABLED": False,
+        "PREFERRED_URL_SCHEME": "http",
+    })
+    with app.app_context():
+        upgrade_schema()
+        load_demo(db)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workdir", type=Path, required=True,
+                        help="folder for the SQLite file and the search index")
+    parser.add_argument("--fd", type=int, default=None,
+                        help="an already listening socket to serve on")
+    parser.add_argument("--port", type=int, default=0, help="port when no --fd is given")
+    args = parser.parse_args(argv)
+
+    app = build_app(args.workdir)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, fd=args.fd)
+    # Exit cleanly on terminate() so the database is closed in order.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"serving http://127.0.0.1:{server.port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        db.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
