@@ -57,6 +57,15 @@ def healthz():
     return jsonify(status="ok", database="reachable")
 
 
+@bp.post("/markdown/preview")
+def markdown_preview():
+    """Render Markdown the way it will be shown, for the editors' live preview."""
+    source = (request.get_json(silent=True) or {}).get("text", "")
+    if not isinstance(source, str):
+        return jsonify(error={"status": 400, "message": "text must be a string"}), 400
+    return jsonify(html=str(render_markdown(source)))
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json"

@@ -184,7 +184,10 @@ def auth(client):
     return Auth()
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+CSRF_FIELD = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+    r'|name="csrf-token" content="([^"]+)"'
+)
 
 
 def csrf_token(client, path: str) -> str:
@@ -192,7 +195,7 @@ def csrf_token(client, path: str) -> str:
     page = client.get(path).get_data(as_text=True)
     match = CSRF_FIELD.search(page)
     assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
+    return match.group(1) or match.group(2) or match.group(3)
 
 
 @pytest.fixture(scope="session")

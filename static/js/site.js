@@ -19,3 +19,27 @@ document.addEventListener("submit", (event) => {
 // Move focus to an error summary so screen readers announce it.
 const summary = document.querySelector(".error-summary, .conflict");
 if (summary) summary.focus();
+
+// Live preview of Markdown fields, rendered by the server's own safe renderer.
+for (const preview of document.querySelectorAll("[data-preview-for]")) {
+  const input = document.getElementById(preview.dataset.previewFor);
+  const token = document.querySelector('meta[name="csrf-token"]');
+  if (!input || !token) continue;
+  let timer;
+  const refresh = async () => {
+    const response = await fetch("/markdown/preview", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token.content },
+      body: JSON.stringify({ text: input.value }),
+    });
+    if (!response.ok) return;
+    const { html } = await response.json();
+    preview.innerHTML = html; // server output: raw HTML off, links checked
+    preview.hidden = false;
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  });
+  refresh();
+}
