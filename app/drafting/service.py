@@ -168,7 +168,7 @@ def _new_uid(session: Session, standard: Standard) -> str:
 def _lock_clause(session: Session, clause: Clause) -> Clause:
     """Take the clause row lock so concurrent saves queue (SQLite's BEGIN IMMEDIATE does it)."""
     locked = session.scalar(
-        select(Clause).where(Clause.id == clause.id).with_for_update().execution_options(
+        select(Clause).where(Clause.id == clause.id).with_for_update(of=Clause).execution_options(
             populate_existing=True
         )
     )

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -112,7 +113,10 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen, stderr_path: P
             problem = f"/healthz answered {response.status}"
     except (urllib.error.URLError, OSError) as exc:
         problem = f"/healthz did not answer: {exc}"
-    exited = process.poll()
+    try:
+        exited = process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        exited = None
     state = f"exited with {exited}" if exited is not None else "still running"
     pytest.fail(
         f"The browser-test live server at {base_url} did not become healthy within "
@@ -155,7 +159,14 @@ def page(browser: Browser, request) -> Iterator[Page]:
     finally:
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
-            ARTIFACTS.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("/")[-1])
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            _screenshot(page, request.node.nodeid)
         context.close()
+
+
+def _screenshot(page: Page, nodeid: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", nodeid.split("/")[-1])
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    except PlaywrightError as exc:  # a crashed page must not hide the test's own failure
+        print(f"no screenshot for {nodeid}: {exc}", file=sys.stderr)

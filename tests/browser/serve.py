@@ -9,10 +9,12 @@ no port is ever chosen twice.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
 
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -22,11 +24,16 @@ from app.extensions import db
 
 
 def build_app(workdir: Path):
-    """Create the app on its own SQLite file, migrated and loaded with the demo."""
+    """Create the app on its own database, migrated and loaded with the demo.
+
+    BROWSER_DATABASE_URL (set by CI for its PostgreSQL run) names a database
+    that is emptied first; otherwise a fresh SQLite file in workdir.
+    """
+    url = os.environ.get("BROWSER_DATABASE_URL") or f"sqlite:///{workdir / 'browser.sqlite3'}"
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "browser-test-secret",
-        "DATABASE_URL": f"sqlite:///{workdir / 'browser.sqlite3'}",
+        "DATABASE_URL": url,
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
@@ -34,6 +41,9 @@ def build_app(workdir: Path):
         "PREFERRED_URL_SCHEME": "http",
     })
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade_schema()
         load_demo(db)
     return app

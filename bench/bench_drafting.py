@@ -1,0 +1,273 @@
+"""Benchmark the drafting pages and word diffs against the cheapest request.
+
+Run: .venv/bin/python bench/bench_drafting.py [--runs N] [--no-json]
+
+Builds a fresh SQLite database in a temporary folder, loads the demo accounts
+and standard, imports a generated 600-clause standard, then times each case
+round-robin (so a noisy neighbour slows every case alike) and reports the
+median in milliseconds and as a multiple of GET /healthz measured in the same
+run. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEMO_SLUG = "responsible-aluminium"
+SYNTHETIC_SLUG = "synthetic-benchmark"
+SYNTHETIC_SHAPE = (12, 7, 6)  # principles x criteria x requirements: 12 + 84 + 504 = 600
+COMMITTEE = "committee@demo.clausewise.org"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+# --- the synthetic standard --------------------------------------------------
+
+PARAGRAPHS = [
+    "The Entity shall identify, assess and document the {topic} risks of its operations "
+    "and business relationships, and shall review the assessment at least every {n} years "
+    "or whenever operations change significantly.",
+    "Where {topic} impacts are identified, the Entity shall set time-bound targets, assign "
+    "responsibility to a named function and report progress publicly each year.",
+    "The Entity shall engage affected stakeholders, including workers and local communities, "
+    "when it designs and reviews its {topic} measures, and shall record how their views "
+    "were taken into account.",
+]
+TOPICS = ["water", "biodiversity", "waste", "emissions", "labour", "land", "health and safety",
+          "community", "governance", "closure", "material stewardship", "human rights"]
+
+
+def _body(i: int) -> str:
+    topic = TOPICS[i % len(TOPICS)]
+    parts = [PARAGRAPHS[k % len(PARAGRAPHS)].format(topic=topic, n=2 + i % 3)
+             for k in range(i, i + 1 + i % 3)]
+    if i % 4 == 0:
+        parts.append("The assessment shall cover:\n\n"
+                     f"- direct {topic} impacts of the site;\n"
+                     f"- {topic} impacts of suppliers and contractors;\n"
+                     "- cumulative impacts with other users of the area.")
+    if i % 7 == 0:
+        parts.append("See the [guidance](https://example.org/guidance) for *examples* "
+                     "of **good practice**.")
+    return "\n\n".join(parts)
+
+
+def synthetic_source(shape: tuple[int, int, int] = SYNTHETIC_SHAPE) -> str:
+    """Write a standard in the standards_src/ format with principles, criteria, requirements."""
+    principles, criteria, requirements = shape
+    lines = ["---", f"slug: {SYNTHETIC_SLUG}", "title: Synthetic Benchmark Standard",
+             "summary: A generated standard for the drafting benchmark.", "uid-prefix: SY",
+             "---", ""]
+    n = 0
+
+    def clause(level: int, number: str, heading: str, kind: str) -> None:
+        nonlocal n
+        n += 1
+        lines.extend([f"{'#' * level} {number} {heading} {{#SY-{n:04x} .{kind}}}", "",
+                      _body(n), ""])
+
+    for p in range(1, principles + 1):
+        clause(1, f"{p}", f"{TOPICS[p % len(TOPICS)].capitalize()} principle", "principle")
+        for c in range(1, criteria + 1):
+            clause(2, f"{p}.{c}", f"Criterion on {TOPICS[(p + c) % len(TOPICS)]}", "criterion")
+            for r in range(1, requirements + 1):
+                clause(3, f"{p}.{c}.{r}", f"Requirement {r} of criterion {p}.{c}", "requirement")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- setup ---------------------------------------------------------------------
+
+
+def build_app(workdir: Path):
+    """Create the app on a fresh SQLite file with the demo and the synthetic standard."""
+    from app import create_app
+    from app.auth.permissions import SYSTEM
+    from app.cli import upgrade_schema
+    from app.demo import load_accounts, load_standard
+    from app.drafting import service as drafting
+    from app.drafting.importing import import_source
+    from app.extensions import db
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "bench-secret",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+    })
+    with app.app_context():
+        upgrade_schema()
+        load_accounts(db)
+        load_standard(db)
+        with db.transaction() as session:
+            report = import_source(session, SYSTEM, synthetic_source(), "synthetic.md")
+            drafting.freeze(session, SYSTEM, report.standard, label="1.0-draft-1")
+    return app
+
+
+def diff_pairs(app) -> list[tuple[str, str]]:
+    """Return (draft-1 body, draft-2 body) for every clause in either demo draft."""
+    from app.drafting import service as drafting
+    from app.extensions import db
+
+    with app.app_context():
+        standard = drafting.get_standard(db.session, DEMO_SLUG)
+        old = {n.clause_id: n.revision.body for n in drafting.version_nodes(
+            db.session, drafting.get_version(db.session, standard, "3.0-draft-1"))}
+        new = {n.clause_id: n.revision.body for n in drafting.version_nodes(
+            db.session, drafting.get_version(db.session, standard, "3.0-draft-2"))}
+    return [(old.get(cid, ""), new.get(cid, "")) for cid in sorted(old.keys() | new.keys())]
+
+
+# --- measuring -----------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    run: Callable[[], object]
+    note: str = ""
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def min_ms(self) -> float:
+        return min(self.samples) * 1000
+
+
+def page_case(client, name: str, path: str, clauses: int, note: str = "") -> Case:
+    """Time a GET that must answer 200 with the expected number of clauses."""
+
+    def run():
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        html = response.get_data(as_text=True)
+        shown = html.count('<section class="clause ')
+        if clauses and shown != clauses:
+            raise SystemExit(f"{path} shows {shown} clauses, expected {clauses}")
+        return html
+
+    return Case(name, run, note or path)
+
+
+def build_cases(app) -> list[Case]:
+    from app.drafting import service as drafting
+    from app.extensions import db
+    from app.text.diffing import word_diff
+
+    with app.app_context():
+        counts = {}
+        for slug, label in ((DEMO_SLUG, "3.0-draft-2"), (SYNTHETIC_SLUG, "1.0-draft-1")):
+            standard = drafting.get_standard(db.session, slug)
+            counts[slug] = drafting.clause_count(
+                db.session, drafting.get_version(db.session, standard, label))
+
+    public = app.test_client()
+    committee = app.test_client()
+    response = committee.post("/sign-in", data={"email": COMMITTEE, "password": "clausewise-demo"})
+    if response.status_code != 302:
+        raise SystemExit(f"signing the committee member in failed ({response.status_code})")
+
+    pairs = diff_pairs(app)
+
+    def diff_all():
+        for old, new in pairs:
+            word_diff(old, new)
+
+    demo, synthetic = counts[DEMO_SLUG], counts[SYNTHETIC_SLUG]
+    return [
+        Case("baseline: GET /healthz", lambda: public.get("/healthz"), "the cheapest request"),
+        page_case(public, f"demo version page ({demo} clauses)",
+                  f"/standards/{DEMO_SLUG}/versions/3.0-draft-2", demo),
+        page_case(committee, f"demo working draft ({demo} clauses)",
+                  f"/standards/{DEMO_SLUG}/versions/working", demo, "signed in as committee"),
+        page_case(public, f"synthetic version page ({synthetic} clauses)",
+                  f"/standards/{SYNTHETIC_SLUG}/versions/1.0-draft-1", synthetic),
+        page_case(committee, f"synthetic working draft ({synthetic} clauses)",
+                  f"/standards/{SYNTHETIC_SLUG}/versions/working", synthetic,
+                  "signed in as committee"),
+        Case(f"word_diff draft-1 -> draft-2 ({len(pairs)} clauses)", diff_all,
+             "app.text.diffing.word_diff over every clause body"),
+    ]
+
+
+def measure(cases: list[Case], runs: int, warmup: int = 2) -> None:
+    """Run every case once per round, round-robin, and keep the timings after warm-up."""
+    for round_ in range(warmup + runs):
+        for case in cases:
+            start = time.perf_counter()
+            case.run()
+            elapsed = time.perf_counter() - start
+            if round_ >= warmup:
+                case.samples.append(elapsed)
+
+
+def report(cases: list[Case], runs: int, setup_s: float) -> dict:
+    baseline = cases[0].median_ms
+    width = max(len(c.name) for c in cases)
+    print(f"\nmedian of {runs} runs after warm-up; setup took {setup_s:.1f} s\n")
+    print(f"{'case':<{width}}  {'median ms':>10}  {'min ms':>8}  {'x baseline':>10}")
+    print(f"{'-' * width}  {'-' * 10}  {'-' * 8}  {'-' * 10}")
+    for c in cases:
+        print(f"{c.name:<{width}}  {c.median_ms:>10.2f}  {c.min_ms:>8.2f}  "
+              f"{c.median_ms / baseline:>10.1f}")
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "runs": runs,
+        "baseline_ms": round(baseline, 3),
+        "cases": [
+            {"name": c.name, "note": c.note, "median_ms": round(c.median_ms, 3),
+             "min_ms": round(c.min_ms, 3), "ratio_to_baseline": round(c.median_ms / baseline, 2)}
+            for c in cases
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per case (default 15)")
+    parser.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="clausewise-bench-") as tmp:
+        started = time.perf_counter()
+        app = build_app(Path(tmp))
+        cases = build_cases(app)
+        setup_s = time.perf_counter() - started
+        measure(cases, args.runs)
+        results = report(cases, args.runs, setup_s)
+        from app.extensions import db
+
+        db.engine.dispose()
+    if not args.no_json:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = RESULTS / f"drafting-{stamp}.json"
+        path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
