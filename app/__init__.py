@@ -24,8 +24,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(Config(app.instance_path, config).values)
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
-    from app import models  # noqa: F401 - complete the mappers
-    from app import immutability
+    from app import (
+        immutability,
+        models,  # noqa: F401 - complete the mappers
+    )
     from app.extensions import babel, csrf, db, limiter, login_manager
 
     immutability.install()

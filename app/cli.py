@@ -20,6 +20,8 @@ db_cli = AppGroup("db", help="Create and upgrade the database schema (Alembic)."
 users_cli = AppGroup("users", help="Manage accounts.")
 standards_cli = AppGroup("standards", help="Import and export standards as Markdown source.")
 jobs_cli = AppGroup("jobs", help="Run queued background work (mail, indexing).")
+ballots_cli = AppGroup("ballots", help="Committee ballots.")
+rounds_cli = AppGroup("rounds", help="Load consultation rounds from files in consultations/.")
 
 
 def alembic_config():
@@ -170,11 +172,48 @@ def jobs_run() -> None:
     click.echo(f"{run_pending(db)} jobs done")
 
 
+@rounds_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rounds_load(path: Path) -> None:
+    """Open the consultation round a TOML file defines (see app/consultation/rounds_file.py)."""
+    from app.consultation import rounds_file
+    from app.consultation.service import iseal_flags
+
+    try:
+        with db.transaction() as session:
+            round_ = rounds_file.load(session, SYSTEM, path)
+            flags = iseal_flags(session, round_)
+            click.echo(f"Round {round_.number} of {round_.standard.slug} on "
+                       f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "
+                       f"{round_.closes_at:%Y-%m-%d %H:%M} UTC")
+    except rounds_file.RoundFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except DomainError as exc:
+        where = f"{path}: {exc.field}" if exc.field else str(path)
+        raise click.ClickException(f"{where}: {exc.message}") from None
+    for flag in flags:
+        click.echo(f"ISEAL flag: {flag}")
+
+
+@ballots_cli.command("close-due")
+def ballots_close_due() -> None:
+    """Close the ballots whose closing time has passed and record their outcome."""
+    from app.committee.ballots import close_due_ballots
+
+    with db.transaction() as session:
+        closed = close_due_ballots(session)
+        for ballot in closed:
+            click.echo(f"ballot {ballot.id}: {ballot.outcome}")
+    click.echo(f"{len(closed)} ballots closed")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(ballots_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(rounds_cli)
 
     @app.cli.command("demo")
     def demo() -> None:

@@ -43,7 +43,9 @@ class Config:
             "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
             "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
             "RATELIMIT_HEADERS_ENABLED": True,
-            "RATE_LIMIT_PUBLIC_WRITE": env.get("RATE_LIMIT_PUBLIC_WRITE", "30 per minute; 300 per day"),
+            "RATE_LIMIT_PUBLIC_WRITE": env.get(
+                "RATE_LIMIT_PUBLIC_WRITE", "30 per minute; 300 per day"
+            ),
             "RATE_LIMIT_SIGN_IN": env.get("RATE_LIMIT_SIGN_IN", "10 per minute; 100 per hour"),
             "RATE_LIMIT_REGISTER": env.get("RATE_LIMIT_REGISTER", "5 per minute; 50 per day"),
             # Mail: written to the log unless MAIL_SERVER is set.

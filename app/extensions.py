@@ -34,7 +34,7 @@ def public_write_limit(view):
     view = limiter.limit(limit, key_func=_account_key, exempt_when=exempt, scope="write-account")(
         view
     )
-    view = limiter.limit(limit, key_func=get_remote_address, exempt_when=exempt, scope="write-addr")(
-        view
-    )
+    view = limiter.limit(
+        limit, key_func=get_remote_address, exempt_when=exempt, scope="write-addr"
+    )(view)
     return view

@@ -45,7 +45,9 @@ def app(tmp_path_factory):
         "SEARCH_INDEX_DIR": str(instance / "search"),
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
-        "RATELIMIT_ENABLED": False,
+        # Initialise the limiter (hooks, storage); it is switched off below and rate-limit
+        # tests switch it on for themselves.
+        "RATELIMIT_ENABLED": True,
         "SERVER_NAME": "clausewise.test",
         "PREFERRED_URL_SCHEME": "http",
     })

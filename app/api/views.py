@@ -102,3 +102,6 @@ openapi.add(
             "clauses": {"type": "array", "items": {"$ref": "#/components/schemas/Clause"}}}},
     },
 )
+
+from app.api import committee as _committee  # noqa: E402,F401 - registers its routes on bp
+from app.api import consultation as _consultation  # noqa: E402,F401 - registers its routes

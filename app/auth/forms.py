@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.models import ROLE_LABELS, STAKEHOLDER_LABELS
@@ -61,7 +61,9 @@ class ResetPasswordForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=lambda: [SelectChoice(str(k), str(v)) for k, v in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=lambda: [SelectChoice(str(k), str(v)) for k, v in ROLE_LABELS.items()]
+    )
 
 
 class EmptyForm(FlaskForm):

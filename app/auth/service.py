@@ -97,7 +97,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         User(password_hash=_DUMMY_HASH).check_password(password or "")
         return None
     if not user.check_password(password or ""):
-        record(session, None, "user.sign_in_failed", user, summary=f"Failed sign-in for {user.email}")
+        record(session, None, "user.sign_in_failed", user,
+               summary=f"Failed sign-in for {user.email}")
         return None
     record(session, user, "user.sign_in", user, summary=f"{user.email} signed in")
     return user

@@ -66,6 +66,11 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
     return found
 
 
+def all_rounds(session: Session) -> list[ConsultationRound]:
+    return list(session.scalars(
+        select(ConsultationRound).order_by(ConsultationRound.opens_at.desc())))
+
+
 def get_comment(session: Session, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id)
     if comment is None or comment.submission.status != SubmissionStatus.SUBMITTED:

@@ -92,6 +92,12 @@ def _clean(session: Session, comment: Comment, decision: str, response: str,
             "addressed_by_revision_id": addressed_by_revision_id or None}
 
 
+def check_answer(session: Session, comment: Comment, decision: str, response: str,
+                 duplicate_of_id: int | None = None) -> None:
+    """Validate a disposition's fields without writing anything."""
+    _clean(session, comment, decision, response, duplicate_of_id, None)
+
+
 def _append(session: Session, actor: User, comment: Comment, previous: Disposition | None,
             *, agreed: bool, **values) -> Disposition:
     row = Disposition(comment_id=comment.id, seq=(previous.seq + 1) if previous else 1,

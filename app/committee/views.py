@@ -1,5 +1,304 @@
+"""Committee workspace pages: diffs, round dashboards, comments, dispositions, synopses."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from app.auth.models import STAKEHOLDER_LABELS
+from app.auth.permissions import is_staff
+from app.committee import service
+from app.committee.ballot_views import bp as ballots_bp
+from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, ReviseForm
+from app.committee.models import DECISION_LABELS
+from app.consultation.models import COMMENT_TYPE_LABELS
+from app.drafting import service as drafting
+from app.drafting.models import CLAUSE_KIND_LABELS
+from app.errors import ValidationError
+from app.extensions import db
 
 bp = Blueprint("committee", __name__)
+bp.register_blueprint(ballots_bp)
+LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS,
+          "groups": STAKEHOLDER_LABELS}
+
+
+def _field_error(form, exc: ValidationError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+def _staff_only() -> None:
+    service.require_staff(current_user)
+
+
+# --- diffs ----------------------------------------------------------------------
+
+
+@bp.get("/standards/<slug>/compare")
+def compare(slug: str):
+    standard = drafting.get_standard(db.session, slug)
+    versions = drafting.list_versions(db.session, standard)
+    staff = is_staff(current_user)
+    labels = ([drafting.WORKING] if staff else []) + [v.label for v in versions]
+    new_label = request.args.get("to") or (labels[0] if labels else "")
+    old_label = request.args.get("from") or service.previous_label(versions, new_label) or ""
+    mode = "inline" if request.args.get("mode") == "inline" else "side"
+    show_all = request.args.get("all") == "1"
+    result = None
+    if old_label and new_label:
+        for label in (old_label, new_label):
+            if label not in labels:
+                abort(404)
+        result = service.compare(db.session, current_user, standard, old_label, new_label)
+    return render_template("committee/compare.html", standard=standard, labels=labels,
+                           old_label=old_label, new_label=new_label, mode=mode,
+                           show_all=show_all, diff=result, kind_labels=CLAUSE_KIND_LABELS)
+
+
+# --- dashboards -----------------------------------------------------------------
+
+
+@bp.get("/committee")
+@login_required
+def dashboard():
+    _staff_only()
+    rounds = service.all_rounds(db.session)
+    items = [(r, service.round_progress(db.session, r), service.synopsis_publication(db.session, r))
+             for r in rounds]
+    service.close_due_ballots(db.session)
+    ballots = service.list_ballots(db.session)
+    return render_template("committee/dashboard.html", items=items, ballots=ballots)
+
+
+@bp.get("/committee/rounds/<int:round_id>")
+@login_required
+def round_dashboard(round_id: int):
+    _staff_only()
+    round_ = service.get_round(db.session, round_id)
+    rows = service.round_rows(db.session, round_)
+    progress = service.progress_of(rows)
+    filters = {
+        "clause": request.args.get("clause", "").strip(),
+        "comment_type": request.args.get("type", ""),
+        "group": request.args.get("group", ""),
+        "state": request.args.get("state", ""),
+        "formal": request.args.get("formal") == "1",
+    }
+    shown = service.filter_rows(rows, **filters)
+    return render_template(
+        "committee/round.html", round=round_, rows=shown, total=len(rows), progress=progress,
+        filters=filters, labels=LABELS, publication=service.synopsis_publication(db.session,
+                                                                                 round_),
+        duplicates_form=DuplicatesForm(), label_of=service.comment_label,
+    )
+
+
+@bp.post("/committee/rounds/<int:round_id>/duplicates")
+@login_required
+def answer_duplicates(round_id: int):
+    _staff_only()
+    round_ = service.get_round(db.session, round_id)
+    form = DuplicatesForm()
+    if not form.validate_on_submit():
+        flash(_("Give the number of the comment they duplicate and a response."), "error")
+        return redirect(url_for("committee.round_dashboard", round_id=round_id))
+    try:
+        ids = [int(i) for i in request.form.getlist("comment_ids")]
+    except ValueError:
+        abort(400)
+    in_round = {row.comment.id: row.comment for row in service.round_rows(db.session, round_)}
+    chosen = [in_round[i] for i in ids if i in in_round]
+    try:
+        original = service.get_comment(db.session, form.original.data)
+        rows = service.answer_duplicates(db.session, current_user, original, chosen,
+                                         response=form.response.data, agreed=form.agree.data)
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("committee.round_dashboard", round_id=round_id))
+    flash(_("%(n)d comments answered as duplicates of comment %(id)d.", n=len(rows),
+            id=original.id), "success")
+    return redirect(url_for("committee.round_dashboard", round_id=round_id))
+
+
+# --- one comment ------------------------------------------------------------------
+
+
+def _against(comment, versions):
+    """Pick the text to re-anchor against: the asked label, else the newest text."""
+    label = request.args.get("against")
+    if not label:
+        newest = versions[0] if versions else None
+        own = comment.submission.round.version
+        label = newest.label if newest and newest.id != own.id else drafting.WORKING
+    return label
+
+
+def _comment_page(comment, form, status=200):
+    standard = comment.submission.round.standard
+    versions = drafting.list_versions(db.session, standard)
+    label = _against(comment, versions)
+    _version, nodes = drafting.read_version(db.session, current_user, standard, label)
+    placement = service.Locator(nodes).place(comment)
+    revisions = service.revisions_after(db.session, comment)
+    form.addressed_by.choices = [SelectChoice("", _("(none)"))] + [
+        SelectChoice(str(r.id), f"r{r.seq} · {r.title} · {r.message}") for r in revisions]
+    current = service.history(db.session, comment)
+    return render_template(
+        "committee/comment.html", comment=comment, form=form, agree_form=AgreeForm(),
+        history=current, disposition=current[0] if current else None, placement=placement,
+        against=label, labels=[drafting.WORKING] + [v.label for v in versions],
+        publication=service.synopsis_publication(db.session, comment.submission.round),
+        label_of=service.comment_label, decision_labels=DECISION_LABELS,
+        type_labels=COMMENT_TYPE_LABELS, group_labels=STAKEHOLDER_LABELS,
+    ), status
+
+
+@bp.get("/committee/comments/<int:comment_id>")
+@login_required
+def comment_page(comment_id: int):
+    _staff_only()
+    comment = service.get_comment(db.session, comment_id)
+    current = service.history(db.session, comment)
+    latest = current[0] if current else None
+    form = DispositionForm(
+        decision=str(latest.decision) if latest else None,
+        response=latest.response if latest else "",
+        duplicate_of=latest.duplicate_of_id if latest else None,
+        addressed_by=str(latest.addressed_by_revision_id or "") if latest else "",
+    )
+    return _comment_page(comment, form)
+
+
+@bp.post("/committee/comments/<int:comment_id>")
+@login_required
+def draft_disposition(comment_id: int):
+    _staff_only()
+    comment = service.get_comment(db.session, comment_id)
+    form = DispositionForm()
+    if form.validate_on_submit():
+        try:
+            service.draft(
+                db.session, current_user, comment, decision=form.decision.data,
+                response=form.response.data, duplicate_of_id=form.duplicate_of.data,
+                addressed_by_revision_id=int(form.addressed_by.data or 0) or None,
+            )
+        except ValidationError as exc:
+            _field_error(form, exc)
+        except ValueError:
+            abort(400)
+        else:
+            flash(_("Disposition saved as a draft. Mark it agreed when the committee has "
+                    "agreed it."), "success")
+            return redirect(url_for("committee.comment_page", comment_id=comment_id))
+    return _comment_page(comment, form, 422)
+
+
+@bp.post("/committee/comments/<int:comment_id>/agree")
+@login_required
+def agree_disposition(comment_id: int):
+    _staff_only()
+    comment = service.get_comment(db.session, comment_id)
+    if not AgreeForm().validate_on_submit():
+        abort(400)
+    service.agree(db.session, current_user, comment)
+    flash(_("Disposition marked agreed."), "success")
+    return redirect(url_for("committee.comment_page", comment_id=comment_id))
+
+
+@bp.route("/committee/comments/<int:comment_id>/revise", methods=["GET", "POST"])
+@login_required
+def revise(comment_id: int):
+    _staff_only()
+    comment = service.get_comment(db.session, comment_id)
+    if comment.clause_id is None:
+        abort(404)
+    clause = comment.clause
+    head = clause.head
+    if head is None or head.deleted:
+        flash(_("The clause has been deleted from the working draft."), "error")
+        return redirect(url_for("committee.comment_page", comment_id=comment_id))
+    latest = service.history(db.session, comment)
+    latest = latest[0] if latest else None
+    if request.method == "GET":
+        form = ReviseForm(kind=head.kind, number=head.number, heading=head.heading,
+                          body=head.body, based_on=str(head.id),
+                          decision=str(latest.decision) if latest else "accepted",
+                          response=latest.response if latest else "")
+        return render_template("committee/revise.html", comment=comment, clause=clause,
+                               head=head, form=form, label_of=service.comment_label)
+    form = ReviseForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            result, _row = service.revise_and_answer(
+                db.session, current_user, comment, based_on_id=int(form.based_on.data),
+                kind=form.kind.data, number=form.number.data, heading=form.heading.data,
+                body=form.body.data, message=form.message.data, decision=form.decision.data,
+                response=form.response.data,
+                max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
+            )
+        except drafting.EditConflict as conflict:
+            form.based_on.data = str(conflict.head.id)
+            flash(conflict.message, "error")
+            head, status = conflict.head, 409
+        except ValidationError as exc:
+            _field_error(form, exc)
+        except ValueError:
+            abort(400)
+        else:
+            flash(_("Saved revision %(n)d of the clause and linked it to the disposition.",
+                    n=result.revision.seq), "success")
+            return redirect(url_for("committee.comment_page", comment_id=comment_id))
+    return render_template("committee/revise.html", comment=comment, clause=clause, head=head,
+                           form=form, label_of=service.comment_label), status
+
+
+@bp.get("/committee/clauses/<uid>/comments")
+@login_required
+def clause_comments(uid: str):
+    _staff_only()
+    clause = drafting.get_clause(db.session, uid)
+    rows = service.clause_comments(db.session, current_user, clause)
+    nodes = drafting.working_draft(db.session, clause.standard)
+    placements = service.Locator(nodes).place_all(row.comment for row in rows)
+    by_round: dict[int, list] = {}
+    for row in rows:
+        by_round.setdefault(row.comment.submission.round_id, []).append(row)
+    return render_template(
+        "committee/clause_comments.html", clause=clause, head=clause.head, by_round=by_round,
+        placements=placements, total=len(rows), label_of=service.comment_label,
+        decision_labels=DECISION_LABELS, type_labels=COMMENT_TYPE_LABELS,
+    )
+
+
+# --- synopsis --------------------------------------------------------------------
+
+
+@bp.get("/consultations/<int:round_id>/synopsis")
+def synopsis(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    result = service.build_synopsis(db.session, round_, public=True)
+    blockers = service.publish_blockers(db.session, round_)
+    return render_template(
+        "committee/synopsis.html", round=round_, synopsis=result, blockers=blockers,
+        publish_form=AgreeForm(), public_name=service.public_name,
+        label_of=service.comment_label, decision_labels=DECISION_LABELS,
+        group_labels=STAKEHOLDER_LABELS, type_labels=COMMENT_TYPE_LABELS,
+    )
+
+
+@bp.post("/consultations/<int:round_id>/synopsis/publish")
+@login_required
+def publish_synopsis(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    if not AgreeForm().validate_on_submit():
+        abort(400)
+    service.publish_synopsis(db.session, current_user, round_)
+    flash(_("The synopsis is published. Submitters are being told by mail."), "success")
+    return redirect(url_for("committee.synopsis", round_id=round_id))

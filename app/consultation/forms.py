@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -26,8 +27,13 @@ from app.consultation.models import (
 _LONG = Length(max=200_000)
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices."""
+    return [SelectChoice(str(value), str(label)) for value, label in pairs]
+
+
 def comment_type_choices():
-    return [(str(k), str(v)) for k, v in COMMENT_TYPE_LABELS.items()]
+    return choices(COMMENT_TYPE_LABELS.items())
 
 
 def stakeholder_choices(blank: str = ""):
@@ -50,8 +56,9 @@ class RoundForm(FlaskForm):
     timezone = SelectField(_l("Time zone of these times"), validate_choice=False)
     visibility = RadioField(
         _l("Comments are shown"),
-        choices=[(str(CommentVisibility.LIVE), _l("publicly as soon as they are submitted")),
-                 (str(CommentVisibility.AFTER_CLOSE), _l("publicly only after the round closes"))],
+        choices=lambda: choices([
+            (CommentVisibility.LIVE, _l("publicly as soon as they are submitted")),
+            (CommentVisibility.AFTER_CLOSE, _l("publicly only after the round closes"))]),
         default=str(CommentVisibility.LIVE))
     audiences = StringField(_l("Audiences"), validators=[Length(max=500)],
                             description=_l("Who the round is meant to reach (optional)."))
@@ -75,6 +82,7 @@ class CommentForm(FlaskForm):
     anchor_suffix = HiddenField()
     anchor_start = HiddenField()
     anchor_end = HiddenField()
+    drop_anchor = BooleanField(_l("Comment on the whole clause instead (drop this passage)"))
 
 
 class SubmissionForm(FlaskForm):
@@ -90,8 +98,8 @@ class SubmissionForm(FlaskForm):
         description=_l("Required for a formal submission of the Forum; optional otherwise."))
 
     def set_kinds(self, allow_formal: bool) -> None:
-        self.kind.choices = [(str(k), str(v)) for k, v in SUBMISSION_KIND_LABELS.items()
-                             if allow_formal or k != "formal"]
+        self.kind.choices = choices((k, v) for k, v in SUBMISSION_KIND_LABELS.items()
+                                    if allow_formal or k != "formal")
 
 
 class EmptyForm(FlaskForm):
@@ -109,14 +117,5 @@ class ModerationForm(FlaskForm):
     action = HiddenField(default="hide")
 
 
-class FilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    comment_type = SelectField(_l("Type"), validate_choice=False)
-    stakeholder_group = SelectField(_l("Stakeholder group"), validate_choice=False)
-    clause = SelectField(_l("Clause"), validate_choice=False)
-
-
-__all__ = ["CommentForm", "EmptyForm", "FilterForm", "ModerationForm", "RoundForm",
+__all__ = ["choices", "CommentForm", "EmptyForm", "ModerationForm", "RoundForm",
            "SubmissionForm", "WithdrawForm", "stakeholder_choices"]

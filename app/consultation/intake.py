@@ -10,6 +10,7 @@ comments of drafts (see _draft_comment).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
@@ -397,8 +398,25 @@ def _check_complete(submission: Submission) -> None:
                               field="organisation")
 
 
+def _next_receipt(session: Session, round_: ConsultationRound) -> str:
+    """Bump the round's receipt counter with one UPDATE (atomic) and format the receipt."""
+    while True:
+        number = session.execute(
+            update(ConsultationRound).where(ConsultationRound.id == round_.id)
+            .values(receipt_counter=ConsultationRound.receipt_counter + 1)
+            .returning(ConsultationRound.receipt_counter)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        session.expire(round_, ["receipt_counter"])
+        receipt = f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
+        # Standards may share a clause prefix; skip numbers another round already used.
+        if session.scalar(select(Submission.id).where(Submission.receipt == receipt)) is None:
+            return receipt
+
+
 def submit(session: Session, actor: User, submission: Submission, *,
-           now: dt.datetime | None = None, receipt_url: str | None = None) -> Submission:
+           now: dt.datetime | None = None,
+           link_for: Callable[[str], str] | None = None) -> Submission:
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     _own_draft(actor, submission)
     now = now or utcnow()
@@ -414,14 +432,7 @@ def submit(session: Session, actor: User, submission: Submission, *,
         raise PermissionDenied(_("Only members of the Indigenous Peoples Advisory Forum can "
                                  "file a formal submission of the Forum."))
     _check_complete(submission)
-    number = session.execute(
-        update(ConsultationRound).where(ConsultationRound.id == round_.id)
-        .values(receipt_counter=ConsultationRound.receipt_counter + 1)
-        .returning(ConsultationRound.receipt_counter)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    session.expire(round_, ["receipt_counter"])
-    submission.receipt = f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
+    submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = now
     submission.updated_at = now
@@ -433,7 +444,8 @@ def submit(session: Session, actor: User, submission: Submission, *,
            consent_publish_name=submission.consent_publish_name)
     queue_mail(session, to=actor.email,
                subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
-               body=_acknowledgement(submission, receipt_url))
+               body=_acknowledgement(submission, link_for(submission.receipt) if link_for
+                                     else None))
     return submission
 
 

@@ -49,7 +49,7 @@ from app.consultation.models import (
 )
 from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
-from app.errors import NotFound, ValidationError
+from app.errors import NotFound, PermissionDenied, ValidationError
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -354,6 +354,23 @@ def record_comments(
     return [CommentEntry(c, moderation.get(c.id)) for c in comments], total
 
 
+def formal_submissions(
+    session: Session, viewer: User | None, round_: ConsultationRound, *,
+    now: dt.datetime | None = None,
+) -> list[Submission]:
+    """Return the round's formal submissions (with cover statements) this reader may see."""
+    statuses = [SubmissionStatus.SUBMITTED]
+    if is_staff(viewer):
+        statuses.append(SubmissionStatus.WITHDRAWN)
+    elif not comments_public(round_, now):
+        return []
+    return list(session.scalars(
+        select(Submission).where(Submission.round_id == round_.id,
+                                 Submission.kind == SubmissionKind.FORMAL,
+                                 Submission.status.in_(statuses))
+        .order_by(Submission.submitted_at)))
+
+
 def author_line(submission: Submission) -> str:
     """Return the author line the submitter's consent allows the public to see."""
     group = stakeholder_label(submission.stakeholder_group)
@@ -382,6 +399,8 @@ def moderate(
 ) -> Moderation:
     """Hide a comment from the public (or show it again), with a reason kept on record."""
     require_any_role(actor, Role.SECRETARIAT, Role.ADMIN)
+    if actor.id is None:
+        raise PermissionDenied(_("Moderation is recorded under a person's name; sign in."))
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError(_("Give the reason; it is kept in the record."), field="reason")
@@ -409,7 +428,8 @@ COMMENT_TYPES = list(CommentType)
 __all__ = [
     "COMMENT_TYPES", "AnchorInput", "CommentEntry", "CommentFilters", "RoundFields",
     "SubmissionDetails", "add_comment", "author_line", "clean_round", "comments_public",
-    "create_round", "days_left", "draft_for", "edit_comment", "frozen_versions",
+    "create_round", "days_left", "draft_for", "edit_comment", "formal_submissions",
+    "frozen_versions",
     "get_by_receipt", "get_comment", "get_round", "iseal_flags", "list_rounds", "moderate",
     "moderation_of", "my_submissions", "public_comment_counts", "record_comments",
     "remove_comment", "require_open", "rounds_for_standard", "setting", "stakeholder_label",

@@ -1,5 +1,406 @@
+"""Public consultation: rounds, the draft under consultation, comments and submissions."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+import zoneinfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.models import Role
+from app.auth.permissions import is_staff
+from app.consultation import service
+from app.consultation.forms import (
+    CommentForm,
+    EmptyForm,
+    ModerationForm,
+    RoundForm,
+    SubmissionForm,
+    WithdrawForm,
+    choices,
+    stakeholder_choices,
+)
+from app.consultation.models import (
+    COMMENT_TYPE_LABELS,
+    SUBMISSION_KIND_LABELS,
+    SubmissionStatus,
+)
+from app.database import utcnow
+from app.drafting.models import CLAUSE_KIND_LABELS
+from app.drafting.service import version_nodes
+from app.errors import ValidationError
+from app.extensions import db, public_write_limit
+from app.web import _timezones
 
 bp = Blueprint("consultation", __name__)
+PER_PAGE = 100
+
+
+def _field_error(form, exc: ValidationError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+def _clause_choices(nodes) -> list[tuple[str, str]]:
+    return [("", _("The whole draft"))] + [
+        (n.uid, "\u2003" * n.depth + (n.revision.title or n.uid)) for n in nodes
+    ]
+
+
+def _anchor_input(form: CommentForm) -> service.AnchorInput:
+    def offset(field) -> int | None:
+        try:
+            return int(field.data) if field.data not in (None, "") else None
+        except ValueError:
+            return None
+
+    if form.drop_anchor.data:
+        return service.AnchorInput(passage=form.passage.data or "")
+    return service.AnchorInput(
+        exact=form.anchor_exact.data or "", prefix=form.anchor_prefix.data or "",
+        suffix=form.anchor_suffix.data or "", start=offset(form.anchor_start),
+        end=offset(form.anchor_end), passage=form.passage.data or "",
+    )
+
+
+def _comment_values(form: CommentForm) -> dict:
+    return {"clause_uid": form.clause_uid.data or None, "comment_type": form.comment_type.data,
+            "body": form.body.data or "", "proposed_change": form.proposed_change.data or "",
+            "anchor": _anchor_input(form)}
+
+
+# --- rounds ---------------------------------------------------------------------------
+
+
+@bp.get("/consultations")
+def rounds():
+    return render_template("consultation/rounds.html",
+                           rounds=service.list_rounds(db.session), now=utcnow())
+
+
+def _round_form_choices(form: RoundForm) -> None:
+    form.version.choices = choices(
+        (f"{v.standard.slug}|{v.label}", f"{v.standard.title} · {v.label}")
+        for v in service.frozen_versions(db.session)
+    )
+    form.timezone.choices = choices((tz, tz) for tz in ["UTC", *_timezones()])
+
+
+def _aware(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=zoneinfo.ZoneInfo(zone or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Choose a time zone from the list."), field="timezone") from None
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@login_required
+def new_round():
+    if not current_user.has_role(Role.SECRETARIAT):
+        abort(403)
+    form = RoundForm(timezone=current_user.timezone or "UTC")
+    _round_form_choices(form)
+    if form.validate_on_submit():
+        slug, _sep, label = (form.version.data or "").partition("|")
+        try:
+            fields = service.clean_round(
+                db.session, standard_slug=slug, version_label=label, title=form.title.data,
+                summary=form.summary.data, number=form.number.data,
+                opens_at=_aware(form.opens_at.data, form.timezone.data),
+                closes_at=_aware(form.closes_at.data, form.timezone.data),
+                visibility=form.visibility.data, audiences=form.audiences.data,
+            )
+            round_ = service.create_round(db.session, current_user, fields)
+        except ValidationError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Round %(n)d is set up.", n=round_.number), "success")
+            for flag in service.iseal_flags(db.session, round_):
+                flash(flag, "warning")
+            return redirect(url_for("consultation.round_page", round_id=round_.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("consultation/round_new.html", form=form), status
+
+
+def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
+    form = CommentForm(clause_uid=clause_uid)
+    form.clause_uid.choices = choices(_clause_choices(nodes))
+    return form
+
+
+@bp.get("/consultations/<int:round_id>")
+def round_page(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    nodes = version_nodes(db.session, round_.version)
+    public = service.comments_public(round_)
+    counts = service.public_comment_counts(db.session, round_) if public else {}
+    draft = service.draft_for(db.session, current_user, round_)
+    form = None
+    if current_user.is_authenticated and round_.is_open:
+        form = _comment_form(nodes, request.args.get("clause", ""))
+    return render_template(
+        "consultation/round.html", round=round_, nodes=nodes, counts=counts, public=public,
+        flags=service.iseal_flags(db.session, round_), days_left=service.days_left(round_),
+        draft=draft, form=form, kind_labels=CLAUSE_KIND_LABELS,
+    )
+
+
+# --- commenting -----------------------------------------------------------------------
+
+
+@bp.route("/consultations/<int:round_id>/comment", methods=["GET", "POST"])
+@public_write_limit
+@login_required
+def comment_new(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    service.require_open(round_)
+    nodes = version_nodes(db.session, round_.version)
+    form = _comment_form(nodes, request.args.get("clause", ""))
+    if form.validate_on_submit():
+        try:
+            service.add_comment(db.session, current_user, round_, **_comment_values(form))
+        except ValidationError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Comment saved in your draft submission. It is not sent until you submit "
+                    "the submission."), "success")
+            return redirect(url_for("consultation.submission", round_id=round_.id))
+    clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
+    status = 422 if form.is_submitted() else 200
+    return render_template("consultation/comment_form.html", round=round_, form=form,
+                           clause=clause, comment=None), status
+
+
+def _own_comment(round_id: int, comment_id: int):
+    comment = service.get_comment(db.session, comment_id)
+    if comment.submission.round_id != round_id or comment.submission.author_id != current_user.id:
+        abort(404)
+    return comment
+
+
+@bp.route("/consultations/<int:round_id>/submission/comments/<int:comment_id>/edit",
+          methods=["GET", "POST"])
+@public_write_limit
+@login_required
+def comment_edit(round_id: int, comment_id: int):
+    comment = _own_comment(round_id, comment_id)
+    round_ = comment.submission.round
+    nodes = version_nodes(db.session, round_.version)
+    if request.method == "GET":
+        form = CommentForm(
+            clause_uid=comment.clause.uid if comment.clause else "",
+            comment_type=comment.comment_type, body=comment.body,
+            proposed_change=comment.proposed_change, anchor_exact=comment.anchor_exact or "",
+            anchor_prefix=comment.anchor_prefix or "", anchor_suffix=comment.anchor_suffix or "",
+            anchor_start=comment.anchor_start, anchor_end=comment.anchor_end,
+        )
+        form.clause_uid.choices = choices(_clause_choices(nodes))
+    else:
+        form = _comment_form(nodes)
+        if form.validate_on_submit():
+            try:
+                service.edit_comment(db.session, current_user, comment, **_comment_values(form))
+            except ValidationError as exc:
+                _field_error(form, exc)
+            else:
+                flash(_("Comment revised."), "success")
+                return redirect(url_for("consultation.submission", round_id=round_.id))
+    clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
+    status = 422 if form.is_submitted() else 200
+    return render_template("consultation/comment_form.html", round=round_, form=form,
+                           clause=clause, comment=comment), status
+
+
+@bp.post("/consultations/<int:round_id>/submission/comments/<int:comment_id>/remove")
+@public_write_limit
+@login_required
+def comment_remove(round_id: int, comment_id: int):
+    comment = _own_comment(round_id, comment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.remove_comment(db.session, current_user, comment)
+    flash(_("Comment removed from your draft."), "success")
+    return redirect(url_for("consultation.submission", round_id=round_id))
+
+
+# --- the submission -------------------------------------------------------------------
+
+
+def _submission_form(draft) -> SubmissionForm:
+    form = SubmissionForm(obj=draft) if draft is not None else SubmissionForm()
+    form.set_kinds(current_user.has_role(Role.IPAF))
+    return form
+
+
+def _render_submission(round_, draft, form, status: int = 200):
+    return render_template(
+        "consultation/submission.html", round=round_, draft=draft, form=form,
+        submit_form=EmptyForm(), type_labels=COMMENT_TYPE_LABELS,
+        kind_labels=SUBMISSION_KIND_LABELS,
+    ), status
+
+
+@bp.get("/consultations/<int:round_id>/submission")
+@login_required
+def submission(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    draft = service.draft_for(db.session, current_user, round_)
+    return _render_submission(round_, draft, _submission_form(draft))
+
+
+@bp.post("/consultations/<int:round_id>/submission")
+@public_write_limit
+@login_required
+def submission_details(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    form = _submission_form(None)
+    draft = service.draft_for(db.session, current_user, round_)
+    if form.validate_on_submit():
+        details = service.SubmissionDetails(
+            kind=form.kind.data, organisation=form.organisation.data or "",
+            consent_publish_name=form.consent_publish_name.data,
+            cover_statement=form.cover_statement.data or "",
+        )
+        try:
+            draft = draft or service.start_submission(db.session, current_user, round_)
+            service.update_submission(db.session, current_user, draft, details)
+        except ValidationError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Draft saved. It is not sent until you submit it."), "success")
+            return redirect(url_for("consultation.submission", round_id=round_id))
+    return _render_submission(round_, draft, form, 422)
+
+
+def _receipt_link(receipt: str) -> str:
+    return url_for("consultation.receipt", receipt=receipt, _external=True)
+
+
+@bp.post("/consultations/<int:round_id>/submission/submit")
+@public_write_limit
+@login_required
+def submit(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    draft = service.draft_for(db.session, current_user, round_)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if draft is None:
+        service.require_open(round_)
+        flash(_("You have no draft to submit in this round."), "error")
+        return redirect(url_for("consultation.round_page", round_id=round_id))
+    try:
+        service.submit(db.session, current_user, draft, link_for=_receipt_link)
+    except ValidationError as exc:
+        form = _submission_form(draft)
+        _field_error(form, exc)
+        return _render_submission(round_, draft, form, 422)
+    flash(_("Submitted. Your receipt is %(receipt)s.", receipt=draft.receipt), "success")
+    return redirect(url_for("consultation.receipt", receipt=draft.receipt))
+
+
+@bp.get("/submissions/<receipt>")
+@login_required
+def receipt(receipt: str):
+    sub = service.get_by_receipt(db.session, current_user, receipt)
+    return render_template(
+        "consultation/receipt.html", submission=sub, round=sub.round,
+        withdraw_form=WithdrawForm(), type_labels=COMMENT_TYPE_LABELS,
+        kind_labels=SUBMISSION_KIND_LABELS, author_line=service.author_line(sub),
+        mine=sub.author_id == current_user.id, Status=SubmissionStatus,
+    )
+
+
+@bp.post("/submissions/<receipt>/withdraw")
+@public_write_limit
+@login_required
+def withdraw(receipt: str):
+    sub = service.get_by_receipt(db.session, current_user, receipt)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service.withdraw(db.session, current_user, sub, reason=form.reason.data or "")
+    flash(_("Submission %(receipt)s is withdrawn. It stays on record but is no longer shown "
+            "to the public.", receipt=receipt), "success")
+    return redirect(url_for("consultation.receipt", receipt=receipt))
+
+
+@bp.get("/my/submissions")
+@login_required
+def my_submissions():
+    return render_template(
+        "consultation/my_submissions.html",
+        submissions=service.my_submissions(db.session, current_user),
+        kind_labels=SUBMISSION_KIND_LABELS, Status=SubmissionStatus,
+    )
+
+
+# --- the public record ----------------------------------------------------------------
+
+
+def _record_page(round_, *, status: int = 200, moderation_form: ModerationForm | None = None,
+                 moderating: int | None = None):
+    nodes = version_nodes(db.session, round_.version)
+    filters = service.CommentFilters(
+        comment_type=request.args.get("type", ""),
+        stakeholder_group=request.args.get("group", ""),
+        clause_uid=request.args.get("clause", ""),
+    )
+    filter_choices = {
+        "type": [("", _("All types"))] + [(str(k), str(v)) for k, v in COMMENT_TYPE_LABELS.items()],
+        "group": stakeholder_choices(_("All groups")),
+        "clause": [("", _("All clauses")), ("-", _("The whole draft"))]
+        + _clause_choices(nodes)[1:],
+    }
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    entries, total = service.record_comments(
+        db.session, current_user, round_, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    return render_template(
+        "consultation/comments.html", round=round_, entries=entries, total=total, page=page,
+        pages=max(1, -(-total // PER_PAGE)), choices=filter_choices, filters=filters,
+        formal=service.formal_submissions(db.session, current_user, round_),
+        public=service.comments_public(round_), staff=is_staff(current_user),
+        can_moderate=current_user.is_authenticated
+        and current_user.has_role(Role.SECRETARIAT, Role.ADMIN),
+        moderation_form=moderation_form or ModerationForm(), moderating=moderating,
+        type_labels=COMMENT_TYPE_LABELS, author_line=service.author_line,
+        stakeholder_label=service.stakeholder_label,
+    ), status
+
+
+@bp.get("/consultations/<int:round_id>/comments")
+def comments(round_id: int):
+    return _record_page(service.get_round(db.session, round_id))
+
+
+@bp.post("/consultations/<int:round_id>/comments/<int:comment_id>/moderate")
+@login_required
+def moderate(round_id: int, comment_id: int):
+    round_ = service.get_round(db.session, round_id)
+    comment = service.get_comment(db.session, comment_id)
+    if comment.submission.round_id != round_.id:
+        abort(404)
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    hide = form.action.data != "show"
+    try:
+        service.moderate(db.session, current_user, comment, hidden=hide,
+                         reason=form.reason.data or "")
+    except ValidationError as exc:
+        _field_error(form, exc)
+        return _record_page(round_, status=422, moderation_form=form, moderating=comment.id)
+    flash(_("Comment hidden from the public.") if hide else _("Comment shown again."),
+          "success")
+    return redirect(url_for("consultation.comments", round_id=round_id,
+                            _anchor=f"comment-{comment.id}"))
+

@@ -456,7 +456,9 @@ def renumber(session: Session, actor: User, standard: Standard) -> int:
 # --- versions ----------------------------------------------------------------
 
 
-def freeze(session: Session, actor: User, standard: Standard, *, label: str, note: str = "") -> Version:
+def freeze(
+    session: Session, actor: User, standard: Standard, *, label: str, note: str = ""
+) -> Version:
     """Freeze the working draft as a named, immutable version (secretariat only)."""
     require_any_role(actor, Role.SECRETARIAT)
     label = (label or "").strip()

@@ -42,7 +42,8 @@ def test_plain_text_matches_what_the_browser_shows():
 
 
 def test_word_diff_works_on_whole_words():
-    diffs = word_diff("The Entity shall report every year.", "The Entity shall report every quarter.")
+    diffs = word_diff("The Entity shall report every year.",
+                      "The Entity shall report every quarter.")
     assert (DELETE, "year") in diffs and (INSERT, "quarter") in diffs
     assert str(render_inline(diffs)).count("<del") == 1
 

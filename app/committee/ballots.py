@@ -1,0 +1,278 @@
+"""Ballots of the Standards Committee: open, vote, close once, and flag ISEAL gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import Role, RoleGrant, User
+from app.auth.permissions import require_any_role
+from app.committee import tally as arithmetic
+from app.committee.dispositions import count_unanswered
+from app.committee.models import (
+    Ballot,
+    BallotQuestion,
+    BallotVoter,
+    Vote,
+    VoteChoice,
+)
+from app.consultation.models import ConsultationRound
+from app.database import utcnow
+from app.drafting.models import Version, VersionState
+from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
+from app.web import utc_iso
+
+MAX_QUESTION = 2000
+MAX_REASON = 4000
+FEW_ROUNDS, SHORT_ROUND, UNANSWERED = "few-rounds", "short-round", "unanswered"
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def get_ballot(session: Session, ballot_id: int) -> Ballot:
+    ballot = session.get(Ballot, ballot_id)
+    if ballot is None:
+        raise NotFound(_("There is no ballot %(id)s.", id=ballot_id))
+    return ballot
+
+
+def list_ballots(session: Session, *, closed_only: bool = False) -> list[Ballot]:
+    query = select(Ballot).order_by(Ballot.opens_at.desc(), Ballot.id.desc())
+    if closed_only:
+        query = query.where(Ballot.closed_at.is_not(None))
+    return list(session.scalars(query))
+
+
+def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
+    """Return each voter's latest vote: one vote per voter counts."""
+    latest = (
+        select(Vote.voter_id, func.max(Vote.id).label("id"))
+        .where(Vote.ballot_id == ballot.id).group_by(Vote.voter_id).subquery()
+    )
+    rows = session.scalars(select(Vote).join(latest, Vote.id == latest.c.id)).all()
+    return {v.voter_id: v for v in rows}
+
+
+def is_voter(ballot: Ballot, user: User | None) -> bool:
+    return user is not None and getattr(user, "id", None) is not None and any(
+        v.user_id == user.id for v in ballot.voters)
+
+
+def count_votes(session: Session, ballot: Ballot) -> arithmetic.Tally:
+    """Tally the current votes of the roll with the ballot's own rules."""
+    roll = {v.user_id for v in ballot.voters}
+    choices = [v.choice for uid, v in current_votes(session, ballot).items() if uid in roll]
+    return arithmetic.count(len(roll), choices, quorum=ballot.quorum, threshold=ballot.threshold)
+
+
+# --- ISEAL flags ----------------------------------------------------------------
+
+
+def _setting(name: str, default: int) -> int:
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def iseal_flags(session: Session, standard_id: int, question_kind: str,
+                now: dt.datetime) -> list[dict]:
+    """List where the standard's process falls short of the ISEAL expectations."""
+    min_rounds = _setting("ISEAL_MIN_ROUNDS", 2)
+    min_days = _setting("ISEAL_MIN_ROUND_DAYS", 60)
+    rounds = list(session.scalars(
+        select(ConsultationRound).where(ConsultationRound.standard_id == standard_id,
+                                        ConsultationRound.opens_at <= now)
+        .order_by(ConsultationRound.number)
+    ))
+    flags: list[dict] = []
+    if question_kind == BallotQuestion.ADOPT and len(rounds) < min_rounds:
+        flags.append({"code": FEW_ROUNDS, "rounds": len(rounds), "minimum": min_rounds})
+    for r in rounds:
+        if r.length_days < min_days:
+            flags.append({"code": SHORT_ROUND, "round": r.number,
+                          "days": round(r.length_days, 1), "minimum": min_days})
+    unanswered = count_unanswered(session, [r.id for r in rounds])
+    if unanswered:
+        flags.append({"code": UNANSWERED, "comments": unanswered})
+    return flags
+
+
+def flag_message(flag: dict) -> str:
+    code = flag.get("code")
+    if code == FEW_ROUNDS:
+        return _("Only %(n)s public consultation round(s) were held; ISEAL expects at least "
+                 "%(m)s before adoption.", n=flag["rounds"], m=flag["minimum"])
+    if code == SHORT_ROUND:
+        return _("Round %(r)s lasted %(d)s days; ISEAL expects at least %(m)s.",
+                 r=flag["round"], d=flag["days"], m=flag["minimum"])
+    if code == UNANSWERED:
+        return _("%(n)s comment(s) have no agreed written response.", n=flag["comments"])
+    return str(code)
+
+
+# --- opening --------------------------------------------------------------------
+
+
+def committee_members(session: Session) -> list[User]:
+    return list(session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.COMMITTEE, User.active.is_(True)).order_by(User.name)
+    ).unique())
+
+
+def _fraction(value, field: str) -> Fraction:
+    try:
+        fraction = arithmetic.as_fraction(value)
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise ValidationError(_("Give a fraction such as 1/2 or 2/3."), field=field) from None
+    if not 0 < fraction <= 1:
+        raise ValidationError(_("Give a fraction above 0 and at most 1."), field=field)
+    return fraction
+
+
+def open_ballot(session: Session, actor: User, version: Version, *, question_kind: str,
+                question: str, closes_at: dt.datetime,
+                quorum: float | Fraction | str = arithmetic.DEFAULT_QUORUM,
+                threshold: float | Fraction | str = arithmetic.DEFAULT_THRESHOLD,
+                now: dt.datetime | None = None) -> Ballot:
+    """Open a ballot on a frozen version; the committee members of today are its roll."""
+    require_any_role(actor, Role.SECRETARIAT)
+    now = now or utcnow()
+    if version.state != VersionState.FROZEN:
+        raise ValidationError(_("Ballots are held on frozen versions only."), field="version")
+    try:
+        kind = BallotQuestion(question_kind)
+    except ValueError:
+        raise ValidationError(_("Choose what the ballot decides."), field="question_kind") from None
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError(_("Write the question put to the vote."), field="question")
+    if len(question) > MAX_QUESTION:
+        raise ValidationError(_("The question is too long."), field="question")
+    if closes_at.tzinfo is None:
+        raise ValueError("closes_at must be an aware datetime")
+    if closes_at <= now:
+        raise ValidationError(_("The closing time must be in the future."), field="closes_at")
+    quorum_f, threshold_f = _fraction(quorum, "quorum"), _fraction(threshold, "threshold")
+    if session.scalar(select(Ballot.id).where(Ballot.version_id == version.id,
+                                              Ballot.question_kind == kind,
+                                              Ballot.closed_at.is_(None))):
+        raise Conflict(_("A ballot on this question is already open for this version."))
+    members = committee_members(session)
+    if not members:
+        raise ValidationError(_("There are no committee members to vote."))
+    ballot = Ballot(
+        standard_id=version.standard_id, version_id=version.id, question_kind=kind,
+        question=question, opens_at=now, closes_at=closes_at, quorum=float(quorum_f),
+        threshold=float(threshold_f), created_by_id=actor.id, created_at=now,
+    )
+    session.add(ballot)
+    session.flush()
+    session.add_all(BallotVoter(ballot_id=ballot.id, user_id=m.id) for m in members)
+    session.flush()
+    session.refresh(ballot)
+    record(session, actor, "ballot.open", ballot,
+           summary=f"Opened ballot on {version.label}: {question[:200]}",
+           voters=[m.id for m in members], quorum=str(quorum_f), threshold=str(threshold_f),
+           closes_at=utc_iso(closes_at))
+    return ballot
+
+
+# --- voting -----------------------------------------------------------------------
+
+
+def cast_vote(session: Session, actor: User, ballot: Ballot, *, choice: str, reason: str = "",
+              now: dt.datetime | None = None) -> Vote:
+    """Record a voter's position; the latest one counts until the ballot closes."""
+    now = now or utcnow()
+    if ballot.closed_at is not None or now >= ballot.closes_at:
+        close_due_ballots(session, now)
+        raise Gone(_("This ballot closed at its closing time; votes are no longer taken."))
+    if actor is None or getattr(actor, "id", None) is None or not is_voter(ballot, actor):
+        raise PermissionDenied(_("You are not on the roll of eligible voters of this ballot."))
+    try:
+        choice = VoteChoice(choice)
+    except ValueError:
+        raise ValidationError(_("Choose yes, no, abstain or recuse."), field="choice") from None
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationError(_("The reason is too long."), field="reason")
+    if choice == VoteChoice.NO and not reason:
+        raise ValidationError(_("Give the reason for voting no."), field="reason")
+    if choice == VoteChoice.RECUSE and not reason:
+        raise ValidationError(_("Give the reason for recusing yourself."), field="reason")
+    previous = current_votes(session, ballot).get(actor.id)
+    if previous is not None and previous.choice == choice and previous.reason == reason:
+        return previous
+    vote = Vote(ballot_id=ballot.id, voter_id=actor.id, choice=choice, reason=reason, cast_at=now)
+    session.add(vote)
+    session.flush()
+    record(session, actor, "ballot.vote" if previous is None else "ballot.vote-change", ballot,
+           summary=f"{'Voted' if previous is None else 'Changed vote to'} {choice}",
+           choice=str(choice))
+    return vote
+
+
+# --- closing ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollEntry:
+    user_id: int
+    name: str
+    choice: str | None
+    reason: str
+    cast_at: str
+
+
+def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
+    votes = current_votes(session, ballot)
+    entries = []
+    for voter in sorted(ballot.voters, key=lambda v: v.user.name):
+        vote = votes.get(voter.user_id)
+        entries.append(RollEntry(
+            voter.user_id, voter.user.name, str(vote.choice) if vote else None,
+            vote.reason if vote else "", utc_iso(vote.cast_at) if vote else "",
+        ))
+    return entries
+
+
+def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
+    """Compute and record the outcome of a due ballot, once; return whether this call did."""
+    if ballot.closed_at is not None or now < ballot.closes_at:
+        return False
+    counted = count_votes(session, ballot)
+    record_ = counted.as_record()
+    record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
+    flags = iseal_flags(session, ballot.standard_id, ballot.question_kind, ballot.closes_at)
+    # Compare-and-set: of two requests closing the same ballot, only one records it.
+    result = session.execute(
+        update(Ballot).where(Ballot.id == ballot.id, Ballot.closed_at.is_(None)).values(
+            closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
+    )
+    if result.rowcount != 1:
+        session.refresh(ballot)
+        return False
+    session.refresh(ballot)
+    record(session, None, "ballot.close", ballot,
+           summary=f"Ballot {ballot.id} closed: {counted.outcome}", outcome=str(counted.outcome),
+           yes=counted.yes, no=counted.no, abstain=counted.abstain, recused=counted.recused,
+           eligible=counted.eligible)
+    return True
+
+
+def close_due_ballots(session: Session, now: dt.datetime | None = None) -> list[Ballot]:
+    """Close every ballot whose closing time has passed; return those closed now."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(Ballot).where(Ballot.closed_at.is_(None), Ballot.closes_at <= now)
+        .order_by(Ballot.id)
+    ).all()
+    return [b for b in due if close(session, b, now)]
+

@@ -1,0 +1,106 @@
+"""The committee workspace's operations, gathered from the modules that hold them.
+
+diffs: version comparison · reanchoring: comments in a newer text ·
+dispositions: answers to comments · synopsis: the published answers ·
+ballots (with tally): recorded votes.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.committee.ballots import (
+    cast_vote,
+    close_due_ballots,
+    committee_members,
+    count_votes,
+    current_votes,
+    flag_message,
+    get_ballot,
+    is_voter,
+    iseal_flags,
+    list_ballots,
+    open_ballot,
+    roll_of,
+)
+from app.committee.comments import (
+    CommentRow,
+    all_rounds,
+    clause_comments,
+    comment_label,
+    current_dispositions,
+    get_comment,
+    get_round,
+    require_staff,
+    round_rows,
+    synopsis_publication,
+)
+from app.committee.diffs import compare, frozen_pairs, previous_label
+from app.committee.dispositions import (
+    agree,
+    answer_duplicates,
+    check_answer,
+    draft,
+    filter_rows,
+    history,
+    progress_of,
+    round_progress,
+)
+from app.committee.reanchoring import Locator, Placement, status_counts
+from app.committee.synopsis import build as build_synopsis
+from app.committee.synopsis import public_name, publish_blockers, responses_for_author
+from app.committee.synopsis import publish as publish_synopsis
+from app.committee.tally import Tally
+from app.committee.tally import count as tally
+from app.consultation.models import Comment
+from app.drafting import service as drafting
+from app.drafting.models import ClauseRevision, Version
+from app.errors import ValidationError
+
+
+def revise_and_answer(session: Session, actor: User, comment: Comment, *, based_on_id: int,
+                      kind: str, number: str, heading: str, body: str, message: str,
+                      decision: str, response: str, max_body: int | None = None
+                      ) -> tuple[drafting.SaveResult, object]:
+    """Edit the commented clause in the working draft and link the revision to the answer."""
+    require_staff(actor)
+    if comment.clause_id is None:
+        raise ValidationError(_("This comment is on the draft as a whole, not on a clause."))
+    check_answer(session, comment, decision, response)
+    extra = {"max_body": max_body} if max_body else {}
+    result = drafting.save_clause(
+        session, actor, comment.clause, based_on_id=based_on_id, kind=kind, number=number,
+        heading=heading, body=body, message=message, **extra,
+    )
+    disposition = draft(session, actor, comment, decision=decision, response=response,
+                        addressed_by_revision_id=result.revision.id)
+    return result, disposition
+
+
+def revisions_after(session: Session, comment: Comment) -> list[ClauseRevision]:
+    """Return the clause's revisions since the one commented on, newest first."""
+    if comment.clause_id is None:
+        return []
+    revisions = drafting.clause_history(session, comment.clause)
+    floor = comment.revision.seq if comment.revision else 0
+    return [r for r in revisions if r.seq > floor and not r.deleted]
+
+
+def newest_version(session: Session, comment: Comment) -> Version | None:
+    versions = drafting.list_versions(session, comment.submission.round.standard)
+    return versions[0] if versions else None
+
+
+__all__ = [
+    "CommentRow", "Locator", "all_rounds", "Placement", "Tally", "agree", "answer_duplicates",
+    "build_synopsis", "cast_vote", "clause_comments", "close_due_ballots", "comment_label",
+    "committee_members", "compare", "count_votes", "current_dispositions", "current_votes",
+    "draft", "filter_rows", "flag_message", "frozen_pairs", "get_ballot", "get_comment",
+    "get_round", "history", "is_voter", "iseal_flags", "list_ballots", "newest_version",
+    "open_ballot", "previous_label", "progress_of", "public_name", "publish_blockers",
+    "publish_synopsis", "require_staff", "responses_for_author", "revise_and_answer",
+    "revisions_after", "roll_of", "round_progress", "round_rows", "status_counts",
+    "synopsis_publication", "tally",
+]

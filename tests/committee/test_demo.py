@@ -1,0 +1,48 @@
+"""The demo shows the whole cycle: a closed, answered first round and the ballot after it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import demo
+from app.committee import comments, dispositions, synopsis
+from app.committee import demo as committee_demo
+from app.committee.models import Ballot, BallotOutcome
+from app.committee.reanchoring import Locator
+from app.consultation.models import ConsultationRound, SubmissionKind
+from app.drafting import service as drafting
+from app.text.anchoring import AnchorStatus
+
+
+def test_demo_round_ballot_and_reanchoring(db, app):
+    demo.load_accounts(db)
+    demo.load_standard(db)
+    lines = committee_demo.load(db)
+    assert "ballot" in lines[0]
+    assert committee_demo.load(db) == ["Committee demo already loaded."]
+    with app.test_request_context():
+        session = db.new_session()
+        round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 1))
+        assert round_.version.label == "3.0-draft-1" and round_.length_days == 70
+        rows = comments.round_rows(session, round_)
+        assert 15 <= len(rows) <= 25
+        assert dispositions.progress_of(rows).complete
+        assert sum(1 for r in rows if r.submission.kind == SubmissionKind.FORMAL) == 3
+        assert synopsis.synopsis_publication(session, round_) is not None
+        assert any(r.disposition.addressed_by_revision_id for r in rows)
+        assert len({r.stakeholder_group for r in rows}) >= 5
+        ballot = session.scalar(select(Ballot))
+        assert ballot.outcome == BallotOutcome.CARRIED and ballot.flags == []
+        assert ballot.tally["yes"] == 3 and len(ballot.tally["roll"]) == 4
+        standard = round_.standard
+        draft2 = drafting.get_version(session, standard, "3.0-draft-2")
+        placements = Locator(drafting.version_nodes(session, draft2)).place_all(
+            r.comment for r in rows)
+        by_clause = {r.comment.clause.uid: placements[r.comment.id].status
+                     for r in rows if r.comment.anchor_exact}
+        assert by_clause["RA-e3d5"] == AnchorStatus.ANCHORED
+        assert by_clause["RA-07d0"] == AnchorStatus.MOVED
+        assert by_clause["RA-8767"] == AnchorStatus.MOVED
+        assert by_clause["RA-f5a4"] == AnchorStatus.ORPHANED
+        assert len(placements) == len(rows)  # no comment dropped
+        session.close()

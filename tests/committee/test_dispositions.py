@@ -1,0 +1,166 @@
+"""Dispositions: draft, revise, agree; duplicates in bulk; progress of a round."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.auth.models import Role, StakeholderGroup
+from app.committee import dispositions, synopsis
+from app.committee.comments import clause_comments, round_rows
+from app.committee.models import Decision
+from app.consultation.models import CommentType, SubmissionKind
+from app.errors import Conflict, Gone, PermissionDenied, ValidationError
+
+
+@pytest.fixture
+def round_setup(make_standard, freeze, make_round, clause_of):
+    standard = make_standard()
+    version = freeze(standard, "d1")
+    return standard, make_round(version, number=1), clause_of
+
+
+def test_draft_revise_and_agree_append_rows(session, round_setup, make_comment, member):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    first = dispositions.draft(session, member, comment, decision="accepted",
+                               response="We agree and changed it.")
+    assert (first.seq, first.agreed) == (1, False)
+    agreed = dispositions.agree(session, member, comment)
+    assert (agreed.seq, agreed.agreed, agreed.response) == (2, True, "We agree and changed it.")
+    with pytest.raises(Conflict):
+        dispositions.agree(session, member, comment)
+    revised = dispositions.draft(session, member, comment, decision="rejected",
+                                 response="On reflection, no.")
+    assert (revised.seq, revised.agreed) == (3, False)  # a revision needs agreeing again
+    assert [d.seq for d in dispositions.history(session, comment)] == [3, 2, 1]
+    assert dispositions.current(session, comment).decision == Decision.REJECTED
+    actions = session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.startswith("disposition.")).order_by(AuditEvent.id)).all()
+    assert actions == ["disposition.draft", "disposition.agree", "disposition.revise"]
+
+
+def test_unchanged_draft_writes_nothing(session, round_setup, make_comment, member):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    a = dispositions.draft(session, member, comment, decision="noted", response="Thanks.")
+    b = dispositions.draft(session, member, comment, decision="noted", response="Thanks.")
+    assert a is b
+
+
+def test_rules_for_drafting(session, round_setup, make_comment, member, make_user):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    other = make_comment(round_, clause_of(standard, "1.2"))
+    with pytest.raises(PermissionDenied):
+        dispositions.draft(session, make_user(), comment, decision="noted", response="x")
+    with pytest.raises(ValidationError) as err:
+        dispositions.draft(session, member, comment, decision="noted", response="  ")
+    assert err.value.field == "response"
+    with pytest.raises(ValidationError):
+        dispositions.draft(session, member, comment, decision="maybe", response="x")
+    with pytest.raises(ValidationError):
+        dispositions.draft(session, member, comment, decision="duplicate", response="x")
+    with pytest.raises(ValidationError):
+        dispositions.draft(session, member, comment, decision="duplicate", response="x",
+                           duplicate_of_id=comment.id)
+    dispositions.draft(session, member, other, decision="duplicate", response="See 1.",
+                       duplicate_of_id=comment.id)
+    with pytest.raises(ValidationError):  # no loops of two
+        dispositions.draft(session, member, comment, decision="duplicate", response="x",
+                           duplicate_of_id=other.id)
+    with pytest.raises(Conflict):
+        dispositions.agree(session, member, make_comment(round_, None))
+
+
+def test_only_committee_members_agree(session, round_setup, make_comment, secretariat):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    dispositions.draft(session, secretariat, comment, decision="noted", response="Noted.")
+    with pytest.raises(PermissionDenied):
+        dispositions.agree(session, secretariat, comment)
+
+
+def test_duplicates_answered_at_once(session, round_setup, make_comment, member):
+    standard, round_, clause_of = round_setup
+    clause = clause_of(standard, "1.1")
+    original = make_comment(round_, clause)
+    copies = [make_comment(round_, clause) for _ in range(3)]
+    rows = dispositions.answer_duplicates(session, member, original, copies + [original],
+                                          response="Answered under the first comment.",
+                                          agreed=True)
+    assert len(rows) == 3
+    for row in rows:
+        assert row.decision == Decision.DUPLICATE and row.duplicate_of_id == original.id
+        assert row.agreed and row.response == "Answered under the first comment."
+    assert dispositions.current(session, original) is None
+    with pytest.raises(ValidationError):
+        dispositions.answer_duplicates(session, member, original, [original], response="x")
+
+
+def test_progress_by_clause_type_group_and_formal_points(session, round_setup, make_comment,
+                                                         member, make_user):
+    standard, round_, clause_of = round_setup
+    c11, c12 = clause_of(standard, "1.1"), clause_of(standard, "1.2")
+    a = make_comment(round_, c11, comment_type=CommentType.EDITORIAL,
+                     group=StakeholderGroup.INDUSTRY_UPSTREAM)
+    make_comment(round_, c12, group=StakeholderGroup.CIVIL_SOCIETY)
+    ipaf = make_user(Role.IPAF, stakeholder_group=StakeholderGroup.INDIGENOUS_PEOPLES)
+    point = make_comment(round_, c11, author=ipaf, kind=SubmissionKind.FORMAL,
+                         group=StakeholderGroup.INDIGENOUS_PEOPLES)
+    make_comment(round_, c12, submission=point.submission)
+    dispositions.draft(session, member, a, decision="accepted", response="Yes.")
+    dispositions.agree(session, member, a)
+    dispositions.draft(session, member, point, decision="noted", response="Noted.")
+    progress = dispositions.round_progress(session, round_)
+    assert (progress.total, progress.agreed, progress.drafted, progress.lacking) == (4, 1, 1, 3)
+    assert (progress.formal_total, progress.formal_open) == (2, 2)
+    assert progress.open_by_clause == {c11.uid: 1, c12.uid: 2}
+    assert progress.open_by_type == {"technical": 3}
+    assert progress.open_by_group == {"civil-society": 1, "indigenous-peoples": 2}
+    assert not progress.complete and progress.percent == 25
+
+
+def test_filters(session, round_setup, make_comment, member):
+    standard, round_, clause_of = round_setup
+    c11 = clause_of(standard, "1.1")
+    a = make_comment(round_, c11, comment_type=CommentType.EDITORIAL)
+    make_comment(round_, None)
+    dispositions.draft(session, member, a, decision="accepted", response="Yes.")
+    rows = round_rows(session, round_)
+    assert len(dispositions.filter_rows(rows, clause=c11.uid)) == 1
+    assert len(dispositions.filter_rows(rows, clause="-")) == 1
+    assert len(dispositions.filter_rows(rows, comment_type="editorial")) == 1
+    assert len(dispositions.filter_rows(rows, state="drafted")) == 1
+    assert len(dispositions.filter_rows(rows, state="none")) == 1
+    assert len(dispositions.filter_rows(rows, state="open")) == 2
+
+
+def test_clause_comments_span_rounds(session, make_standard, freeze, make_round, make_comment,
+                                     clause_of, member, make_user):
+    standard = make_standard()
+    first = make_round(freeze(standard, "d1"), number=1)
+    second = make_round(freeze(standard, "d2"), number=2, closed=False)
+    clause = clause_of(standard, "1.1")
+    make_comment(round_=first, clause=clause)
+    make_comment(round_=second, clause=clause)
+    make_comment(round_=second, clause=clause_of(standard, "1.2"))
+    rows = clause_comments(session, member, clause)
+    assert [r.comment.submission.round.number for r in rows] == [1, 2]
+    with pytest.raises(PermissionDenied):
+        clause_comments(session, make_user(), clause)
+
+
+def test_dispositions_freeze_when_the_synopsis_is_published(session, round_setup, make_comment,
+                                                            member, secretariat):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    dispositions.draft(session, member, comment, decision="noted", response="Noted.")
+    dispositions.agree(session, member, comment)
+    synopsis.publish(session, secretariat, round_)
+    with pytest.raises(Gone):
+        dispositions.draft(session, member, comment, decision="rejected", response="No.")
+    with pytest.raises(Gone):
+        dispositions.answer_duplicates(session, member, comment,
+                                       [make_comment(round_, None)], response="x")
