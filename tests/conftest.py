@@ -48,6 +48,8 @@ def app(tmp_path_factory):
         # Initialise the limiter (hooks, storage); it is switched off below and rate-limit
         # tests switch it on for themselves.
         "RATELIMIT_ENABLED": True,
+        # Hashing cost is production's concern; tests hash cheaply to stay fast.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "clausewise.test",
         "PREFERRED_URL_SCHEME": "http",
     })
@@ -148,7 +150,7 @@ def make_standard(session):
         n = next(_counter)
         standard = drafting.create_standard(
             session, SYSTEM, slug=slug or f"test-standard-{n}", title=title,
-            summary="A standard for tests.", uid_prefix="TS",
+            summary="A standard for tests.", uid_prefix=f"T{n}",
         )
         parent = drafting.add_clause(
             session, SYSTEM, standard, kind="principle", number="1", heading="Integrity",

@@ -400,18 +400,17 @@ def _check_complete(submission: Submission) -> None:
 
 def _next_receipt(session: Session, round_: ConsultationRound) -> str:
     """Bump the round's receipt counter with one UPDATE (atomic) and format the receipt."""
-    while True:
-        number = session.execute(
-            update(ConsultationRound).where(ConsultationRound.id == round_.id)
-            .values(receipt_counter=ConsultationRound.receipt_counter + 1)
-            .returning(ConsultationRound.receipt_counter)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        session.expire(round_, ["receipt_counter"])
-        receipt = f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
-        # Standards may share a clause prefix; skip numbers another round already used.
-        if session.scalar(select(Submission.id).where(Submission.receipt == receipt)) is None:
-            return receipt
+    # Standard.uid_prefix is unique and (standard, number) is unique per round,
+    # so the counter alone makes receipts unique; Submission.receipt's unique
+    # constraint is the last wall.
+    number = session.execute(
+        update(ConsultationRound).where(ConsultationRound.id == round_.id)
+        .values(receipt_counter=ConsultationRound.receipt_counter + 1)
+        .returning(ConsultationRound.receipt_counter)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    session.expire(round_, ["receipt_counter"])
+    return f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
 
 
 def submit(session: Session, actor: User, submission: Submission, *,
@@ -424,7 +423,7 @@ def submit(session: Session, actor: User, submission: Submission, *,
     require_open(round_, now)
     # Take the row so two concurrent submits of the same draft cannot both pass.
     locked = session.scalar(
-        select(Submission).where(Submission.id == submission.id).with_for_update()
+        select(Submission).where(Submission.id == submission.id).with_for_update(of=Submission)
         .execution_options(populate_existing=True))
     if locked is None or locked.status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))

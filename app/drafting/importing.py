@@ -43,6 +43,9 @@ def import_source(
     standard = session.scalar(select(Standard).where(Standard.slug == doc.slug))
     created = standard is None
     if standard is None:
+        if session.scalar(select(Standard.id).where(Standard.uid_prefix == doc.uid_prefix)):
+            raise source.SourceError(filename, 2, f"uid-prefix {doc.uid_prefix} is already used "
+                                                  "by another standard")
         standard = Standard(slug=doc.slug, title=doc.title, summary=doc.summary,
                             uid_prefix=doc.uid_prefix, created_by_id=actor.id)
         session.add(standard)

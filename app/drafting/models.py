@@ -52,7 +52,8 @@ class Standard(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
-    uid_prefix: Mapped[str] = mapped_column(String(8))
+    # Unique: clause uids and receipt references start with it.
+    uid_prefix: Mapped[str] = mapped_column(String(8), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

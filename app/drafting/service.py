@@ -63,6 +63,9 @@ def create_standard(
         )
     if session.scalar(select(Standard.id).where(Standard.slug == slug)):
         raise ValidationError(_("A standard with this short name already exists."), field="slug")
+    if session.scalar(select(Standard.id).where(Standard.uid_prefix == uid_prefix)):
+        raise ValidationError(_("Another standard already uses this clause prefix."),
+                              field="uid_prefix")
     standard = Standard(
         slug=slug, title=title, summary=(summary or "").strip(), uid_prefix=uid_prefix,
         created_by_id=actor.id,

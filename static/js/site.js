@@ -5,7 +5,10 @@ for (const el of document.querySelectorAll("time[datetime]")) {
   const when = new Date(el.getAttribute("datetime"));
   if (!Number.isNaN(when.getTime()) && !el.dataset.keep) {
     el.title = el.textContent.trim();
-    el.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+    el.textContent = when.toLocaleString(undefined, {
+      year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    });
   }
 }
 

@@ -69,8 +69,8 @@ def test_submit_gives_sequential_receipts_and_queues_the_acknowledgement(
     other = make_user()
     second = service.add_comment(session, other, round_, body="Two.").submission
     service.submit(session, other, second)
-    assert first.receipt == f"TS-R{round_.number}-0001"
-    assert second.receipt == f"TS-R{round_.number}-0002"
+    assert first.receipt == f"{round_.standard.uid_prefix}-R{round_.number}-0001"
+    assert second.receipt == f"{round_.standard.uid_prefix}-R{round_.number}-0002"
     session.refresh(round_)
     assert round_.receipt_counter == 2
     mail = session.scalars(select(Job).where(Job.kind == "mail")).all()

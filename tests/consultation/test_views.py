@@ -89,7 +89,7 @@ def test_comment_submit_receipt_flow(client, session, make_round, auth, commente
     response = client.post(f"/consultations/{round_.id}/submission/submit",
                            data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 302
-    receipt = f"TS-R{round_.number}-0001"
+    receipt = f"{round_.standard.uid_prefix}-R{round_.number}-0001"
     assert response.headers["Location"].endswith(f"/submissions/{receipt}")
     page = client.get(f"/submissions/{receipt}").get_data(as_text=True)
     assert f'id="receipt">{receipt}<' in page

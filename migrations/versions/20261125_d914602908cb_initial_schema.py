@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: bf950c7d240a
+Revision ID: d914602908cb
 Revises: 
-Create Date: 2026-11-25 12:34:23.966215
+Create Date: 2026-11-25 12:55:01.416924
 """
 from alembic import op
 import sqlalchemy as sa
 import app.database
 
 
-revision = 'bf950c7d240a'
+revision = 'd914602908cb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -84,7 +84,8 @@ def upgrade() -> None:
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_standard_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_standard')),
-    sa.UniqueConstraint('slug', name=op.f('uq_standard_slug'))
+    sa.UniqueConstraint('slug', name=op.f('uq_standard_slug')),
+    sa.UniqueConstraint('uid_prefix', name=op.f('uq_standard_uid_prefix'))
     )
     op.create_table('clause',
     sa.Column('id', sa.Integer(), nullable=False),
