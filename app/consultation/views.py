@@ -334,10 +334,15 @@ def withdraw(receipt: str):
 @bp.get("/my/submissions")
 @login_required
 def my_submissions():
+    from app.committee.models import DECISION_LABELS
+    from app.committee.synopsis import responses_for_author
+
     return render_template(
         "consultation/my_submissions.html",
         submissions=service.my_submissions(db.session, current_user),
         kind_labels=SUBMISSION_KIND_LABELS, Status=SubmissionStatus,
+        responses=responses_for_author(db.session, current_user),
+        decision_labels=DECISION_LABELS,
     )
 
 

@@ -82,3 +82,19 @@ def test_submitters_see_responses_only_once_published(session, answered_round, m
     found = synopsis.responses_for_author(session, author)
     assert list(found) == [comments[0].id] and found[comments[0].id].agreed
     assert synopsis.responses_for_author(session, None) == {}
+
+
+def test_my_submissions_page_shows_published_responses(session, client, auth, answered_round,
+                                                       member, secretariat):
+    round_, comments = answered_round
+    author = comments[0].submission.author
+    for comment in comments:
+        dispositions.agree(session, member, comment)
+    session.flush()
+    auth.sign_in(author)
+    assert "Thank you." not in client.get("/my/submissions").get_data(as_text=True)
+    synopsis.publish(session, secretariat, round_)
+    session.flush()
+    page = client.get("/my/submissions").get_data(as_text=True)
+    assert f'id="response-{comments[0].id}"' in page and "Thank you." in page
+    assert f'id="response-{comments[1].id}"' not in page  # someone else's comment
