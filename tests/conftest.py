@@ -143,6 +143,17 @@ def make_user(session):
 
 
 @pytest.fixture
+def member(make_user):
+    """A Standards Committee member."""
+    return make_user(Role.COMMITTEE, name="Maria Member")
+
+
+@pytest.fixture
+def secretariat(make_user):
+    return make_user(Role.SECRETARIAT, name="Sam Secretariat")
+
+
+@pytest.fixture
 def make_standard(session):
     """Return a function that creates a standard with a small clause tree."""
 

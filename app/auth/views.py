@@ -31,6 +31,7 @@ from app.auth.models import ROLE_LABELS, Role
 from app.auth.permissions import require_any_role
 from app.errors import ValidationError
 from app.extensions import db, limiter
+from app.forms import show_error
 from app.mail import queue_mail
 from app.web import _timezones
 
@@ -42,13 +43,6 @@ def _safe_next(target: str | None) -> str:
         return target
     return url_for("site.home")
 
-
-def _apply_error(form, exc: ValidationError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -100,7 +94,7 @@ def register():
                 stakeholder_group=form.stakeholder_group.data, timezone=form.timezone.data,
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            show_error(form, exc)
         else:
             session.clear()
             login_user(user)
@@ -140,7 +134,7 @@ def reset_password(token: str):
             service.reset_password(db.session, token, form.password.data,
                                    current_app.config["SECRET_KEY"])
         except ValidationError as exc:
-            _apply_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.sign_in"))
@@ -160,7 +154,7 @@ def profile():
                 stakeholder_group=form.stakeholder_group.data, timezone=form.timezone.data,
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))

@@ -24,6 +24,7 @@ from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Gone, ValidationError
 from app.extensions import db
+from app.forms import show_error
 
 bp = Blueprint("ballots", __name__)
 LABELS = {"questions": QUESTION_LABELS, "outcomes": OUTCOME_LABELS, "choices": CHOICE_LABELS}
@@ -72,11 +73,7 @@ def new_ballot():
                 quorum=form.quorum.data, threshold=form.threshold.data,
             )
         except ValidationError as exc:
-            field = getattr(form, exc.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, exc.message]
-            else:
-                flash(exc.message, "error")
+            show_error(form, exc)
         except ValueError:
             abort(400)
         else:
@@ -130,11 +127,7 @@ def vote(ballot_id: int):
         flash(exc.message, "error")
         return redirect(url_for("committee.ballots.ballot", ballot_id=ballot_id))
     except ValidationError as exc:
-        field = getattr(form, exc.field or "", None)
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
-        else:
-            flash(exc.message, "error")
+        show_error(form, exc)
         return _ballot_page(found, form, 422)
     flash(_("Your vote is recorded. You may change it until the ballot closes."), "success")
     return redirect(url_for("committee.ballots.ballot", ballot_id=ballot_id))

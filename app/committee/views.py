@@ -18,19 +18,13 @@ from app.drafting import service as drafting
 from app.drafting.models import CLAUSE_KIND_LABELS
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import show_error
 
 bp = Blueprint("committee", __name__)
 bp.register_blueprint(ballots_bp)
 LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS,
           "groups": STAKEHOLDER_LABELS}
 
-
-def _field_error(form, exc: ValidationError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 def _staff_only() -> None:
@@ -189,7 +183,7 @@ def draft_disposition(comment_id: int):
                 addressed_by_revision_id=int(form.addressed_by.data or 0) or None,
             )
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         except ValueError:
             abort(400)
         else:
@@ -248,7 +242,7 @@ def revise(comment_id: int):
             flash(conflict.message, "error")
             head, status = conflict.head, 409
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         except ValueError:
             abort(400)
         else:

@@ -32,18 +32,12 @@ from app.drafting.models import CLAUSE_KIND_LABELS
 from app.drafting.service import version_nodes
 from app.errors import ValidationError
 from app.extensions import db, public_write_limit
+from app.forms import show_error
 from app.web import _timezones
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
 
-
-def _field_error(form, exc: ValidationError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 def _clause_choices(nodes) -> list[tuple[str, str]]:
@@ -119,7 +113,7 @@ def new_round():
             )
             round_ = service.create_round(db.session, current_user, fields)
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Round %(n)d is set up.", n=round_.number), "success")
             for flag in service.iseal_flags(db.session, round_):
@@ -167,7 +161,7 @@ def comment_new(round_id: int):
         try:
             service.add_comment(db.session, current_user, round_, **_comment_values(form))
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Comment saved in your draft submission. It is not sent until you submit "
                     "the submission."), "success")
@@ -208,7 +202,7 @@ def comment_edit(round_id: int, comment_id: int):
             try:
                 service.edit_comment(db.session, current_user, comment, **_comment_values(form))
             except ValidationError as exc:
-                _field_error(form, exc)
+                show_error(form, exc)
             else:
                 flash(_("Comment revised."), "success")
                 return redirect(url_for("consultation.submission", round_id=round_.id))
@@ -272,7 +266,7 @@ def submission_details(round_id: int):
             draft = draft or service.start_submission(db.session, current_user, round_)
             service.update_submission(db.session, current_user, draft, details)
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Draft saved. It is not sent until you submit it."), "success")
             return redirect(url_for("consultation.submission", round_id=round_id))
@@ -299,7 +293,7 @@ def submit(round_id: int):
         service.submit(db.session, current_user, draft, link_for=_receipt_link)
     except ValidationError as exc:
         form = _submission_form(draft)
-        _field_error(form, exc)
+        show_error(form, exc)
         return _render_submission(round_, draft, form, 422)
     flash(_("Submitted. Your receipt is %(receipt)s.", receipt=draft.receipt), "success")
     return redirect(url_for("consultation.receipt", receipt=draft.receipt))
@@ -402,7 +396,7 @@ def moderate(round_id: int, comment_id: int):
         service.moderate(db.session, current_user, comment, hidden=hide,
                          reason=form.reason.data or "")
     except ValidationError as exc:
-        _field_error(form, exc)
+        show_error(form, exc)
         return _record_page(round_, status=422, moderation_form=form, moderating=comment.id)
     flash(_("Comment hidden from the public.") if hide else _("Comment shown again."),
           "success")

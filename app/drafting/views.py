@@ -18,17 +18,11 @@ from app.drafting.forms import (
 from app.drafting.models import CLAUSE_KIND_LABELS
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import show_error
 from app.text.diffing import render_inline, render_side_by_side, word_diff
 
 bp = Blueprint("drafting", __name__)
 
-
-def _field_error(form, exc: ValidationError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 @bp.route("/standards", methods=["GET", "POST"])
@@ -44,7 +38,7 @@ def standards():
                     summary=form.summary.data, uid_prefix=form.uid_prefix.data,
                 )
             except ValidationError as exc:
-                _field_error(form, exc)
+                show_error(form, exc)
             else:
                 flash(_("Standard created. Add its first clauses to the working draft."),
                       "success")
@@ -88,7 +82,7 @@ def freeze(slug: str):
             ver = service.freeze(db.session, current_user, std, label=form.label.data,
                                  note=form.note.data)
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Frozen as %(label)s. This version will never change.", label=ver.label),
                   "success")
@@ -134,7 +128,7 @@ def add_clause(slug: str):
                 message=form.message.data, max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Clause added."), "success")
             return redirect(url_for("drafting.clause", uid=rev.clause.uid))
@@ -183,7 +177,7 @@ def edit_clause(uid: str):
                 mine_diff=render_inline(mine),
             ), 409
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         except ValueError:
             abort(400)
         else:
@@ -217,7 +211,7 @@ def move_clause(uid: str):
                 message=form.message.data,
             )
         except ValidationError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Clause moved. Renumber the draft if the numbers no longer follow."),
                   "success")

@@ -11,7 +11,7 @@ import itertools
 
 import pytest
 
-from app.auth.models import Role, StakeholderGroup
+from app.auth.models import StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.committee import diffs
 from app.consultation.models import (
@@ -132,16 +132,6 @@ def make_comment(session, make_user):
         return comment
 
     return make
-
-
-@pytest.fixture
-def member(make_user):
-    return make_user(Role.COMMITTEE, name="Maria Member")
-
-
-@pytest.fixture
-def secretariat(make_user):
-    return make_user(Role.SECRETARIAT, name="Sam Secretariat")
 
 
 @pytest.fixture

@@ -88,16 +88,6 @@ def ipaf_member(make_user):
 
 
 @pytest.fixture
-def secretariat(make_user):
-    return make_user(Role.SECRETARIAT, name="Sam Secretariat")
-
-
-@pytest.fixture
-def committee_member(make_user):
-    return make_user(Role.COMMITTEE, name="Maria Member")
-
-
-@pytest.fixture
 def file_comment(session):
     """Return a function that adds a comment and submits it, at a pinned time."""
 

@@ -36,7 +36,7 @@ def test_comments_are_taken_until_one_second_before_closing(session, make_round,
 
 
 def test_a_draft_cannot_be_submitted_after_closing_and_stays_with_its_author(
-    session, make_round, commenter, committee_member
+    session, make_round, commenter, member
 ):
     round_ = make_round()
     comment = service.add_comment(session, commenter, round_, body="Draft.",
@@ -49,7 +49,7 @@ def test_a_draft_cannot_be_submitted_after_closing_and_stays_with_its_author(
                                   now=round_.closes_at + SECOND)
     assert comment.submission.status == SubmissionStatus.DRAFT
     assert service.my_submissions(session, commenter) == [comment.submission]
-    entries, total = service.record_comments(session, committee_member, round_)
+    entries, total = service.record_comments(session, member, round_)
     assert (entries, total) == ([], 0)
 
 
@@ -216,7 +216,7 @@ def test_stakeholder_group_is_a_snapshot_taken_at_submission(session, make_round
 
 
 def test_withdrawal_before_closing_keeps_the_record(session, make_round, commenter,
-                                                   file_comment, committee_member, make_user):
+                                                   file_comment, member, make_user):
     round_ = make_round()
     comment = file_comment(commenter, round_)
     with pytest.raises(PermissionDenied):
@@ -224,7 +224,7 @@ def test_withdrawal_before_closing_keeps_the_record(session, make_round, comment
     service.withdraw(session, commenter, comment.submission, reason="Sent twice.")
     assert comment.submission.status == SubmissionStatus.WITHDRAWN
     assert service.record_comments(session, None, round_) == ([], 0)
-    entries, _ = service.record_comments(session, committee_member, round_)
+    entries, _ = service.record_comments(session, member, round_)
     assert [e.withdrawn for e in entries] == [True]
     with pytest.raises(Conflict):
         service.withdraw(session, commenter, comment.submission)
@@ -261,10 +261,10 @@ def test_field_sizes_are_limited_by_the_settings(session, app, make_round, comme
 
 def test_receipt_is_visible_to_its_author_and_staff_only(session, make_round, commenter,
                                                         file_comment, make_user,
-                                                        committee_member):
+                                                        member):
     round_ = make_round()
     receipt = file_comment(commenter, round_).submission.receipt
     assert service.get_by_receipt(session, commenter, receipt).receipt == receipt
-    assert service.get_by_receipt(session, committee_member, receipt).receipt == receipt
+    assert service.get_by_receipt(session, member, receipt).receipt == receipt
     with pytest.raises(service.NotFound):
         service.get_by_receipt(session, make_user(), receipt)

@@ -124,7 +124,7 @@ def test_cli_loads_a_round_file_and_reports_errors(runner, session, frozen, tmp_
 
 
 def test_live_comments_are_public_and_after_close_ones_wait(session, make_round, commenter,
-                                                           file_comment, committee_member):
+                                                           file_comment, member):
     live = make_round()
     file_comment(commenter, live)
     service.add_comment(session, commenter, live, body="Still a draft.")
@@ -133,7 +133,7 @@ def test_live_comments_are_public_and_after_close_ones_wait(session, make_round,
     later = make_round(visibility="after-close")
     file_comment(commenter, later)
     assert service.record_comments(session, None, later) == ([], 0)
-    assert service.record_comments(session, committee_member, later)[1] == 1
+    assert service.record_comments(session, member, later)[1] == 1
     after = later.closes_at + dt.timedelta(seconds=1)
     assert service.record_comments(session, None, later, now=after)[1] == 1
 
@@ -162,18 +162,18 @@ def test_record_filters_by_type_group_and_clause(session, make_round, make_user,
 
 
 def test_moderation_hides_with_a_reason_and_keeps_the_comment(
-    session, make_round, commenter, file_comment, secretariat, committee_member
+    session, make_round, commenter, file_comment, secretariat, member
 ):
     round_ = make_round()
     comment = file_comment(commenter, round_, body="Call John on 0123 456789.")
     with pytest.raises(PermissionDenied):
-        service.moderate(session, committee_member, comment, hidden=True, reason="x")
+        service.moderate(session, member, comment, hidden=True, reason="x")
     with pytest.raises(ValidationError):
         service.moderate(session, secretariat, comment, hidden=True, reason="  ")
     service.moderate(session, secretariat, comment, hidden=True, reason="Personal data")
     assert service.record_comments(session, None, round_) == ([], 0)
     assert service.public_comment_counts(session, round_) == {}
-    entries, _ = service.record_comments(session, committee_member, round_)
+    entries, _ = service.record_comments(session, member, round_)
     assert entries[0].hidden and entries[0].moderation.reason == "Personal data"
     with pytest.raises(ValidationError):
         service.moderate(session, secretariat, comment, hidden=True, reason="Again")

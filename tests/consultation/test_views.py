@@ -232,14 +232,14 @@ def test_secretariat_opens_a_round_from_the_form_and_sees_the_flags(
 
 
 def test_receipt_pages_are_private(client, session, make_round, commenter, file_comment, auth,
-                                   make_user, committee_member):
+                                   make_user, member):
     round_ = make_round()
     receipt = file_comment(commenter, round_).submission.receipt
     assert client.get(f"/submissions/{receipt}").status_code == 302  # sign in first
     auth.sign_in(make_user())
     assert client.get(f"/submissions/{receipt}").status_code == 404
     auth.sign_out()
-    auth.sign_in(committee_member)
+    auth.sign_in(member)
     assert client.get(f"/submissions/{receipt}").status_code == 200
 
 
