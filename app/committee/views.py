@@ -90,6 +90,8 @@ def round_dashboard(round_id: int):
         filters=filters, labels=LABELS, publication=service.synopsis_publication(db.session,
                                                                                  round_),
         duplicates_form=DuplicatesForm(), label_of=service.comment_label,
+        clause_titles={row.comment.clause.uid: row.comment.revision.title
+                       for row in rows if row.comment.clause_id},
     )
 
 
