@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ rounds_cli = AppGroup("rounds", help="Load consultation rounds from files in con
 def alembic_config():
     from alembic.config import Config as AlembicConfig
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
