@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def healthz():
 
 
 @bp.post("/markdown/preview")
+@limiter.limit("120 per minute")
 def markdown_preview():
     """Render Markdown the way it will be shown, for the editors' live preview."""
     source = (request.get_json(silent=True) or {}).get("text", "")
