@@ -12,6 +12,7 @@ run. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import platform
 import statistics
@@ -96,6 +97,8 @@ def build_app(workdir: Path):
     from app import create_app
     from app.auth.permissions import SYSTEM
     from app.cli import upgrade_schema
+    from app.consultation import service as consultation
+    from app.database import utcnow
     from app.demo import load_accounts, load_standard
     from app.drafting import service as drafting
     from app.drafting.importing import import_source
@@ -118,6 +121,13 @@ def build_app(workdir: Path):
         with db.transaction() as session:
             report = import_source(session, SYSTEM, synthetic_source(), "synthetic.md")
             drafting.freeze(session, SYSTEM, report.standard, label="1.0-draft-1")
+        with db.transaction() as session:
+            fields = consultation.clean_round(
+                session, standard_slug=SYNTHETIC_SLUG, version_label="1.0-draft-1",
+                title="Synthetic consultation", opens_at=utcnow() - dt.timedelta(days=1),
+                closes_at=utcnow() + dt.timedelta(days=70),
+            )
+            consultation.create_round(session, SYSTEM, fields)
     return app
 
 
@@ -194,6 +204,21 @@ def build_cases(app) -> list[Case]:
         for old, new in pairs:
             word_diff(old, new)
 
+    from sqlalchemy import select
+
+    from app.committee import diffs
+    from app.consultation.models import ConsultationRound
+
+    with app.app_context():
+        round_id = db.session.scalar(select(ConsultationRound.id).where(
+            ConsultationRound.title == "Synthetic consultation"))
+    compare = (f"/standards/{DEMO_SLUG}/compare?from=3.0-draft-1&to=3.0-draft-2"
+               "&mode=side")
+
+    def compare_cold():
+        diffs.frozen_pairs.clear()
+        return page_case(public, "", compare, 0).run()
+
     demo, synthetic = counts[DEMO_SLUG], counts[SYNTHETIC_SLUG]
     return [
         Case("baseline: GET /healthz", lambda: public.get("/healthz"), "the cheapest request"),
@@ -206,6 +231,11 @@ def build_cases(app) -> list[Case]:
         page_case(committee, f"synthetic working draft ({synthetic} clauses)",
                   f"/standards/{SYNTHETIC_SLUG}/versions/working", synthetic,
                   "signed in as committee"),
+        page_case(public, f"synthetic consultation round page ({synthetic} clauses)",
+                  f"/consultations/{round_id}", synthetic, "the public reading an open round"),
+        Case("compare draft-1 -> draft-2, cold (cache cleared)", compare_cold, compare),
+        page_case(public, "compare draft-1 -> draft-2, cached", compare, 0,
+                  "frozen pairs never change, so the diff is cached"),
         Case(f"word_diff draft-1 -> draft-2 ({len(pairs)} clauses)", diff_all,
              "app.text.diffing.word_diff over every clause body"),
     ]
