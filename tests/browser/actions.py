@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from app.demo import DEMO_PASSWORD
 
@@ -19,3 +19,63 @@ def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def register(page: Page, base_url: str, name: str, email: str,
+             password: str = DEMO_PASSWORD) -> None:
+    """Create a public account through /register; the new account is signed in."""
+    page.goto(f"{base_url}/register")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Repeat the password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    """Sign out with the header button and wait until the header offers to sign in."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
+
+
+_CHARACTER_BOXES = """(root, passage) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  let text = "";
+  while (walker.nextNode()) {
+    nodes.push([walker.currentNode, text.length]);
+    text += walker.currentNode.data;
+  }
+  const at = text.indexOf(passage);
+  if (at < 0 || text.indexOf(passage, at + 1) >= 0) return null;
+  const box = (offset) => {
+    const [node, base] = nodes.filter(([, b]) => b <= offset).pop();
+    const range = document.createRange();
+    range.setStart(node, offset - base);
+    range.setEnd(node, offset - base + 1);
+    const r = range.getClientRects()[0];
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+  };
+  return {first: box(at), last: box(at + passage.length - 1)};
+}"""
+
+
+def select_with_mouse(page: Page, container: Locator, passage: str) -> None:
+    """Drag the mouse over the one occurrence of passage inside container.
+
+    Finds the boxes of the passage's first and last characters and drags from
+    the left half of the first to the right half of the last, as a person
+    does; the selection itself is made by the browser.
+    """
+    container.scroll_into_view_if_needed()
+    boxes = container.evaluate(_CHARACTER_BOXES, passage)
+    assert boxes is not None, f"{passage!r} is not exactly once in the element"
+    first, last = boxes["first"], boxes["last"]
+    start_y = (first["top"] + first["bottom"]) / 2
+    end_y = (last["top"] + last["bottom"]) / 2
+    page.mouse.move(first["left"] + 1, start_y)
+    page.mouse.down()
+    page.mouse.move((first["left"] + last["right"]) / 2, (start_y + end_y) / 2, steps=5)
+    page.mouse.move(last["right"] - 1, end_y, steps=5)
+    page.mouse.up()
