@@ -10,7 +10,13 @@ from app.committee.models import (
     SynopsisPublication,
     Vote,
 )
-from app.consultation.models import Comment, ConsultationRound, Moderation, Submission
+from app.consultation.models import (
+    Comment,
+    ConsultationRound,
+    Moderation,
+    Submission,
+    SubmissionStatus,
+)
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
 
@@ -25,6 +31,11 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+# A submission may change while it is a draft; once submitted, only withdrawal.
+immutability.register(
+    Submission, "status", "withdrawn_at", "withdraw_reason", "updated_at",
+    applies=lambda stored: stored("status") != SubmissionStatus.DRAFT,
+)
 
 __all__ = [
     "AuditEvent", "Ballot", "BallotVoter", "Clause", "ClauseRevision", "Comment",

@@ -14,14 +14,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
-    inspect,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import immutability
 from app.database import Base, UTCDateTime, utcnow
-from app.errors import Conflict
 
 
 class Decision(StrEnum):
@@ -159,24 +156,7 @@ class Vote(Base):
     voter = relationship("User", lazy="joined")
 
 
-# A ballot's question and rules are fixed at opening; its outcome is set once, at close.
-_CLOSING = ("closed_at", "outcome", "tally", "flags")
-immutability.register(Ballot, *_CLOSING)
-
-
-def _ballot_closed_once(session: Session, flush_context, instances) -> None:
-    for obj in session.dirty:
-        if not isinstance(obj, Ballot):
-            continue
-        state = inspect(obj)
-        closed = state.attrs.closed_at.history
-        was_closed = closed.deleted and closed.deleted[0] is not None
-        if was_closed or (not closed.added and obj.closed_at is not None):
-            for key in _CLOSING:
-                history = state.attrs[key].history
-                if history.deleted and history.added and history.deleted != history.added:
-                    raise Conflict(f"Ballot.{key} cannot be changed once the ballot is closed")
-
-
-if not event.contains(Session, "before_flush", _ballot_closed_once):
-    event.listen(Session, "before_flush", _ballot_closed_once)
+# A ballot's question and rules are fixed at opening; its outcome is set once, at
+# close, and from then on nothing of it changes.
+immutability.register(Ballot, "closed_at", "outcome", "tally", "flags")
+immutability.register(Ballot, applies=lambda stored: stored("closed_at") is not None)

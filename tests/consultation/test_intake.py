@@ -102,6 +102,19 @@ def test_submitted_submission_and_its_comments_never_change(session, make_round,
     assert session.scalar(select(Comment.body).where(Comment.id == comment.id)) == "Original."
 
 
+def test_submitted_submission_fields_are_guarded_below_the_service(session, make_round,
+                                                                   commenter):
+    round_ = make_round()
+    submission = service.add_comment(session, commenter, round_, body="Original.").submission
+    submission.consent_publish_name = True  # still a draft: allowed
+    session.flush()
+    service.submit(session, commenter, submission)
+    session.flush()
+    submission.receipt = "FORGED-0001"
+    with pytest.raises(Conflict, match="Submission.receipt cannot be changed"):
+        session.flush()
+
+
 def test_another_comment_after_submitting_starts_a_new_draft(session, make_round, commenter):
     round_ = make_round()
     first = service.add_comment(session, commenter, round_, body="One.")
