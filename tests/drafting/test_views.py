@@ -167,3 +167,52 @@ def test_security_headers(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_add_move_renumber_and_delete_through_the_pages(client, auth, make_user, make_standard,
+                                                        session):
+    standard = make_standard(clauses=2)
+    auth.sign_in(make_user(Role.COMMITTEE))
+    principle = service.working_draft(session, standard)[0].uid
+    add = f"/standards/{standard.slug}/clauses/new"
+    response = client.post(add, data={
+        "parent": principle, "index": "1", "kind": "criterion", "number": "1.9",
+        "heading": "Inserted first", "body": "New text.", "message": "Added in review",
+        "csrf_token": csrf_token(client, add)})
+    assert response.status_code == 302
+    new_uid = response.headers["Location"].rsplit("/", 1)[1]
+    numbers = [n.revision.number for n in service.working_draft(session, standard)]
+    assert numbers == ["1", "1.9", "1.1", "1.2"]
+    unknown = client.post(add, data={"parent": "T1-ffff", "kind": "criterion", "number": "2",
+                                     "heading": "Lost", "csrf_token": csrf_token(client, add)})
+    assert unknown.status_code == 422 and "not in this draft" in unknown.get_data(as_text=True)
+
+    move = f"/clauses/{new_uid}/move"
+    response = client.post(move, data={"parent": "", "index": "", "message": "Promoted",
+                                       "csrf_token": csrf_token(client, move)})
+    assert response.status_code == 302
+    renumber = f"/standards/{standard.slug}/renumber"
+    assert client.post(renumber, data={
+        "csrf_token": csrf_token(client, f"/standards/{standard.slug}/versions/working")
+    }).status_code == 302
+    nodes = service.working_draft(session, standard)
+    assert [(n.depth, n.revision.number) for n in nodes] == [(0, "1"), (1, "1.1"), (1, "1.2"),
+                                                             (0, "2")]
+    delete = f"/clauses/{new_uid}/delete"
+    response = client.post(delete, data={"message": "Not needed",
+                                         "csrf_token": csrf_token(client, f"/clauses/{new_uid}")})
+    assert response.status_code == 302
+    assert [n.revision.number for n in service.working_draft(session, standard)] == [
+        "1", "1.1", "1.2"]
+    history = client.get(f"/clauses/{new_uid}").get_data(as_text=True)
+    assert "deleted from the working draft" in history and "Not needed" in history
+
+
+def test_clause_pages_are_for_the_committee(client, auth, make_user, make_standard, session):
+    standard = make_standard()
+    uid = service.working_draft(session, standard)[1].uid
+    assert client.get(f"/clauses/{uid}").status_code == 404
+    assert client.get(f"/clauses/{uid}/edit").status_code == 302  # to sign in
+    auth.sign_in(make_user())
+    assert client.get(f"/clauses/{uid}/edit").status_code == 403
+    assert client.get(f"/clauses/{uid}/compare").status_code == 404

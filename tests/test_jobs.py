@@ -1,0 +1,46 @@
+"""The outbox: jobs exist only if their transaction commits, run once, retry on failure."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.jobs import service as jobs
+from app.jobs.models import Job
+
+calls: list[dict] = []
+
+
+@jobs.handler("test-flaky")
+def _flaky(session, payload):
+    calls.append(payload)
+    if len(calls) == 1:
+        raise RuntimeError("mail server down")
+
+
+def test_failed_job_is_kept_and_retried_then_done_once(db, session):
+    calls.clear()
+    job = jobs.enqueue(session, "test-flaky", n=1)
+    session.commit()
+    assert jobs.run_pending(db) == 0
+    session.expire_all()
+    failed = session.get(Job, job.id)
+    assert failed.done_at is None and "mail server down" in failed.last_error
+    assert failed.attempts == 1
+    assert jobs.run_pending(db) == 1
+    assert jobs.run_pending(db) == 0  # done jobs never run again
+    assert calls == [{"n": 1}, {"n": 1}]
+
+
+def test_job_of_a_rolled_back_transaction_never_exists(db, session):
+    jobs.enqueue(session, "test-flaky", n=2)
+    session.rollback()
+    assert session.scalars(select(Job).where(Job.kind == "test-flaky")).all() == []
+
+
+def test_cli_runs_queued_jobs(runner, db, session):
+    calls.clear()
+    calls.append({"already": "failed once"})  # the next call succeeds
+    jobs.enqueue(session, "test-flaky", n=3)
+    session.commit()
+    result = runner.invoke(args=["jobs", "run"])
+    assert result.exit_code == 0 and "1 jobs done" in result.output
