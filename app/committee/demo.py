@@ -237,12 +237,7 @@ def _load(session, standard: Standard) -> list[str]:
                 submission_id=submission.id, ordinal=ordinal,
                 clause_id=revision.clause_id if revision else None,
                 revision_id=revision.id if revision else None, comment_type=ctype, body=body,
-                proposed_change=proposal, created_at=submitted,
-                anchor_exact=anchor.exact if anchor else None,
-                anchor_prefix=anchor.prefix if anchor else None,
-                anchor_suffix=anchor.suffix if anchor else None,
-                anchor_start=anchor.start if anchor else None,
-                anchor_end=anchor.end if anchor else None,
+                proposed_change=proposal, created_at=submitted, **Comment.anchor_columns(anchor),
             )
             session.add(comment)
             session.flush()

@@ -163,6 +163,17 @@ class Comment(Base):
     clause = relationship("Clause", lazy="joined")
     revision = relationship("ClauseRevision", lazy="joined")
 
+    @staticmethod
+    def anchor_columns(anchor) -> dict:
+        """Map an app.text.anchoring.Anchor (or None) to the anchor_* columns."""
+        return {
+            "anchor_exact": anchor.exact if anchor else None,
+            "anchor_prefix": anchor.prefix if anchor else None,
+            "anchor_suffix": anchor.suffix if anchor else None,
+            "anchor_start": anchor.start if anchor else None,
+            "anchor_end": anchor.end if anchor else None,
+        }
+
     @property
     def is_anchored(self) -> bool:
         return self.anchor_exact is not None

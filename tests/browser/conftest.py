@@ -148,10 +148,9 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, request) -> Iterator[Page]:
+def _open_page(browser: Browser, request, **options) -> Iterator[Page]:
     """Open a page in a fresh context; keep a screenshot if the test fails."""
-    context = browser.new_context(locale="en-GB", timezone_id="UTC")
+    context = browser.new_context(locale="en-GB", timezone_id="UTC", **options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
     try:
@@ -161,6 +160,18 @@ def page(browser: Browser, request) -> Iterator[Page]:
         if report is not None and report.failed:
             _screenshot(page, request.node.nodeid)
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request) -> Iterator[Page]:
+    """A page in a fresh browser context (no shared cookies)."""
+    yield from _open_page(browser, request)
+
+
+@pytest.fixture
+def page_without_js(browser: Browser, request) -> Iterator[Page]:
+    """Like the page fixture, with JavaScript switched off: forms must work alone."""
+    yield from _open_page(browser, request, java_script_enabled=False)
 
 
 def _screenshot(page: Page, nodeid: str) -> None:

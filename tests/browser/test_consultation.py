@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from app.text.markdown import plain_text
 from tests.browser.actions import register, select_with_mouse
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, _screenshot
 
 CLAUSE = "RA-8270"
 PASSAGE = "6 tonnes CO2e per tonne of aluminium"
@@ -108,21 +105,6 @@ def test_select_a_passage_with_the_mouse_comment_and_submit(page: Page, live_ser
     assert (position["start"], position["end"]) == (start, end)
     assert text[:position["start"]].endswith(selectors["TextQuoteSelector"]["prefix"])
     assert text[position["end"]:].startswith(selectors["TextQuoteSelector"]["suffix"])
-
-
-@pytest.fixture
-def page_without_js(browser: Browser, request) -> Iterator[Page]:
-    """Like the page fixture, with JavaScript switched off: the form must work alone."""
-    context = browser.new_context(java_script_enabled=False, locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            _screenshot(page, request.node.nodeid)
-        context.close()
 
 
 def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page,

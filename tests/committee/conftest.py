@@ -119,12 +119,7 @@ def make_comment(session, make_user):
             submission_id=submission.id, ordinal=len(submission.comments) + 1,
             clause_id=clause.id if clause is not None else None,
             revision_id=revision.id if revision is not None else None,
-            comment_type=comment_type, body=body,
-            anchor_exact=anchor.exact if anchor else None,
-            anchor_prefix=anchor.prefix if anchor else None,
-            anchor_suffix=anchor.suffix if anchor else None,
-            anchor_start=anchor.start if anchor else None,
-            anchor_end=anchor.end if anchor else None,
+            comment_type=comment_type, body=body, **Comment.anchor_columns(anchor),
         )
         session.add(comment)
         session.flush()
