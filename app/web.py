@@ -21,7 +21,7 @@ from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -35,17 +35,15 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def home():
+    from app.committee.models import SynopsisPublication
+    from app.consultation import service as consultation
     from app.drafting import service as drafting
 
-    standards = drafting.list_standards(db.session)
-    rounds = []
-    try:
-        from app.consultation import service as consultation
-
-        rounds = consultation.list_rounds(db.session)
-    except ImportError:
-        pass
-    return render_template("site/home.html", standards=standards, rounds=rounds)
+    published = set(db.session.scalars(select(SynopsisPublication.round_id)))
+    return render_template(
+        "site/home.html", standards=drafting.list_standards(db.session),
+        rounds=consultation.list_rounds(db.session), published=published,
+    )
 
 
 @bp.get("/healthz")

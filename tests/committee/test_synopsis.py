@@ -98,3 +98,16 @@ def test_my_submissions_page_shows_published_responses(session, client, auth, an
     page = client.get("/my/submissions").get_data(as_text=True)
     assert f'id="response-{comments[0].id}"' in page and "Thank you." in page
     assert f'id="response-{comments[1].id}"' not in page  # someone else's comment
+
+
+def test_home_page_links_published_synopses(session, client, answered_round, member,
+                                            secretariat):
+    round_, comments = answered_round
+    for comment in comments:
+        dispositions.agree(session, member, comment)
+    link = f'href="/consultations/{round_.id}/synopsis"'
+    session.flush()
+    assert link not in client.get("/").get_data(as_text=True)
+    synopsis.publish(session, secretariat, round_)
+    session.flush()
+    assert link in client.get("/").get_data(as_text=True)
