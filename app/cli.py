@@ -25,10 +25,13 @@ ballots_cli = AppGroup("ballots", help="Committee ballots.")
 rounds_cli = AppGroup("rounds", help="Load consultation rounds from files in consultations/.")
 
 
+# Alembic announces every plugin it sets up at INFO; migrations need no chatter.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def alembic_config():
     from alembic.config import Config as AlembicConfig
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
