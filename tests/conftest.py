@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from flask.globals import _cv_app
-from hypothesis import settings as hypothesis_settings
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from app import create_app
