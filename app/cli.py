@@ -35,9 +35,7 @@ def alembic_config():
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
-    cfg.set_main_option(
-        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     return cfg
 
 
@@ -88,15 +86,22 @@ def db_revision(message: str) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]))
 @click.option("--organisation", default="")
-def users_create(email: str, name: str, password: str, roles: tuple[str, ...],
-                 organisation: str) -> None:
+def users_create(
+    email: str, name: str, password: str, roles: tuple[str, ...], organisation: str
+) -> None:
     """Create an account, with roles."""
     from app.auth import service
 
     try:
         with db.transaction() as session:
-            user = service.create_user(session, email=email, password=password, name=name,
-                                       roles=list(roles), organisation=organisation)
+            user = service.create_user(
+                session,
+                email=email,
+                password=password,
+                name=name,
+                roles=list(roles),
+                organisation=organisation,
+            )
             click.echo(f"Created {user.email} with roles: {', '.join(roles) or 'none'}")
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
@@ -188,9 +193,11 @@ def rounds_load(path: Path) -> None:
         with db.transaction() as session:
             round_ = rounds_file.load(session, SYSTEM, path)
             flags = iseal_flags(session, round_)
-            click.echo(f"Round {round_.number} of {round_.standard.slug} on "
-                       f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "
-                       f"{round_.closes_at:%Y-%m-%d %H:%M} UTC")
+            click.echo(
+                f"Round {round_.number} of {round_.standard.slug} on "
+                f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "
+                f"{round_.closes_at:%Y-%m-%d %H:%M} UTC"
+            )
     except rounds_file.RoundFileError as exc:
         raise click.ClickException(str(exc)) from None
     except DomainError as exc:

@@ -20,26 +20,62 @@ DEMO_PASSWORD = "clausewise-demo"  # noqa: S105 - printed for the demo on purpos
 
 DEMO_ACCOUNTS = [
     ("admin@demo.clausewise.org", "Ada Admin", [Role.ADMIN], "Clausewise", StakeholderGroup.OTHER),
-    ("secretariat@demo.clausewise.org", "Sam Secretariat", [Role.SECRETARIAT],
-     "Standards Secretariat", StakeholderGroup.OTHER),
-    ("chair@demo.clausewise.org", "Chidi Okafor", [Role.COMMITTEE], "Standards Committee",
-     StakeholderGroup.CIVIL_SOCIETY),
-    ("committee@demo.clausewise.org", "Maria Lindqvist", [Role.COMMITTEE], "Nordic Smelters AB",
-     StakeholderGroup.INDUSTRY_UPSTREAM),
-    ("committee2@demo.clausewise.org", "Kenji Watanabe", [Role.COMMITTEE], "Can Makers Alliance",
-     StakeholderGroup.INDUSTRY_DOWNSTREAM),
-    ("committee3@demo.clausewise.org", "Amara Diallo", [Role.COMMITTEE],
-     "Guinea Mining Watch", StakeholderGroup.CIVIL_SOCIETY),
-    ("ipaf@demo.clausewise.org", "Leah Tootoosis", [Role.IPAF],
-     "Indigenous Peoples Advisory Forum", StakeholderGroup.INDIGENOUS_PEOPLES),
+    (
+        "secretariat@demo.clausewise.org",
+        "Sam Secretariat",
+        [Role.SECRETARIAT],
+        "Standards Secretariat",
+        StakeholderGroup.OTHER,
+    ),
+    (
+        "chair@demo.clausewise.org",
+        "Chidi Okafor",
+        [Role.COMMITTEE],
+        "Standards Committee",
+        StakeholderGroup.CIVIL_SOCIETY,
+    ),
+    (
+        "committee@demo.clausewise.org",
+        "Maria Lindqvist",
+        [Role.COMMITTEE],
+        "Nordic Smelters AB",
+        StakeholderGroup.INDUSTRY_UPSTREAM,
+    ),
+    (
+        "committee2@demo.clausewise.org",
+        "Kenji Watanabe",
+        [Role.COMMITTEE],
+        "Can Makers Alliance",
+        StakeholderGroup.INDUSTRY_DOWNSTREAM,
+    ),
+    (
+        "committee3@demo.clausewise.org",
+        "Amara Diallo",
+        [Role.COMMITTEE],
+        "Guinea Mining Watch",
+        StakeholderGroup.CIVIL_SOCIETY,
+    ),
+    (
+        "ipaf@demo.clausewise.org",
+        "Leah Tootoosis",
+        [Role.IPAF],
+        "Indigenous Peoples Advisory Forum",
+        StakeholderGroup.INDIGENOUS_PEOPLES,
+    ),
     ("public@demo.clausewise.org", "Priya Raman", [], "", StakeholderGroup.INDIVIDUAL),
 ]
 
 DRAFTS = [
-    (SOURCES / "earlier" / "responsible-aluminium@3.0-draft-1.md", "3.0-draft-1",
-     "First consultation draft."),
-    (SOURCES / "responsible-aluminium.md", "3.0-draft-2",
-     "Second consultation draft, revised after the first round."),
+    (
+        SOURCES / "earlier" / "responsible-aluminium@3.0-draft-1.md",
+        "3.0-draft-1",
+        "First consultation draft.",
+    ),
+    (
+        SOURCES / "responsible-aluminium.md",
+        "3.0-draft-2",
+        "Second consultation draft, revised after the first round.",
+    ),
 ]
 
 
@@ -48,9 +84,15 @@ def load_accounts(db: Database) -> list[str]:
     with db.transaction() as session:
         for email, name, roles, org, group in DEMO_ACCOUNTS:
             if accounts.find_by_email(session, email) is None:
-                accounts.create_user(session, email=email, password=DEMO_PASSWORD, name=name,
-                                     roles=[str(r) for r in roles], organisation=org,
-                                     stakeholder_group=group)
+                accounts.create_user(
+                    session,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    name=name,
+                    roles=[str(r) for r in roles],
+                    organisation=org,
+                    stakeholder_group=group,
+                )
             lines.append(f"  {email:<36} {', '.join(roles) or 'public commenter'}")
     return lines
 
@@ -60,8 +102,9 @@ def load_standard(db: Database) -> list[str]:
         if session.scalar(select(Standard).where(Standard.slug == "responsible-aluminium")):
             return ["Demo standard already loaded."]
         for path, label, note in DRAFTS:
-            report = import_source(session, SYSTEM, path.read_text(encoding="utf-8"),
-                                   str(path.relative_to(ROOT)))
+            report = import_source(
+                session, SYSTEM, path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))
+            )
             drafting.freeze(session, SYSTEM, report.standard, label=label, note=note)
     return ["Loaded the demo standard with versions 3.0-draft-1 and 3.0-draft-2."]
 

@@ -67,9 +67,7 @@ def _check(session: Session, flush_context, instances) -> None:
                     continue
                 history = state.attrs[attr.key].history
                 if history.deleted and history.added and history.deleted != history.added:
-                    raise Conflict(
-                        f"{type(obj).__name__}.{attr.key} cannot be changed once stored"
-                    )
+                    raise Conflict(f"{type(obj).__name__}.{attr.key} cannot be changed once stored")
 
 
 def install() -> None:

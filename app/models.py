@@ -33,12 +33,31 @@ immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
-    Submission, "status", "withdrawn_at", "withdraw_reason", "updated_at",
+    Submission,
+    "status",
+    "withdrawn_at",
+    "withdraw_reason",
+    "updated_at",
     applies=lambda stored: stored("status") != SubmissionStatus.DRAFT,
 )
 
 __all__ = [
-    "AuditEvent", "Ballot", "BallotVoter", "Clause", "ClauseRevision", "Comment",
-    "ConsultationRound", "Disposition", "Job", "Moderation", "RoleGrant", "Standard",
-    "Submission", "SynopsisPublication", "User", "Version", "VersionEntry", "Vote",
+    "AuditEvent",
+    "Ballot",
+    "BallotVoter",
+    "Clause",
+    "ClauseRevision",
+    "Comment",
+    "ConsultationRound",
+    "Disposition",
+    "Job",
+    "Moderation",
+    "RoleGrant",
+    "Standard",
+    "Submission",
+    "SynopsisPublication",
+    "User",
+    "Version",
+    "VersionEntry",
+    "Vote",
 ]

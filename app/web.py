@@ -41,8 +41,10 @@ def home():
 
     published = set(db.session.scalars(select(SynopsisPublication.round_id)))
     return render_template(
-        "site/home.html", standards=drafting.list_standards(db.session),
-        rounds=consultation.list_rounds(db.session), published=published,
+        "site/home.html",
+        standards=drafting.list_standards(db.session),
+        rounds=consultation.list_rounds(db.session),
+        published=published,
     )
 
 
@@ -66,9 +68,7 @@ def markdown_preview():
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def _error_page(status: int, title: str, message: str) -> Response:
@@ -130,27 +130,37 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         log.info("CSRF refused: %s", exc.description)
         return _error_page(
-            400, _("The form has expired"),
-            _("The form was missing its security token or it had expired. Go back, reload "
-              "the page and send it again; nothing was saved."),
+            400,
+            _("The form has expired"),
+            _(
+                "The form was missing its security token or it had expired. Go back, reload "
+                "the page and send it again; nothing was saved."
+            ),
         )
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded):
         response = _error_page(
-            429, _("Too many requests"),
-            _("You have sent too many requests in a short time (limit: %(limit)s). "
-              "Wait a little and try again; nothing was lost.", limit=exc.description),
+            429,
+            _("Too many requests"),
+            _(
+                "You have sent too many requests in a short time (limit: %(limit)s). "
+                "Wait a little and try again; nothing was lost.",
+                limit=exc.description,
+            ),
         )
         return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc):
         return _error_page(
-            413, _("Too much text"),
-            _("What you sent is larger than we accept (%(kb)d KB at most). Shorten it and "
-              "send it again; nothing was saved.",
-              kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024),
+            413,
+            _("Too much text"),
+            _(
+                "What you sent is larger than we accept (%(kb)d KB at most). Shorten it and "
+                "send it again; nothing was saved.",
+                kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024,
+            ),
         )
 
     @app.errorhandler(OperationalError)
@@ -184,9 +194,9 @@ def init_app(app: Flask) -> None:
 
 def _busy() -> Response:
     return _error_page(
-        503, _("Busy, please retry"),
-        _("The database is busy with other changes. Nothing was saved: send it again in a "
-          "moment."),
+        503,
+        _("Busy, please retry"),
+        _("The database is busy with other changes. Nothing was saved: send it again in a moment."),
     )
 
 

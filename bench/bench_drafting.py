@@ -47,38 +47,62 @@ PARAGRAPHS = [
     "when it designs and reviews its {topic} measures, and shall record how their views "
     "were taken into account.",
 ]
-TOPICS = ["water", "biodiversity", "waste", "emissions", "labour", "land", "health and safety",
-          "community", "governance", "closure", "material stewardship", "human rights"]
+TOPICS = [
+    "water",
+    "biodiversity",
+    "waste",
+    "emissions",
+    "labour",
+    "land",
+    "health and safety",
+    "community",
+    "governance",
+    "closure",
+    "material stewardship",
+    "human rights",
+]
 
 
 def _body(i: int) -> str:
     topic = TOPICS[i % len(TOPICS)]
-    parts = [PARAGRAPHS[k % len(PARAGRAPHS)].format(topic=topic, n=2 + i % 3)
-             for k in range(i, i + 1 + i % 3)]
+    parts = [
+        PARAGRAPHS[k % len(PARAGRAPHS)].format(topic=topic, n=2 + i % 3)
+        for k in range(i, i + 1 + i % 3)
+    ]
     if i % 4 == 0:
-        parts.append("The assessment shall cover:\n\n"
-                     f"- direct {topic} impacts of the site;\n"
-                     f"- {topic} impacts of suppliers and contractors;\n"
-                     "- cumulative impacts with other users of the area.")
+        parts.append(
+            "The assessment shall cover:\n\n"
+            f"- direct {topic} impacts of the site;\n"
+            f"- {topic} impacts of suppliers and contractors;\n"
+            "- cumulative impacts with other users of the area."
+        )
     if i % 7 == 0:
-        parts.append("See the [guidance](https://example.org/guidance) for *examples* "
-                     "of **good practice**.")
+        parts.append(
+            "See the [guidance](https://example.org/guidance) for *examples* of **good practice**."
+        )
     return "\n\n".join(parts)
 
 
 def synthetic_source(shape: tuple[int, int, int] = SYNTHETIC_SHAPE) -> str:
     """Write a standard in the standards_src/ format with principles, criteria, requirements."""
     principles, criteria, requirements = shape
-    lines = ["---", f"slug: {SYNTHETIC_SLUG}", "title: Synthetic Benchmark Standard",
-             "summary: A generated standard for the drafting benchmark.", "uid-prefix: SY",
-             "---", ""]
+    lines = [
+        "---",
+        f"slug: {SYNTHETIC_SLUG}",
+        "title: Synthetic Benchmark Standard",
+        "summary: A generated standard for the drafting benchmark.",
+        "uid-prefix: SY",
+        "---",
+        "",
+    ]
     n = 0
 
     def clause(level: int, number: str, heading: str, kind: str) -> None:
         nonlocal n
         n += 1
-        lines.extend([f"{'#' * level} {number} {heading} {{#SY-{n:04x} .{kind}}}", "",
-                      _body(n), ""])
+        lines.extend(
+            [f"{'#' * level} {number} {heading} {{#SY-{n:04x} .{kind}}}", "", _body(n), ""]
+        )
 
     for p in range(1, principles + 1):
         clause(1, f"{p}", f"{TOPICS[p % len(TOPICS)].capitalize()} principle", "principle")
@@ -104,16 +128,18 @@ def build_app(workdir: Path):
     from app.drafting.importing import import_source
     from app.extensions import db
 
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "bench-secret",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "RATELIMIT_ENABLED": False,
-        "WTF_CSRF_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret",
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     with app.app_context():
         upgrade_schema()
         load_accounts(db)
@@ -123,8 +149,11 @@ def build_app(workdir: Path):
             drafting.freeze(session, SYSTEM, report.standard, label="1.0-draft-1")
         with db.transaction() as session:
             fields = consultation.clean_round(
-                session, standard_slug=SYNTHETIC_SLUG, version_label="1.0-draft-1",
-                title="Synthetic consultation", opens_at=utcnow() - dt.timedelta(days=1),
+                session,
+                standard_slug=SYNTHETIC_SLUG,
+                version_label="1.0-draft-1",
+                title="Synthetic consultation",
+                opens_at=utcnow() - dt.timedelta(days=1),
                 closes_at=utcnow() + dt.timedelta(days=70),
             )
             consultation.create_round(session, SYSTEM, fields)
@@ -138,10 +167,18 @@ def diff_pairs(app) -> list[tuple[str, str]]:
 
     with app.app_context():
         standard = drafting.get_standard(db.session, DEMO_SLUG)
-        old = {n.clause_id: n.revision.body for n in drafting.version_nodes(
-            db.session, drafting.get_version(db.session, standard, "3.0-draft-1"))}
-        new = {n.clause_id: n.revision.body for n in drafting.version_nodes(
-            db.session, drafting.get_version(db.session, standard, "3.0-draft-2"))}
+        old = {
+            n.clause_id: n.revision.body
+            for n in drafting.version_nodes(
+                db.session, drafting.get_version(db.session, standard, "3.0-draft-1")
+            )
+        }
+        new = {
+            n.clause_id: n.revision.body
+            for n in drafting.version_nodes(
+                db.session, drafting.get_version(db.session, standard, "3.0-draft-2")
+            )
+        }
     return [(old.get(cid, ""), new.get(cid, "")) for cid in sorted(old.keys() | new.keys())]
 
 
@@ -190,7 +227,8 @@ def build_cases(app) -> list[Case]:
         for slug, label in ((DEMO_SLUG, "3.0-draft-2"), (SYNTHETIC_SLUG, "1.0-draft-1")):
             standard = drafting.get_standard(db.session, slug)
             counts[slug] = drafting.clause_count(
-                db.session, drafting.get_version(db.session, standard, label))
+                db.session, drafting.get_version(db.session, standard, label)
+            )
 
     public = app.test_client()
     committee = app.test_client()
@@ -210,10 +248,10 @@ def build_cases(app) -> list[Case]:
     from app.consultation.models import ConsultationRound
 
     with app.app_context():
-        round_id = db.session.scalar(select(ConsultationRound.id).where(
-            ConsultationRound.title == "Synthetic consultation"))
-    compare = (f"/standards/{DEMO_SLUG}/compare?from=3.0-draft-1&to=3.0-draft-2"
-               "&mode=side")
+        round_id = db.session.scalar(
+            select(ConsultationRound.id).where(ConsultationRound.title == "Synthetic consultation")
+        )
+    compare = f"/standards/{DEMO_SLUG}/compare?from=3.0-draft-1&to=3.0-draft-2&mode=side"
 
     def compare_cold():
         diffs.frozen_pairs.clear()
@@ -222,22 +260,52 @@ def build_cases(app) -> list[Case]:
     demo, synthetic = counts[DEMO_SLUG], counts[SYNTHETIC_SLUG]
     return [
         Case("baseline: GET /healthz", lambda: public.get("/healthz"), "the cheapest request"),
-        page_case(public, f"demo version page ({demo} clauses)",
-                  f"/standards/{DEMO_SLUG}/versions/3.0-draft-2", demo),
-        page_case(committee, f"demo working draft ({demo} clauses)",
-                  f"/standards/{DEMO_SLUG}/versions/working", demo, "signed in as committee"),
-        page_case(public, f"synthetic version page ({synthetic} clauses)",
-                  f"/standards/{SYNTHETIC_SLUG}/versions/1.0-draft-1", synthetic),
-        page_case(committee, f"synthetic working draft ({synthetic} clauses)",
-                  f"/standards/{SYNTHETIC_SLUG}/versions/working", synthetic,
-                  "signed in as committee"),
-        page_case(public, f"synthetic consultation round page ({synthetic} clauses)",
-                  f"/consultations/{round_id}", synthetic, "the public reading an open round"),
+        page_case(
+            public,
+            f"demo version page ({demo} clauses)",
+            f"/standards/{DEMO_SLUG}/versions/3.0-draft-2",
+            demo,
+        ),
+        page_case(
+            committee,
+            f"demo working draft ({demo} clauses)",
+            f"/standards/{DEMO_SLUG}/versions/working",
+            demo,
+            "signed in as committee",
+        ),
+        page_case(
+            public,
+            f"synthetic version page ({synthetic} clauses)",
+            f"/standards/{SYNTHETIC_SLUG}/versions/1.0-draft-1",
+            synthetic,
+        ),
+        page_case(
+            committee,
+            f"synthetic working draft ({synthetic} clauses)",
+            f"/standards/{SYNTHETIC_SLUG}/versions/working",
+            synthetic,
+            "signed in as committee",
+        ),
+        page_case(
+            public,
+            f"synthetic consultation round page ({synthetic} clauses)",
+            f"/consultations/{round_id}",
+            synthetic,
+            "the public reading an open round",
+        ),
         Case("compare draft-1 -> draft-2, cold (cache cleared)", compare_cold, compare),
-        page_case(public, "compare draft-1 -> draft-2, cached", compare, 0,
-                  "frozen pairs never change, so the diff is cached"),
-        Case(f"word_diff draft-1 -> draft-2 ({len(pairs)} clauses)", diff_all,
-             "app.text.diffing.word_diff over every clause body"),
+        page_case(
+            public,
+            "compare draft-1 -> draft-2, cached",
+            compare,
+            0,
+            "frozen pairs never change, so the diff is cached",
+        ),
+        Case(
+            f"word_diff draft-1 -> draft-2 ({len(pairs)} clauses)",
+            diff_all,
+            "app.text.diffing.word_diff over every clause body",
+        ),
     ]
 
 
@@ -259,8 +327,10 @@ def report(cases: list[Case], runs: int, setup_s: float) -> dict:
     print(f"{'case':<{width}}  {'median ms':>10}  {'min ms':>8}  {'x baseline':>10}")
     print(f"{'-' * width}  {'-' * 10}  {'-' * 8}  {'-' * 10}")
     for c in cases:
-        print(f"{c.name:<{width}}  {c.median_ms:>10.2f}  {c.min_ms:>8.2f}  "
-              f"{c.median_ms / baseline:>10.1f}")
+        print(
+            f"{c.name:<{width}}  {c.median_ms:>10.2f}  {c.min_ms:>8.2f}  "
+            f"{c.median_ms / baseline:>10.1f}"
+        )
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -268,8 +338,13 @@ def report(cases: list[Case], runs: int, setup_s: float) -> dict:
         "runs": runs,
         "baseline_ms": round(baseline, 3),
         "cases": [
-            {"name": c.name, "note": c.note, "median_ms": round(c.median_ms, 3),
-             "min_ms": round(c.min_ms, 3), "ratio_to_baseline": round(c.median_ms / baseline, 2)}
+            {
+                "name": c.name,
+                "note": c.note,
+                "median_ms": round(c.median_ms, 3),
+                "min_ms": round(c.min_ms, 3),
+                "ratio_to_baseline": round(c.median_ms / baseline, 2),
+            }
             for c in cases
         ],
     }

@@ -43,21 +43,23 @@ def _database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": _database_url(tmp_path_factory),
-        "SEARCH_INDEX_DIR": str(instance / "search"),
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        # Initialise the limiter (hooks, storage); it is switched off below and rate-limit
-        # tests switch it on for themselves.
-        "RATELIMIT_ENABLED": True,
-        # Hashing cost is production's concern; tests hash cheaply to stay fast.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "SERVER_NAME": "clausewise.test",
-        "PREFERRED_URL_SCHEME": "http",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": _database_url(tmp_path_factory),
+            "SEARCH_INDEX_DIR": str(instance / "search"),
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            # Initialise the limiter (hooks, storage); it is switched off below and rate-limit
+            # tests switch it on for themselves.
+            "RATELIMIT_ENABLED": True,
+            # Hashing cost is production's concern; tests hash cheaply to stay fast.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SERVER_NAME": "clausewise.test",
+            "PREFERRED_URL_SCHEME": "http",
+        }
+    )
     with app.app_context():
         if database.engine.dialect.name == "postgresql":
             with database.engine.begin() as conn:
@@ -131,12 +133,20 @@ _counter = itertools.count(1)
 def make_user(session):
     """Return a function that creates an account with roles."""
 
-    def make(*roles: Role, name: str | None = None, email: str | None = None,
-             stakeholder_group: str = StakeholderGroup.INDIVIDUAL, organisation: str = ""):
+    def make(
+        *roles: Role,
+        name: str | None = None,
+        email: str | None = None,
+        stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
+        organisation: str = "",
+    ):
         n = next(_counter)
         user = accounts.register(
-            session, email=email or f"user{n}@example.org", password=PASSWORD,
-            name=name or f"User {n}", stakeholder_group=stakeholder_group,
+            session,
+            email=email or f"user{n}@example.org",
+            password=PASSWORD,
+            name=name or f"User {n}",
+            stakeholder_group=stakeholder_group,
             organisation=organisation,
         )
         for role in roles:
@@ -165,16 +175,29 @@ def make_standard(session):
     def make(slug: str | None = None, clauses: int = 3, title: str = "Test Standard"):
         n = next(_counter)
         standard = drafting.create_standard(
-            session, SYSTEM, slug=slug or f"test-standard-{n}", title=title,
-            summary="A standard for tests.", uid_prefix=f"T{n}",
+            session,
+            SYSTEM,
+            slug=slug or f"test-standard-{n}",
+            title=title,
+            summary="A standard for tests.",
+            uid_prefix=f"T{n}",
         )
         parent = drafting.add_clause(
-            session, SYSTEM, standard, kind="principle", number="1", heading="Integrity",
+            session,
+            SYSTEM,
+            standard,
+            kind="principle",
+            number="1",
+            heading="Integrity",
             body="The Entity acts with integrity.",
         )
         for i in range(1, clauses + 1):
             drafting.add_clause(
-                session, SYSTEM, standard, kind="criterion", number=f"1.{i}",
+                session,
+                SYSTEM,
+                standard,
+                kind="criterion",
+                number=f"1.{i}",
                 heading=f"Criterion {i}",
                 body=f"The Entity shall report on topic {i} every year, where practicable.",
                 parent_uid=parent.clause.uid,
@@ -191,10 +214,14 @@ def auth(client):
 
     class Auth:
         def sign_in(self, user, password: str = PASSWORD):
-            response = client.post("/sign-in", data={
-                "email": user.email, "password": password,
-                "csrf_token": csrf_token(client, "/sign-in"),
-            })
+            response = client.post(
+                "/sign-in",
+                data={
+                    "email": user.email,
+                    "password": password,
+                    "csrf_token": csrf_token(client, "/sign-in"),
+                },
+            )
             assert response.status_code == 302, response.get_data(as_text=True)
             return response
 

@@ -14,8 +14,11 @@ def test_markdown_preview_is_safe_and_needs_csrf(client):
     from tests.conftest import csrf_token
 
     token = csrf_token(client, "/")
-    response = client.post("/markdown/preview", json={"text": "**b** <script>x</script>"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/markdown/preview",
+        json={"text": "**b** <script>x</script>"},
+        headers={"X-CSRFToken": token},
+    )
     html = response.get_json()["html"]
     assert html == "<p><strong>b</strong> &lt;script&gt;x&lt;/script&gt;</p>\n"
     assert client.post("/markdown/preview", json={"text": "x"}).status_code == 400

@@ -37,34 +37,60 @@ def round_json(round_: ConsultationRound) -> dict:
 
 def annotation(comment: Comment, round_: ConsultationRound) -> dict:
     """Describe a public comment as a W3C Web Annotation (JSON-LD)."""
-    version_url = url_for("drafting.version", slug=round_.standard.slug,
-                          label=round_.version.label, _external=True)
+    version_url = url_for(
+        "drafting.version", slug=round_.standard.slug, label=round_.version.label, _external=True
+    )
     submission = comment.submission
-    bodies = [{"type": "TextualBody", "value": comment.body, "format": "text/markdown",
-               "purpose": "commenting"}]
+    bodies = [
+        {
+            "type": "TextualBody",
+            "value": comment.body,
+            "format": "text/markdown",
+            "purpose": "commenting",
+        }
+    ]
     if comment.proposed_change:
-        bodies.append({"type": "TextualBody", "value": comment.proposed_change,
-                       "format": "text/markdown", "purpose": "editing"})
+        bodies.append(
+            {
+                "type": "TextualBody",
+                "value": comment.proposed_change,
+                "format": "text/markdown",
+                "purpose": "editing",
+            }
+        )
     if comment.clause is None:
         target: dict | str = version_url
     else:
         target = {"source": f"{version_url}#{comment.clause.uid}"}
         if comment.anchor_exact is not None:
             target["selector"] = [
-                {"type": "TextQuoteSelector", "exact": comment.anchor_exact,
-                 "prefix": comment.anchor_prefix or "", "suffix": comment.anchor_suffix or ""},
-                {"type": "TextPositionSelector", "start": comment.anchor_start,
-                 "end": comment.anchor_end},
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": comment.anchor_exact,
+                    "prefix": comment.anchor_prefix or "",
+                    "suffix": comment.anchor_suffix or "",
+                },
+                {
+                    "type": "TextPositionSelector",
+                    "start": comment.anchor_start,
+                    "end": comment.anchor_end,
+                },
             ]
     return {
         "@context": ANNO_CONTEXT,
-        "id": url_for("consultation.comments", round_id=round_.id, _external=True,
-                      _anchor=f"comment-{comment.id}"),
+        "id": url_for(
+            "consultation.comments",
+            round_id=round_.id,
+            _external=True,
+            _anchor=f"comment-{comment.id}",
+        ),
         "type": "Annotation",
         "motivation": "editing" if comment.proposed_change else "commenting",
         "created": utc_iso(submission.submitted_at),
-        "creator": {"type": "Organization" if submission.kind != "individual" else "Person",
-                    "name": service.author_line(submission)},
+        "creator": {
+            "type": "Organization" if submission.kind != "individual" else "Person",
+            "name": service.author_line(submission),
+        },
         "body": bodies,
         "target": target,
         # Clausewise terms (not in the anno.jsonld context; JSON-LD processors ignore them).
@@ -107,23 +133,34 @@ def round_comments(round_id: int):
         page = 1
     # The API shows the public record to everyone, staff included.
     entries, total = service.record_comments(
-        db.session, None, round_, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    here = url_for("api.round_comments", round_id=round_id, _external=True, **{
-        k: v for k, v in request.args.items() if k != "page"})
+        db.session, None, round_, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    here = url_for(
+        "api.round_comments",
+        round_id=round_id,
+        _external=True,
+        **{k: v for k, v in request.args.items() if k != "page"},
+    )
     sep = "&" if "?" in here else "?"
     items = [annotation(e.comment, round_) for e in entries]
-    page_doc: dict = {"id": f"{here}{sep}page={page}", "type": "AnnotationPage",
-                      "startIndex": (page - 1) * PAGE_SIZE, "items": items}
+    page_doc: dict = {
+        "id": f"{here}{sep}page={page}",
+        "type": "AnnotationPage",
+        "startIndex": (page - 1) * PAGE_SIZE,
+        "items": items,
+    }
     if page * PAGE_SIZE < total:
         page_doc["next"] = f"{here}{sep}page={page + 1}"
-    return jsonify({
-        "@context": ANNO_CONTEXT,
-        "id": here,
-        "type": "AnnotationCollection",
-        "label": f"Public comments: {round_.title}",
-        "total": total,
-        "first": page_doc,
-    })
+    return jsonify(
+        {
+            "@context": ANNO_CONTEXT,
+            "id": here,
+            "type": "AnnotationCollection",
+            "label": f"Public comments: {round_.title}",
+            "total": total,
+            "first": page_doc,
+        }
+    )
 
 
 _STR = {"type": "string"}
@@ -131,97 +168,184 @@ _ROUND_ID = {"name": "round_id", "in": "path", "required": True, "schema": {"typ
 _ERRORS = {"404": {"$ref": "#/components/responses/NotFound"}}
 openapi.add(
     {
-        "/rounds": {"get": {
-            "summary": "List consultation rounds",
-            "responses": {"200": openapi.json_response("RoundList")},
-        }},
-        "/rounds/{round_id}": {"get": {
-            "summary": "Read a consultation round",
-            "description": "Includes `iseal_flags`: where the round falls below the ISEAL "
-                           "Code's expectations (length, number of rounds).",
-            "parameters": [_ROUND_ID],
-            "responses": {"200": openapi.json_response("Round"), **_ERRORS},
-        }},
-        "/rounds/{round_id}/comments": {"get": {
-            "summary": "Public comments of a round as W3C Web Annotations",
-            "description": "An AnnotationCollection (JSON-LD, "
-                           "http://www.w3.org/ns/anno.jsonld) whose first page holds the "
-                           "comments. Passage comments carry a TextQuoteSelector and a "
-                           "TextPositionSelector (code point offsets in the clause's plain "
-                           "text). Withdrawn and moderated comments are not included. 403 "
-                           "while the round's comments are not yet public.",
-            "parameters": [
-                _ROUND_ID,
-                {"name": "type", "in": "query", "schema": {
-                    "enum": ["general", "technical", "editorial"]}},
-                {"name": "group", "in": "query", "description": "stakeholder group",
-                 "schema": _STR},
-                {"name": "clause", "in": "query",
-                 "description": "clause uid, or `-` for comments on the whole draft",
-                 "schema": _STR},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            ],
-            "responses": {"200": {"description": "OK", "content": {"application/ld+json": {
-                "schema": {"$ref": "#/components/schemas/AnnotationCollection"}},
-                "application/json": {
-                "schema": {"$ref": "#/components/schemas/AnnotationCollection"}}}},
-                "403": {"$ref": "#/components/responses/Forbidden"}, **_ERRORS},
-        }},
+        "/rounds": {
+            "get": {
+                "summary": "List consultation rounds",
+                "responses": {"200": openapi.json_response("RoundList")},
+            }
+        },
+        "/rounds/{round_id}": {
+            "get": {
+                "summary": "Read a consultation round",
+                "description": "Includes `iseal_flags`: where the round falls below the ISEAL "
+                "Code's expectations (length, number of rounds).",
+                "parameters": [_ROUND_ID],
+                "responses": {"200": openapi.json_response("Round"), **_ERRORS},
+            }
+        },
+        "/rounds/{round_id}/comments": {
+            "get": {
+                "summary": "Public comments of a round as W3C Web Annotations",
+                "description": "An AnnotationCollection (JSON-LD, "
+                "http://www.w3.org/ns/anno.jsonld) whose first page holds the "
+                "comments. Passage comments carry a TextQuoteSelector and a "
+                "TextPositionSelector (code point offsets in the clause's plain "
+                "text). Withdrawn and moderated comments are not included. 403 "
+                "while the round's comments are not yet public.",
+                "parameters": [
+                    _ROUND_ID,
+                    {
+                        "name": "type",
+                        "in": "query",
+                        "schema": {"enum": ["general", "technical", "editorial"]},
+                    },
+                    {
+                        "name": "group",
+                        "in": "query",
+                        "description": "stakeholder group",
+                        "schema": _STR,
+                    },
+                    {
+                        "name": "clause",
+                        "in": "query",
+                        "description": "clause uid, or `-` for comments on the whole draft",
+                        "schema": _STR,
+                    },
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/ld+json": {
+                                "schema": {"$ref": "#/components/schemas/AnnotationCollection"}
+                            },
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AnnotationCollection"}
+                            },
+                        },
+                    },
+                    "403": {"$ref": "#/components/responses/Forbidden"},
+                    **_ERRORS,
+                },
+            }
+        },
     },
     {
-        "Round": {"type": "object", "required": ["id", "number", "title"], "properties": {
-            "id": {"type": "integer"}, "number": {"type": "integer"}, "title": _STR,
-            "summary": {"type": "string", "description": "Markdown"},
-            "standard": {"type": "object", "properties": {"slug": _STR, "title": _STR}},
-            "version": _STR,
-            "opens_at": {"type": "string", "format": "date-time"},
-            "closes_at": {"type": "string", "format": "date-time"},
-            "status": {"enum": ["upcoming", "open", "closed"]},
-            "visibility": {"enum": ["live", "after-close"]},
-            "comments_public": {"type": "boolean"},
-            "url": {"type": "string", "format": "uri"},
-            "comments": {"type": "string", "format": "uri"},
-            "iseal_flags": {"type": "array", "items": _STR},
-            "comment_count": {"type": "integer"}}},
-        "RoundList": {"type": "object", "properties": {
-            "rounds": {"type": "array", "items": {"$ref": "#/components/schemas/Round"}}}},
-        "TextualBody": {"type": "object", "properties": {
-            "type": {"const": "TextualBody"}, "value": _STR, "format": _STR,
-            "purpose": {"enum": ["commenting", "editing"]}}},
-        "Selector": {"oneOf": [
-            {"type": "object", "required": ["type", "exact"], "properties": {
-                "type": {"const": "TextQuoteSelector"}, "exact": _STR, "prefix": _STR,
-                "suffix": _STR}},
-            {"type": "object", "required": ["type", "start", "end"], "properties": {
-                "type": {"const": "TextPositionSelector"},
-                "start": {"type": "integer", "minimum": 0},
-                "end": {"type": "integer", "minimum": 0}}},
-        ]},
-        "Annotation": {"type": "object", "required": ["@context", "id", "type", "body",
-                                                       "target"], "properties": {
-            "@context": {"const": ANNO_CONTEXT}, "id": _STR, "type": {"const": "Annotation"},
-            "motivation": {"enum": ["commenting", "editing"]},
-            "created": {"type": "string", "format": "date-time"},
-            "creator": {"type": "object", "properties": {"type": _STR, "name": _STR}},
-            "body": {"type": "array", "items": {"$ref": "#/components/schemas/TextualBody"}},
-            "target": {"oneOf": [
-                {"type": "string", "format": "uri"},
-                {"type": "object", "required": ["source"], "properties": {
-                    "source": {"type": "string", "format": "uri"},
-                    "selector": {"type": "array",
-                                 "items": {"$ref": "#/components/schemas/Selector"}}}}]},
-            "comment_type": {"enum": ["general", "technical", "editorial"]},
-            "stakeholder_group": _STR,
-            "submission_kind": {"enum": ["individual", "organisation", "formal"]},
-            "clause_uid": {"type": ["string", "null"]}}},
-        "AnnotationCollection": {"type": "object", "properties": {
-            "@context": {"const": ANNO_CONTEXT}, "id": _STR,
-            "type": {"const": "AnnotationCollection"}, "label": _STR,
-            "total": {"type": "integer"},
-            "first": {"type": "object", "properties": {
-                "id": _STR, "type": {"const": "AnnotationPage"},
-                "startIndex": {"type": "integer"}, "next": _STR,
-                "items": {"type": "array",
-                          "items": {"$ref": "#/components/schemas/Annotation"}}}}}},
+        "Round": {
+            "type": "object",
+            "required": ["id", "number", "title"],
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "integer"},
+                "title": _STR,
+                "summary": {"type": "string", "description": "Markdown"},
+                "standard": {"type": "object", "properties": {"slug": _STR, "title": _STR}},
+                "version": _STR,
+                "opens_at": {"type": "string", "format": "date-time"},
+                "closes_at": {"type": "string", "format": "date-time"},
+                "status": {"enum": ["upcoming", "open", "closed"]},
+                "visibility": {"enum": ["live", "after-close"]},
+                "comments_public": {"type": "boolean"},
+                "url": {"type": "string", "format": "uri"},
+                "comments": {"type": "string", "format": "uri"},
+                "iseal_flags": {"type": "array", "items": _STR},
+                "comment_count": {"type": "integer"},
+            },
+        },
+        "RoundList": {
+            "type": "object",
+            "properties": {
+                "rounds": {"type": "array", "items": {"$ref": "#/components/schemas/Round"}}
+            },
+        },
+        "TextualBody": {
+            "type": "object",
+            "properties": {
+                "type": {"const": "TextualBody"},
+                "value": _STR,
+                "format": _STR,
+                "purpose": {"enum": ["commenting", "editing"]},
+            },
+        },
+        "Selector": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["type", "exact"],
+                    "properties": {
+                        "type": {"const": "TextQuoteSelector"},
+                        "exact": _STR,
+                        "prefix": _STR,
+                        "suffix": _STR,
+                    },
+                },
+                {
+                    "type": "object",
+                    "required": ["type", "start", "end"],
+                    "properties": {
+                        "type": {"const": "TextPositionSelector"},
+                        "start": {"type": "integer", "minimum": 0},
+                        "end": {"type": "integer", "minimum": 0},
+                    },
+                },
+            ]
+        },
+        "Annotation": {
+            "type": "object",
+            "required": ["@context", "id", "type", "body", "target"],
+            "properties": {
+                "@context": {"const": ANNO_CONTEXT},
+                "id": _STR,
+                "type": {"const": "Annotation"},
+                "motivation": {"enum": ["commenting", "editing"]},
+                "created": {"type": "string", "format": "date-time"},
+                "creator": {"type": "object", "properties": {"type": _STR, "name": _STR}},
+                "body": {"type": "array", "items": {"$ref": "#/components/schemas/TextualBody"}},
+                "target": {
+                    "oneOf": [
+                        {"type": "string", "format": "uri"},
+                        {
+                            "type": "object",
+                            "required": ["source"],
+                            "properties": {
+                                "source": {"type": "string", "format": "uri"},
+                                "selector": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Selector"},
+                                },
+                            },
+                        },
+                    ]
+                },
+                "comment_type": {"enum": ["general", "technical", "editorial"]},
+                "stakeholder_group": _STR,
+                "submission_kind": {"enum": ["individual", "organisation", "formal"]},
+                "clause_uid": {"type": ["string", "null"]},
+            },
+        },
+        "AnnotationCollection": {
+            "type": "object",
+            "properties": {
+                "@context": {"const": ANNO_CONTEXT},
+                "id": _STR,
+                "type": {"const": "AnnotationCollection"},
+                "label": _STR,
+                "total": {"type": "integer"},
+                "first": {
+                    "type": "object",
+                    "properties": {
+                        "id": _STR,
+                        "type": {"const": "AnnotationPage"},
+                        "startIndex": {"type": "integer"},
+                        "next": _STR,
+                        "items": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Annotation"},
+                        },
+                    },
+                },
+            },
+        },
     },
 )

@@ -10,7 +10,7 @@ BASE = {
         "title": "Clausewise API",
         "version": "1",
         "description": "Read-only access to standards, versions, consultation rounds, public "
-                       "comments (as W3C Web Annotations), synopses and ballots.",
+        "comments (as W3C Web Annotations), synopses and ballots.",
     },
     "servers": [{"url": "/api/v1"}],
     "paths": {},
@@ -18,18 +18,27 @@ BASE = {
         "schemas": {
             "Error": {
                 "type": "object",
-                "properties": {"error": {"type": "object", "properties": {
-                    "status": {"type": "integer"}, "title": {"type": "string"},
-                    "message": {"type": "string"}}}},
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "status": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    }
+                },
             },
         },
         "responses": {
-            "NotFound": {"description": "No such object",
-                         "content": {"application/json": {
-                             "schema": {"$ref": "#/components/schemas/Error"}}}},
-            "Forbidden": {"description": "Not open to this reader",
-                          "content": {"application/json": {
-                              "schema": {"$ref": "#/components/schemas/Error"}}}},
+            "NotFound": {
+                "description": "No such object",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "Forbidden": {
+                "description": "Not open to this reader",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
         },
     },
 }
@@ -51,5 +60,7 @@ def document() -> dict:
 
 
 def json_response(schema: str, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }

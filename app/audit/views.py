@@ -17,9 +17,13 @@ def log():
     except ValueError:
         page = 1
     events, total = service.list_events(
-        db.session, current_user, action=request.args.get("action") or None,
+        db.session,
+        current_user,
+        action=request.args.get("action") or None,
         object_type=request.args.get("object_type") or None,
-        object_id=request.args.get("object_id") or None, page=page,
+        object_id=request.args.get("object_id") or None,
+        page=page,
     )
-    return render_template("audit/log.html", events=events, total=total, page=page,
-                           per_page=50, args=request.args)
+    return render_template(
+        "audit/log.html", events=events, total=total, page=page, per_page=50, args=request.args
+    )

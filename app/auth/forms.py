@@ -21,18 +21,23 @@ class SignInForm(FlaskForm):
 class ProfileFields:
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     organisation = StringField(
-        _l("Organisation (optional)"), validators=[Length(max=200)],
+        _l("Organisation (optional)"),
+        validators=[Length(max=200)],
         description=_l("The organisation you belong to or speak for, if any."),
     )
     stakeholder_group = SelectField(_l("Stakeholder group"), choices=stakeholder_choices)
-    timezone = SelectField(_l("Time zone"), default="UTC",
-                           description=_l("Dates and closing times are shown in this zone."))
+    timezone = SelectField(
+        _l("Time zone"),
+        default="UTC",
+        description=_l("Dates and closing times are shown in this zone."),
+    )
 
 
 class RegisterForm(ProfileFields, FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
+        _l("Password"),
+        validators=[DataRequired(), Length(min=10, max=200)],
         description=_l("At least 10 characters."),
     )
     confirm = PasswordField(
@@ -51,7 +56,8 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=200)],
         description=_l("At least 10 characters."),
     )
     confirm = PasswordField(

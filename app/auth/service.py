@@ -56,8 +56,12 @@ def _clean_profile(name: str, organisation: str, group: str, timezone: str) -> d
     timezone = timezone or "UTC"
     if timezone not in zoneinfo.available_timezones() and timezone != "UTC":
         raise ValidationError(_("Choose a time zone from the list."), field="timezone")
-    return {"name": name, "organisation": organisation,
-            "stakeholder_group": stakeholder_group, "timezone": timezone}
+    return {
+        "name": name,
+        "organisation": organisation,
+        "stakeholder_group": stakeholder_group,
+        "timezone": timezone,
+    }
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -79,8 +83,9 @@ def register(
     _check_password(password)
     profile = _clean_profile(name, organisation, stakeholder_group, timezone)
     if find_by_email(session, email):
-        raise ValidationError(_("An account with this email address already exists."),
-                              field="email")
+        raise ValidationError(
+            _("An account with this email address already exists."), field="email"
+        )
     user = User(email=email, **profile)
     user.set_password(password)
     session.add(user)
@@ -97,8 +102,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         User(password_hash=_DUMMY_HASH).check_password(password or "")
         return None
     if not user.check_password(password or ""):
-        record(session, None, "user.sign_in_failed", user,
-               summary=f"Failed sign-in for {user.email}")
+        record(
+            session, None, "user.sign_in_failed", user, summary=f"Failed sign-in for {user.email}"
+        )
         return None
     record(session, user, "user.sign_in", user, summary=f"{user.email} signed in")
     return user
@@ -146,7 +152,12 @@ def change_password(session: Session, user: User, current: str, new_password: st
 
 
 def update_profile(
-    session: Session, user: User, *, name: str, organisation: str, stakeholder_group: str,
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    organisation: str,
+    stakeholder_group: str,
     timezone: str,
 ) -> User:
     """Change a user's own name, organisation, stakeholder group and time zone."""
@@ -155,8 +166,9 @@ def update_profile(
     for key, value in changed.items():
         setattr(user, key, value)
     if changed:
-        record(session, user, "user.profile", user, summary="Updated profile",
-               fields=sorted(changed))
+        record(
+            session, user, "user.profile", user, summary="Updated profile", fields=sorted(changed)
+        )
     return user
 
 
@@ -191,8 +203,14 @@ def grant_role(session: Session, actor: User, user: User, role: str) -> bool:
         return False
     user.role_grants.append(RoleGrant(role=role, granted_by_id=actor.id))
     session.flush()
-    record(session, actor, "role.grant", user, summary=f"Granted {role} to {user.email}",
-           role=str(role))
+    record(
+        session,
+        actor,
+        "role.grant",
+        user,
+        summary=f"Granted {role} to {user.email}",
+        role=str(role),
+    )
     return True
 
 
@@ -207,18 +225,36 @@ def revoke_role(session: Session, actor: User, user: User, role: str) -> bool:
         return False
     user.role_grants.remove(grant)
     session.flush()
-    record(session, actor, "role.revoke", user, summary=f"Revoked {role} from {user.email}",
-           role=str(role))
+    record(
+        session,
+        actor,
+        "role.revoke",
+        user,
+        summary=f"Revoked {role} from {user.email}",
+        role=str(role),
+    )
     return True
 
 
 def create_user(
-    session: Session, *, email: str, password: str, name: str, roles: list[str],
-    organisation: str = "", stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    roles: list[str],
+    organisation: str = "",
+    stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
 ) -> User:
     """Create an account with roles from the shell."""
-    user = register(session, email=email, password=password, name=name,
-                    organisation=organisation, stakeholder_group=stakeholder_group)
+    user = register(
+        session,
+        email=email,
+        password=password,
+        name=name,
+        organisation=organisation,
+        stakeholder_group=stakeholder_group,
+    )
     for role in roles:
         grant_role(session, SYSTEM, user, role)
     return user

@@ -44,7 +44,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("site.home")
 
 
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"], methods=["POST"])
 def sign_in():
@@ -89,9 +88,13 @@ def register():
     if form.validate_on_submit():
         try:
             user = service.register(
-                db.session, email=form.email.data, password=form.password.data,
-                name=form.name.data, organisation=form.organisation.data,
-                stakeholder_group=form.stakeholder_group.data, timezone=form.timezone.data,
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                organisation=form.organisation.data,
+                stakeholder_group=form.stakeholder_group.data,
+                timezone=form.timezone.data,
             )
         except ValidationError as exc:
             show_error(form, exc)
@@ -114,14 +117,21 @@ def forgot_password():
             token = service.password_reset_token(user, current_app.config["SECRET_KEY"])
             link = url_for("auth.reset_password", token=token, _external=True)
             queue_mail(
-                db.session, to=user.email, subject=_("Reset your Clausewise password"),
-                body=_("Someone asked to reset the password of your Clausewise account.\n\n"
-                       "To choose a new password, open this link within an hour:\n%(link)s\n\n"
-                       "If it was not you, ignore this message.", link=link),
+                db.session,
+                to=user.email,
+                subject=_("Reset your Clausewise password"),
+                body=_(
+                    "Someone asked to reset the password of your Clausewise account.\n\n"
+                    "To choose a new password, open this link within an hour:\n%(link)s\n\n"
+                    "If it was not you, ignore this message.",
+                    link=link,
+                ),
             )
         # Same answer either way, so the form does not reveal who has an account.
-        flash(_("If an account uses that address, we have sent it a link to reset the "
-                "password."), "success")
+        flash(
+            _("If an account uses that address, we have sent it a link to reset the password."),
+            "success",
+        )
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/forgot.html", form=form)
 
@@ -131,8 +141,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            service.reset_password(db.session, token, form.password.data,
-                                   current_app.config["SECRET_KEY"])
+            service.reset_password(
+                db.session, token, form.password.data, current_app.config["SECRET_KEY"]
+            )
         except ValidationError as exc:
             show_error(form, exc)
         else:
@@ -149,9 +160,12 @@ def profile():
     if form.validate_on_submit():
         try:
             service.update_profile(
-                db.session, current_user, name=form.name.data,
+                db.session,
+                current_user,
+                name=form.name.data,
                 organisation=form.organisation.data,
-                stakeholder_group=form.stakeholder_group.data, timezone=form.timezone.data,
+                stakeholder_group=form.stakeholder_group.data,
+                timezone=form.timezone.data,
             )
         except ValidationError as exc:
             show_error(form, exc)
@@ -185,11 +199,18 @@ def user_roles(user_id: int):
                 changed = service.grant_role(db.session, current_user, person, form.role.data)
         except ValidationError as exc:
             flash(exc.message, "error")
-            return render_template("auth/user.html", person=person, form=form,
-                                   role_labels=ROLE_LABELS), 422
+            return render_template(
+                "auth/user.html", person=person, form=form, role_labels=ROLE_LABELS
+            ), 422
         label = ROLE_LABELS[Role(form.role.data)]
         if changed:
-            flash((_("Granted: %(role)s.", role=label) if action != "revoke"
-                   else _("Revoked: %(role)s.", role=label)), "success")
+            flash(
+                (
+                    _("Granted: %(role)s.", role=label)
+                    if action != "revoke"
+                    else _("Revoked: %(role)s.", role=label)
+                ),
+                "success",
+            )
         return redirect(url_for("auth.user_roles", user_id=person.id))
     return render_template("auth/user.html", person=person, form=form, role_labels=ROLE_LABELS)

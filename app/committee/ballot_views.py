@@ -38,8 +38,11 @@ def _user_zone() -> zoneinfo.ZoneInfo:
 
 
 def _frozen_versions() -> list[Version]:
-    return list(db.session.scalars(
-        select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+        )
+    )
 
 
 @bp.get("/ballots")
@@ -56,33 +59,44 @@ def new_ballot():
         abort(403)
     versions = _frozen_versions()
     zone = _user_zone()
-    default_close = (utcnow() + dt.timedelta(days=14)).astimezone(zone).replace(
-        tzinfo=None, second=0, microsecond=0)
+    default_close = (
+        (utcnow() + dt.timedelta(days=14))
+        .astimezone(zone)
+        .replace(tzinfo=None, second=0, microsecond=0)
+    )
     form = BallotForm(version=request.args.get("version", ""), closes_at=default_close)
-    form.version.choices = [SelectChoice(str(v.id), f"{v.standard.title} — {v.label}")
-                            for v in versions]
+    form.version.choices = [
+        SelectChoice(str(v.id), f"{v.standard.title} — {v.label}") for v in versions
+    ]
     if form.validate_on_submit():
         try:
             version = db.session.get(Version, int(form.version.data or 0))
             if version is None:
                 raise ValidationError(_("Choose a frozen version."), field="version")
             ballot = service.open_ballot(
-                db.session, current_user, version, question_kind=form.question_kind.data,
+                db.session,
+                current_user,
+                version,
+                question_kind=form.question_kind.data,
                 question=form.question.data,
                 closes_at=form.closes_at.data.replace(tzinfo=zone).astimezone(dt.UTC),
-                quorum=form.quorum.data, threshold=form.threshold.data,
+                quorum=form.quorum.data,
+                threshold=form.threshold.data,
             )
         except ValidationError as exc:
             show_error(form, exc)
         except ValueError:
             abort(400)
         else:
-            flash(_("Ballot opened. %(n)d committee members may vote.", n=len(ballot.voters)),
-                  "success")
+            flash(
+                _("Ballot opened. %(n)d committee members may vote.", n=len(ballot.voters)),
+                "success",
+            )
             return redirect(url_for("committee.ballots.ballot", ballot_id=ballot.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("committee/ballot_new.html", form=form,
-                           members=service.committee_members(db.session)), status
+    return render_template(
+        "committee/ballot_new.html", form=form, members=service.committee_members(db.session)
+    ), status
 
 
 def _ballot_page(ballot, form, status=200):
@@ -90,13 +104,19 @@ def _ballot_page(ballot, form, status=200):
     mine = votes.get(current_user.id) if current_user.is_authenticated else None
     live_flags = None
     if ballot.closed_at is None:
-        live_flags = service.iseal_flags(db.session, ballot.standard_id, ballot.question_kind,
-                                         utcnow())
+        live_flags = service.iseal_flags(
+            db.session, ballot.standard_id, ballot.question_kind, utcnow()
+        )
     return render_template(
-        "committee/ballot.html", ballot=ballot, form=form, mine=mine,
+        "committee/ballot.html",
+        ballot=ballot,
+        form=form,
+        mine=mine,
         may_vote=ballot.closed_at is None and service.is_voter(ballot, current_user),
-        cast=len(votes), flags=ballot.flags if ballot.closed_at else live_flags,
-        flag_message=service.flag_message, labels=LABELS,
+        cast=len(votes),
+        flags=ballot.flags if ballot.closed_at else live_flags,
+        flag_message=service.flag_message,
+        labels=LABELS,
     ), status
 
 
@@ -107,8 +127,7 @@ def ballot(ballot_id: int):
     mine = None
     if current_user.is_authenticated:
         mine = service.current_votes(db.session, found).get(current_user.id)
-    form = VoteForm(choice=str(mine.choice) if mine else None,
-                    reason=mine.reason if mine else "")
+    form = VoteForm(choice=str(mine.choice) if mine else None, reason=mine.reason if mine else "")
     return _ballot_page(found, form)
 
 
@@ -120,8 +139,9 @@ def vote(ballot_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.cast_vote(db.session, current_user, found, choice=form.choice.data or "",
-                          reason=form.reason.data)
+        service.cast_vote(
+            db.session, current_user, found, choice=form.choice.data or "", reason=form.reason.data
+        )
     except Gone as exc:
         # Commit the closing this attempt triggered, then show the recorded outcome.
         flash(exc.message, "error")
@@ -131,4 +151,3 @@ def vote(ballot_id: int):
         return _ballot_page(found, form, 422)
     flash(_("Your vote is recorded. You may change it until the ballot closes."), "success")
     return redirect(url_for("committee.ballots.ballot", ballot_id=ballot_id))
-

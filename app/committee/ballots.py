@@ -55,15 +55,20 @@ def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
     """Return each voter's latest vote: one vote per voter counts."""
     latest = (
         select(Vote.voter_id, func.max(Vote.id).label("id"))
-        .where(Vote.ballot_id == ballot.id).group_by(Vote.voter_id).subquery()
+        .where(Vote.ballot_id == ballot.id)
+        .group_by(Vote.voter_id)
+        .subquery()
     )
     rows = session.scalars(select(Vote).join(latest, Vote.id == latest.c.id)).all()
     return {v.voter_id: v for v in rows}
 
 
 def is_voter(ballot: Ballot, user: User | None) -> bool:
-    return user is not None and getattr(user, "id", None) is not None and any(
-        v.user_id == user.id for v in ballot.voters)
+    return (
+        user is not None
+        and getattr(user, "id", None) is not None
+        and any(v.user_id == user.id for v in ballot.voters)
+    )
 
 
 def count_votes(session: Session, ballot: Ballot) -> arithmetic.Tally:
@@ -80,23 +85,32 @@ def _setting(name: str, default: int) -> int:
     return current_app.config.get(name, default) if has_app_context() else default
 
 
-def iseal_flags(session: Session, standard_id: int, question_kind: str,
-                now: dt.datetime) -> list[dict]:
+def iseal_flags(
+    session: Session, standard_id: int, question_kind: str, now: dt.datetime
+) -> list[dict]:
     """List where the standard's process falls short of the ISEAL expectations."""
     min_rounds = _setting("ISEAL_MIN_ROUNDS", 2)
     min_days = _setting("ISEAL_MIN_ROUND_DAYS", 60)
-    rounds = list(session.scalars(
-        select(ConsultationRound).where(ConsultationRound.standard_id == standard_id,
-                                        ConsultationRound.opens_at <= now)
-        .order_by(ConsultationRound.number)
-    ))
+    rounds = list(
+        session.scalars(
+            select(ConsultationRound)
+            .where(ConsultationRound.standard_id == standard_id, ConsultationRound.opens_at <= now)
+            .order_by(ConsultationRound.number)
+        )
+    )
     flags: list[dict] = []
     if question_kind == BallotQuestion.ADOPT and len(rounds) < min_rounds:
         flags.append({"code": FEW_ROUNDS, "rounds": len(rounds), "minimum": min_rounds})
     for r in rounds:
         if r.length_days < min_days:
-            flags.append({"code": SHORT_ROUND, "round": r.number,
-                          "days": round(r.length_days, 1), "minimum": min_days})
+            flags.append(
+                {
+                    "code": SHORT_ROUND,
+                    "round": r.number,
+                    "days": round(r.length_days, 1),
+                    "minimum": min_days,
+                }
+            )
     unanswered = count_unanswered(session, [r.id for r in rounds])
     if unanswered:
         flags.append({"code": UNANSWERED, "comments": unanswered})
@@ -106,11 +120,19 @@ def iseal_flags(session: Session, standard_id: int, question_kind: str,
 def flag_message(flag: dict) -> str:
     code = flag.get("code")
     if code == FEW_ROUNDS:
-        return _("Only %(n)s public consultation round(s) were held; ISEAL expects at least "
-                 "%(m)s before adoption.", n=flag["rounds"], m=flag["minimum"])
+        return _(
+            "Only %(n)s public consultation round(s) were held; ISEAL expects at least "
+            "%(m)s before adoption.",
+            n=flag["rounds"],
+            m=flag["minimum"],
+        )
     if code == SHORT_ROUND:
-        return _("Round %(r)s lasted %(d)s days; ISEAL expects at least %(m)s.",
-                 r=flag["round"], d=flag["days"], m=flag["minimum"])
+        return _(
+            "Round %(r)s lasted %(d)s days; ISEAL expects at least %(m)s.",
+            r=flag["round"],
+            d=flag["days"],
+            m=flag["minimum"],
+        )
     if code == UNANSWERED:
         return _("%(n)s comment(s) have no agreed written response.", n=flag["comments"])
     return str(code)
@@ -120,10 +142,14 @@ def flag_message(flag: dict) -> str:
 
 
 def committee_members(session: Session) -> list[User]:
-    return list(session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == Role.COMMITTEE, User.active.is_(True)).order_by(User.name)
-    ).unique())
+    return list(
+        session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.COMMITTEE, User.active.is_(True))
+            .order_by(User.name)
+        ).unique()
+    )
 
 
 def _fraction(value, field: str) -> Fraction:
@@ -136,11 +162,18 @@ def _fraction(value, field: str) -> Fraction:
     return fraction
 
 
-def open_ballot(session: Session, actor: User, version: Version, *, question_kind: str,
-                question: str, closes_at: dt.datetime,
-                quorum: float | Fraction | str = arithmetic.DEFAULT_QUORUM,
-                threshold: float | Fraction | str = arithmetic.DEFAULT_THRESHOLD,
-                now: dt.datetime | None = None) -> Ballot:
+def open_ballot(
+    session: Session,
+    actor: User,
+    version: Version,
+    *,
+    question_kind: str,
+    question: str,
+    closes_at: dt.datetime,
+    quorum: float | Fraction | str = arithmetic.DEFAULT_QUORUM,
+    threshold: float | Fraction | str = arithmetic.DEFAULT_THRESHOLD,
+    now: dt.datetime | None = None,
+) -> Ballot:
     """Open a ballot on a frozen version; the committee members of today are its roll."""
     require_any_role(actor, Role.SECRETARIAT)
     now = now or utcnow()
@@ -160,35 +193,60 @@ def open_ballot(session: Session, actor: User, version: Version, *, question_kin
     if closes_at <= now:
         raise ValidationError(_("The closing time must be in the future."), field="closes_at")
     quorum_f, threshold_f = _fraction(quorum, "quorum"), _fraction(threshold, "threshold")
-    if session.scalar(select(Ballot.id).where(Ballot.version_id == version.id,
-                                              Ballot.question_kind == kind,
-                                              Ballot.closed_at.is_(None))):
+    if session.scalar(
+        select(Ballot.id).where(
+            Ballot.version_id == version.id,
+            Ballot.question_kind == kind,
+            Ballot.closed_at.is_(None),
+        )
+    ):
         raise Conflict(_("A ballot on this question is already open for this version."))
     members = committee_members(session)
     if not members:
         raise ValidationError(_("There are no committee members to vote."))
     ballot = Ballot(
-        standard_id=version.standard_id, version_id=version.id, question_kind=kind,
-        question=question, opens_at=now, closes_at=closes_at, quorum=float(quorum_f),
-        threshold=float(threshold_f), created_by_id=actor.id, created_at=now,
+        standard_id=version.standard_id,
+        version_id=version.id,
+        question_kind=kind,
+        question=question,
+        opens_at=now,
+        closes_at=closes_at,
+        quorum=float(quorum_f),
+        threshold=float(threshold_f),
+        created_by_id=actor.id,
+        created_at=now,
     )
     session.add(ballot)
     session.flush()
     session.add_all(BallotVoter(ballot_id=ballot.id, user_id=m.id) for m in members)
     session.flush()
     session.refresh(ballot)
-    record(session, actor, "ballot.open", ballot,
-           summary=f"Opened ballot on {version.label}: {question[:200]}",
-           voters=[m.id for m in members], quorum=str(quorum_f), threshold=str(threshold_f),
-           closes_at=utc_iso(closes_at))
+    record(
+        session,
+        actor,
+        "ballot.open",
+        ballot,
+        summary=f"Opened ballot on {version.label}: {question[:200]}",
+        voters=[m.id for m in members],
+        quorum=str(quorum_f),
+        threshold=str(threshold_f),
+        closes_at=utc_iso(closes_at),
+    )
     return ballot
 
 
 # --- voting -----------------------------------------------------------------------
 
 
-def cast_vote(session: Session, actor: User, ballot: Ballot, *, choice: str, reason: str = "",
-              now: dt.datetime | None = None) -> Vote:
+def cast_vote(
+    session: Session,
+    actor: User,
+    ballot: Ballot,
+    *,
+    choice: str,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Vote:
     """Record a voter's position; the latest one counts until the ballot closes."""
     now = now or utcnow()
     if ballot.closed_at is not None or now >= ballot.closes_at:
@@ -213,9 +271,14 @@ def cast_vote(session: Session, actor: User, ballot: Ballot, *, choice: str, rea
     vote = Vote(ballot_id=ballot.id, voter_id=actor.id, choice=choice, reason=reason, cast_at=now)
     session.add(vote)
     session.flush()
-    record(session, actor, "ballot.vote" if previous is None else "ballot.vote-change", ballot,
-           summary=f"{'Voted' if previous is None else 'Changed vote to'} {choice}",
-           choice=str(choice))
+    record(
+        session,
+        actor,
+        "ballot.vote" if previous is None else "ballot.vote-change",
+        ballot,
+        summary=f"{'Voted' if previous is None else 'Changed vote to'} {choice}",
+        choice=str(choice),
+    )
     return vote
 
 
@@ -236,10 +299,15 @@ def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     entries = []
     for voter in sorted(ballot.voters, key=lambda v: v.user.name):
         vote = votes.get(voter.user_id)
-        entries.append(RollEntry(
-            voter.user_id, voter.user.name, str(vote.choice) if vote else None,
-            vote.reason if vote else "", utc_iso(vote.cast_at) if vote else "",
-        ))
+        entries.append(
+            RollEntry(
+                voter.user_id,
+                voter.user.name,
+                str(vote.choice) if vote else None,
+                vote.reason if vote else "",
+                utc_iso(vote.cast_at) if vote else "",
+            )
+        )
     return entries
 
 
@@ -253,17 +321,27 @@ def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
     flags = iseal_flags(session, ballot.standard_id, ballot.question_kind, ballot.closes_at)
     # Compare-and-set: of two requests closing the same ballot, only one records it.
     result = session.execute(
-        update(Ballot).where(Ballot.id == ballot.id, Ballot.closed_at.is_(None)).values(
-            closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
+        update(Ballot)
+        .where(Ballot.id == ballot.id, Ballot.closed_at.is_(None))
+        .values(closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
     )
     if result.rowcount != 1:
         session.refresh(ballot)
         return False
     session.refresh(ballot)
-    record(session, None, "ballot.close", ballot,
-           summary=f"Ballot {ballot.id} closed: {counted.outcome}", outcome=str(counted.outcome),
-           yes=counted.yes, no=counted.no, abstain=counted.abstain, recused=counted.recused,
-           eligible=counted.eligible)
+    record(
+        session,
+        None,
+        "ballot.close",
+        ballot,
+        summary=f"Ballot {ballot.id} closed: {counted.outcome}",
+        outcome=str(counted.outcome),
+        yes=counted.yes,
+        no=counted.no,
+        abstain=counted.abstain,
+        recused=counted.recused,
+        eligible=counted.eligible,
+    )
     return True
 
 
@@ -271,8 +349,8 @@ def close_due_ballots(session: Session, now: dt.datetime | None = None) -> list[
     """Close every ballot whose closing time has passed; return those closed now."""
     now = now or utcnow()
     due = session.scalars(
-        select(Ballot).where(Ballot.closed_at.is_(None), Ballot.closes_at <= now)
+        select(Ballot)
+        .where(Ballot.closed_at.is_(None), Ballot.closes_at <= now)
         .order_by(Ballot.id)
     ).all()
     return [b for b in due if close(session, b, now)]
-

@@ -67,8 +67,9 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
 
 
 def all_rounds(session: Session) -> list[ConsultationRound]:
-    return list(session.scalars(
-        select(ConsultationRound).order_by(ConsultationRound.opens_at.desc())))
+    return list(
+        session.scalars(select(ConsultationRound).order_by(ConsultationRound.opens_at.desc()))
+    )
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
@@ -91,8 +92,8 @@ def current_dispositions(session: Session, comment_ids: Iterable[int]) -> dict[i
     )
     rows = session.scalars(
         select(Disposition).join(
-            latest, (Disposition.comment_id == latest.c.comment_id)
-            & (Disposition.seq == latest.c.seq)
+            latest,
+            (Disposition.comment_id == latest.c.comment_id) & (Disposition.seq == latest.c.seq),
         )
     ).all()
     return {d.comment_id: d for d in rows}
@@ -125,10 +126,13 @@ def submitted_comments():
 
 def round_comments(session: Session, round_: ConsultationRound) -> list[Comment]:
     """Return every submitted comment of a round, in receipt order."""
-    return list(session.scalars(
-        submitted_comments().where(Submission.round_id == round_.id)
-        .order_by(Submission.submitted_at, Submission.id, Comment.ordinal)
-    ).unique())
+    return list(
+        session.scalars(
+            submitted_comments()
+            .where(Submission.round_id == round_.id)
+            .order_by(Submission.submitted_at, Submission.id, Comment.ordinal)
+        ).unique()
+    )
 
 
 def rows_for(session: Session, comments: list[Comment]) -> list[CommentRow]:
@@ -145,11 +149,14 @@ def round_rows(session: Session, round_: ConsultationRound) -> list[CommentRow]:
 def clause_comments(session: Session, viewer: User, clause: Clause) -> list[CommentRow]:
     """Return every comment ever made on a clause, across rounds, oldest round first."""
     require_staff(viewer)
-    comments = list(session.scalars(
-        submitted_comments().where(Comment.clause_id == clause.id)
-        .join(ConsultationRound, Submission.round_id == ConsultationRound.id)
-        .order_by(ConsultationRound.number, Submission.submitted_at, Comment.ordinal)
-    ).unique())
+    comments = list(
+        session.scalars(
+            submitted_comments()
+            .where(Comment.clause_id == clause.id)
+            .join(ConsultationRound, Submission.round_id == ConsultationRound.id)
+            .order_by(ConsultationRound.number, Submission.submitted_at, Comment.ordinal)
+        ).unique()
+    )
     return rows_for(session, comments)
 
 

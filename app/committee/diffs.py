@@ -20,7 +20,12 @@ from app.errors import PermissionDenied, ValidationError
 from app.text.diffing import diff_stats, render_inline, render_side_by_side, word_diff
 
 ADDED, REMOVED, MOVED, RENUMBERED, CHANGED, UNCHANGED = (
-    "added", "removed", "moved", "renumbered", "changed", "unchanged",
+    "added",
+    "removed",
+    "moved",
+    "renumbered",
+    "changed",
+    "unchanged",
 )
 KINDS = (ADDED, REMOVED, MOVED, RENUMBERED, CHANGED, UNCHANGED)
 CACHE_SIZE = 32
@@ -95,9 +100,13 @@ def _texts(nodes: list[DraftNode]) -> list[ClauseText]:
     uid_of = {n.clause_id: n.uid for n in nodes}
     return [
         ClauseText(
-            uid=n.uid, number=n.revision.number, heading=n.revision.heading,
-            kind=str(n.revision.kind), body=n.revision.body,
-            parent_uid=uid_of.get(n.revision.parent_clause_id), revision_id=n.revision.id,
+            uid=n.uid,
+            number=n.revision.number,
+            heading=n.revision.heading,
+            kind=str(n.revision.kind),
+            body=n.revision.body,
+            parent_uid=uid_of.get(n.revision.parent_clause_id),
+            revision_id=n.revision.id,
         )
         for n in nodes
     ]
@@ -133,9 +142,17 @@ def _change(old: ClauseText | None, new: ClauseText | None, moved: bool) -> Clau
         ops = word_diff("" if old is None else side.body, side.body if old is None else "")
         left, right = render_side_by_side(ops)
         stats = diff_stats(ops)
-        return ClauseChange(side.uid, old, new, kinds, render_inline(ops), left, right,
-                            inserted_words=stats.inserted_words,
-                            deleted_words=stats.deleted_words)
+        return ClauseChange(
+            side.uid,
+            old,
+            new,
+            kinds,
+            render_inline(ops),
+            left,
+            right,
+            inserted_words=stats.inserted_words,
+            deleted_words=stats.deleted_words,
+        )
     kinds: set[str] = set()
     if moved or old.parent_uid != new.parent_uid:
         kinds.add(MOVED)
@@ -152,14 +169,22 @@ def _change(old: ClauseText | None, new: ClauseText | None, moved: bool) -> Clau
     left, right = render_side_by_side(ops)
     stats = diff_stats(ops)
     return ClauseChange(
-        new.uid, old, new, frozenset(kinds), render_inline(ops), left, right,
+        new.uid,
+        old,
+        new,
+        frozenset(kinds),
+        render_inline(ops),
+        left,
+        right,
         render_inline(word_diff(old.heading, new.heading)),
-        stats.inserted_words, stats.deleted_words,
+        stats.inserted_words,
+        stats.deleted_words,
     )
 
 
-def diff_texts(old_label: str, old: list[ClauseText], new_label: str,
-               new: list[ClauseText]) -> VersionDiff:
+def diff_texts(
+    old_label: str, old: list[ClauseText], new_label: str, new: list[ClauseText]
+) -> VersionDiff:
     """Compare two ordered lists of clauses by uid."""
     old_by_uid = {c.uid: c for c in old}
     new_by_uid = {c.uid: c for c in new}
@@ -226,16 +251,18 @@ class _FrozenPairCache:
 frozen_pairs = _FrozenPairCache(CACHE_SIZE)
 
 
-def side_nodes(session: Session, viewer: User | None, standard: Standard,
-               label: str) -> tuple[Version | None, list[DraftNode]]:
+def side_nodes(
+    session: Session, viewer: User | None, standard: Standard, label: str
+) -> tuple[Version | None, list[DraftNode]]:
     """Return a version (None for the working draft) and its clauses, for a comparison."""
     if label == drafting.WORKING and not is_staff(viewer):
         raise PermissionDenied(_("Only the committee may compare with the working draft."))
     return drafting.read_version(session, viewer, standard, label)
 
 
-def compare(session: Session, viewer: User | None, standard: Standard, old_label: str,
-            new_label: str) -> VersionDiff:
+def compare(
+    session: Session, viewer: User | None, standard: Standard, old_label: str, new_label: str
+) -> VersionDiff:
     """Compare two versions of a standard (or one and the working draft)."""
     if not old_label or not new_label:
         raise ValidationError(_("Choose two versions to compare."), field="from")

@@ -35,10 +35,13 @@ MAX_RESPONSE = 10_000
 
 def history(session: Session, comment: Comment) -> list[Disposition]:
     """Return every disposition row of a comment, newest first."""
-    return list(session.scalars(
-        select(Disposition).where(Disposition.comment_id == comment.id)
-        .order_by(Disposition.seq.desc())
-    ))
+    return list(
+        session.scalars(
+            select(Disposition)
+            .where(Disposition.comment_id == comment.id)
+            .order_by(Disposition.seq.desc())
+        )
+    )
 
 
 def current(session: Session, comment: Comment) -> Disposition | None:
@@ -47,12 +50,19 @@ def current(session: Session, comment: Comment) -> Disposition | None:
 
 def _refuse_if_published(session: Session, round_: ConsultationRound) -> None:
     if synopsis_publication(session, round_) is not None:
-        raise Gone(_("The synopsis of this round is published: its dispositions can no longer "
-                     "change."))
+        raise Gone(
+            _("The synopsis of this round is published: its dispositions can no longer change.")
+        )
 
 
-def _clean(session: Session, comment: Comment, decision: str, response: str,
-           duplicate_of_id: int | None, addressed_by_revision_id: int | None) -> dict:
+def _clean(
+    session: Session,
+    comment: Comment,
+    decision: str,
+    response: str,
+    duplicate_of_id: int | None,
+    addressed_by_revision_id: int | None,
+) -> dict:
     try:
         decision = Decision(decision)
     except ValueError:
@@ -63,67 +73,111 @@ def _clean(session: Session, comment: Comment, decision: str, response: str,
     if len(response) > MAX_RESPONSE:
         raise ValidationError(
             _("The response is too long (%(n)d characters at most).", n=MAX_RESPONSE),
-            field="response")
+            field="response",
+        )
     if decision == Decision.DUPLICATE:
         if not duplicate_of_id:
-            raise ValidationError(_("Say which comment this one duplicates."),
-                                  field="duplicate_of")
+            raise ValidationError(_("Say which comment this one duplicates."), field="duplicate_of")
         if duplicate_of_id == comment.id:
             raise ValidationError(_("A comment cannot duplicate itself."), field="duplicate_of")
         original = session.get(Comment, duplicate_of_id)
         if original is None or original.submission.round.standard_id != (
-                comment.submission.round.standard_id):
-            raise ValidationError(_("Comment %(id)s is not a comment on this standard.",
-                                    id=duplicate_of_id), field="duplicate_of")
+            comment.submission.round.standard_id
+        ):
+            raise ValidationError(
+                _("Comment %(id)s is not a comment on this standard.", id=duplicate_of_id),
+                field="duplicate_of",
+            )
         theirs = current(session, original)
-        if theirs is not None and theirs.decision == Decision.DUPLICATE and (
-                theirs.duplicate_of_id == comment.id):
-            raise ValidationError(_("That comment is already marked as a duplicate of this one."),
-                                  field="duplicate_of")
+        if (
+            theirs is not None
+            and theirs.decision == Decision.DUPLICATE
+            and (theirs.duplicate_of_id == comment.id)
+        ):
+            raise ValidationError(
+                _("That comment is already marked as a duplicate of this one."),
+                field="duplicate_of",
+            )
     else:
         duplicate_of_id = None
     if addressed_by_revision_id:
         revision = session.get(ClauseRevision, addressed_by_revision_id)
         if revision is None or revision.clause.standard_id != (
-                comment.submission.round.standard_id):
-            raise ValidationError(_("That revision is not part of this standard."),
-                                  field="addressed_by")
-    return {"decision": decision, "response": response, "duplicate_of_id": duplicate_of_id,
-            "addressed_by_revision_id": addressed_by_revision_id or None}
+            comment.submission.round.standard_id
+        ):
+            raise ValidationError(
+                _("That revision is not part of this standard."), field="addressed_by"
+            )
+    return {
+        "decision": decision,
+        "response": response,
+        "duplicate_of_id": duplicate_of_id,
+        "addressed_by_revision_id": addressed_by_revision_id or None,
+    }
 
 
-def check_answer(session: Session, comment: Comment, decision: str, response: str,
-                 duplicate_of_id: int | None = None) -> None:
+def check_answer(
+    session: Session,
+    comment: Comment,
+    decision: str,
+    response: str,
+    duplicate_of_id: int | None = None,
+) -> None:
     """Validate a disposition's fields without writing anything."""
     _clean(session, comment, decision, response, duplicate_of_id, None)
 
 
-def _append(session: Session, actor: User, comment: Comment, previous: Disposition | None,
-            *, agreed: bool, **values) -> Disposition:
-    row = Disposition(comment_id=comment.id, seq=(previous.seq + 1) if previous else 1,
-                      agreed=agreed, author_id=actor.id, **values)
+def _append(
+    session: Session,
+    actor: User,
+    comment: Comment,
+    previous: Disposition | None,
+    *,
+    agreed: bool,
+    **values,
+) -> Disposition:
+    row = Disposition(
+        comment_id=comment.id,
+        seq=(previous.seq + 1) if previous else 1,
+        agreed=agreed,
+        author_id=actor.id,
+        **values,
+    )
     session.add(row)
     session.flush()
     return row
 
 
-def draft(session: Session, actor: User, comment: Comment, *, decision: str, response: str,
-          duplicate_of_id: int | None = None,
-          addressed_by_revision_id: int | None = None) -> Disposition:
+def draft(
+    session: Session,
+    actor: User,
+    comment: Comment,
+    *,
+    decision: str,
+    response: str,
+    duplicate_of_id: int | None = None,
+    addressed_by_revision_id: int | None = None,
+) -> Disposition:
     """Draft or revise the answer to a comment; a revision replaces any agreement."""
     require_any_role(actor, *DRAFTERS)
     comment = get_comment(session, comment.id)
     _refuse_if_published(session, comment.submission.round)
-    values = _clean(session, comment, decision, response, duplicate_of_id,
-                    addressed_by_revision_id)
+    values = _clean(session, comment, decision, response, duplicate_of_id, addressed_by_revision_id)
     previous = current(session, comment)
     if previous is not None and all(getattr(previous, k) == v for k, v in values.items()):
         return previous
     row = _append(session, actor, comment, previous, agreed=False, **values)
-    record(session, actor, "disposition.draft" if previous is None else "disposition.revise",
-           row, summary=f"{row.decision} for comment {comment_label(comment)} (seq {row.seq})",
-           comment_id=comment.id, seq=row.seq, decision=str(row.decision),
-           was_agreed=bool(previous and previous.agreed))
+    record(
+        session,
+        actor,
+        "disposition.draft" if previous is None else "disposition.revise",
+        row,
+        summary=f"{row.decision} for comment {comment_label(comment)} (seq {row.seq})",
+        comment_id=comment.id,
+        seq=row.seq,
+        decision=str(row.decision),
+        was_agreed=bool(previous and previous.agreed),
+    )
     return row
 
 
@@ -138,36 +192,70 @@ def agree(session: Session, actor: User, comment: Comment) -> Disposition:
     if previous.agreed:
         raise Conflict(_("This disposition is already agreed."))
     row = _append(
-        session, actor, comment, previous, agreed=True, decision=previous.decision,
-        response=previous.response, duplicate_of_id=previous.duplicate_of_id,
+        session,
+        actor,
+        comment,
+        previous,
+        agreed=True,
+        decision=previous.decision,
+        response=previous.response,
+        duplicate_of_id=previous.duplicate_of_id,
         addressed_by_revision_id=previous.addressed_by_revision_id,
     )
-    record(session, actor, "disposition.agree", row,
-           summary=f"Agreed {row.decision} for comment {comment_label(comment)}",
-           comment_id=comment.id, seq=row.seq, decision=str(row.decision))
+    record(
+        session,
+        actor,
+        "disposition.agree",
+        row,
+        summary=f"Agreed {row.decision} for comment {comment_label(comment)}",
+        comment_id=comment.id,
+        seq=row.seq,
+        decision=str(row.decision),
+    )
     return row
 
 
-def answer_duplicates(session: Session, actor: User, original: Comment, comments: list[Comment],
-                      *, response: str, agreed: bool = False) -> list[Disposition]:
+def answer_duplicates(
+    session: Session,
+    actor: User,
+    original: Comment,
+    comments: list[Comment],
+    *,
+    response: str,
+    agreed: bool = False,
+) -> list[Disposition]:
     """Answer many comments at once as duplicates of one, with one shared response."""
     require_any_role(actor, *DRAFTERS)
     if agreed:
         require_any_role(actor, *AGREERS)
     targets = [c for c in comments if c.id != original.id]
     if not targets:
-        raise ValidationError(_("Select the comments that duplicate comment %(id)s.",
-                                id=original.id), field="comment_ids")
+        raise ValidationError(
+            _("Select the comments that duplicate comment %(id)s.", id=original.id),
+            field="comment_ids",
+        )
     rows = []
     for comment in targets:
-        row = draft(session, actor, comment, decision=Decision.DUPLICATE, response=response,
-                    duplicate_of_id=original.id)
+        row = draft(
+            session,
+            actor,
+            comment,
+            decision=Decision.DUPLICATE,
+            response=response,
+            duplicate_of_id=original.id,
+        )
         if agreed and not row.agreed:
             row = agree(session, actor, comment)
         rows.append(row)
-    record(session, actor, "disposition.bulk-duplicate", original,
-           summary=f"Answered {len(rows)} comments as duplicates of {comment_label(original)}",
-           comments=[c.id for c in targets], agreed=agreed)
+    record(
+        session,
+        actor,
+        "disposition.bulk-duplicate",
+        original,
+        summary=f"Answered {len(rows)} comments as duplicates of {comment_label(original)}",
+        comments=[c.id for c in targets],
+        agreed=agreed,
+    )
     return rows
 
 
@@ -225,8 +313,15 @@ def round_progress(session: Session, round_: ConsultationRound) -> Progress:
     return progress_of(round_rows(session, round_))
 
 
-def filter_rows(rows: list[CommentRow], *, clause: str = "", comment_type: str = "",
-                group: str = "", state: str = "", formal: bool = False) -> list[CommentRow]:
+def filter_rows(
+    rows: list[CommentRow],
+    *,
+    clause: str = "",
+    comment_type: str = "",
+    group: str = "",
+    state: str = "",
+    formal: bool = False,
+) -> list[CommentRow]:
     """Keep the rows that match every given filter."""
     out = []
     for row in rows:
@@ -252,8 +347,7 @@ def count_unanswered(session: Session, round_ids: list[int]) -> int:
     if not round_ids:
         return 0
     ids = session.scalars(
-        submitted_comments().with_only_columns(Comment.id)
-        .where(Submission.round_id.in_(round_ids))
+        submitted_comments().with_only_columns(Comment.id).where(Submission.round_id.in_(round_ids))
     ).all()
     current_rows = current_dispositions(session, ids)
     return sum(1 for i in ids if not (current_rows.get(i) and current_rows[i].agreed))

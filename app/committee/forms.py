@@ -34,14 +34,17 @@ CHOICE_LABELS = {
     VoteChoice.RECUSE: _l("Recuse myself"),
 }
 FRACTION_LABELS = {
-    "1/2": _l("one half"), "2/3": _l("two thirds"), "3/4": _l("three quarters"),
-    "3/5": _l("three fifths"), "1/3": _l("one third"), "1": _l("all"),
+    "1/2": _l("one half"),
+    "2/3": _l("two thirds"),
+    "3/4": _l("three quarters"),
+    "3/5": _l("three fifths"),
+    "1/3": _l("one third"),
+    "1": _l("all"),
 }
 
 
 def _choices(labels: dict):
     return lambda: [SelectChoice(str(k), str(v)) for k, v in labels.items()]
-
 
 
 decision_choices = _choices(DECISION_LABELS)
@@ -50,11 +53,13 @@ decision_choices = _choices(DECISION_LABELS)
 class DispositionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=decision_choices)
     response = TextAreaField(
-        _l("Response"), validators=[Length(max=10_000)],
+        _l("Response"),
+        validators=[Length(max=10_000)],
         description=_l("The answer the commenter and the public will read. Markdown."),
     )
     duplicate_of = IntegerField(
-        _l("Duplicate of comment number"), validators=[Optional()],
+        _l("Duplicate of comment number"),
+        validators=[Optional()],
         description=_l("Only for the decision ‘Duplicate’: the number of the comment answered."),
     )
     addressed_by = SelectField(_l("Clause revision that addresses it"), validate_choice=False)
@@ -65,10 +70,10 @@ class AgreeForm(FlaskForm):
 
 
 class DuplicatesForm(FlaskForm):
-    original = IntegerField(_l("Comment number they all duplicate"),
-                            validators=[DataRequired()])
-    response = TextAreaField(_l("Response for all selected comments"),
-                             validators=[Length(max=10_000)])
+    original = IntegerField(_l("Comment number they all duplicate"), validators=[DataRequired()])
+    response = TextAreaField(
+        _l("Response for all selected comments"), validators=[Length(max=10_000)]
+    )
     agree = BooleanField(_l("Mark these dispositions agreed at once"))
 
 
@@ -86,25 +91,31 @@ class BallotForm(FlaskForm):
     )
     question = TextAreaField(_l("Question"), validators=[Length(max=2000)])
     closes_at = DateTimeLocalField(
-        _l("Closes at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()],
+        _l("Closes at"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired()],
         description=_l("In your time zone."),
     )
     quorum = SelectField(
         _l("Quorum: share of eligible voters who must take part"),
-        choices=_choices(FRACTION_LABELS), default="1/2",
+        choices=_choices(FRACTION_LABELS),
+        default="1/2",
     )
     threshold = SelectField(
         _l("Threshold: share of yes among yes and no votes needed to carry"),
-        choices=_choices(FRACTION_LABELS), default="2/3",
+        choices=_choices(FRACTION_LABELS),
+        default="2/3",
     )
 
 
 class VoteForm(FlaskForm):
     choice = RadioField(
-        _l("Your vote"), choices=_choices(CHOICE_LABELS),
+        _l("Your vote"),
+        choices=_choices(CHOICE_LABELS),
         validate_choice=False,
     )
     reason = TextAreaField(
-        _l("Reason"), validators=[Length(max=4000)],
+        _l("Reason"),
+        validators=[Length(max=4000)],
         description=_l("Required when you vote no or recuse yourself."),
     )

@@ -54,9 +54,7 @@ class Disposition(Base):
     decision: Mapped[Decision] = mapped_column(String(32))
     response: Mapped[str] = mapped_column(Text, default="")
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
-    addressed_by_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("clause_revision.id")
-    )
+    addressed_by_revision_id: Mapped[int | None] = mapped_column(ForeignKey("clause_revision.id"))
     agreed: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

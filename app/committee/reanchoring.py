@@ -35,7 +35,7 @@ class Placement:
     def passage(self) -> str:
         if self.start is None or self.end is None:
             return ""
-        return self.text[self.start:self.end]
+        return self.text[self.start : self.end]
 
     def highlighted(self) -> Markup:
         """Return an excerpt of the new text with the located passage marked."""
@@ -43,9 +43,12 @@ class Placement:
             return Markup("")
         lead = max(0, self.start - EXCERPT)
         tail = min(len(self.text), self.end + EXCERPT)
-        return Markup("{}{}<mark class=\"anchor\">{}</mark>{}{}").format(
-            "…" if lead else "", self.text[lead:self.start], self.text[self.start:self.end],
-            self.text[self.end:tail], "…" if tail < len(self.text) else "",
+        return Markup('{}{}<mark class="anchor">{}</mark>{}{}').format(
+            "…" if lead else "",
+            self.text[lead : self.start],
+            self.text[self.start : self.end],
+            self.text[self.end : tail],
+            "…" if tail < len(self.text) else "",
         )
 
 
@@ -53,8 +56,10 @@ def comment_anchor(comment: Comment) -> Anchor | None:
     if not comment.anchor_exact:
         return None
     return Anchor(
-        exact=comment.anchor_exact, prefix=comment.anchor_prefix or "",
-        suffix=comment.anchor_suffix or "", start=comment.anchor_start or 0,
+        exact=comment.anchor_exact,
+        prefix=comment.anchor_prefix or "",
+        suffix=comment.anchor_suffix or "",
+        start=comment.anchor_start or 0,
         end=comment.anchor_end or 0,
     )
 
@@ -81,20 +86,42 @@ class Locator:
         if anchor is None:
             if node is None:
                 return Placement(comment.id, AnchorStatus.ORPHANED)
-            return Placement(comment.id, AnchorStatus.ANCHORED, node.uid, node.clause_id,
-                             text=self.text(node.clause_id))
+            return Placement(
+                comment.id,
+                AnchorStatus.ANCHORED,
+                node.uid,
+                node.clause_id,
+                text=self.text(node.clause_id),
+            )
         if node is not None:
             text = self.text(node.clause_id)
             location = locate(anchor, text)
             if location.found:
-                return Placement(comment.id, location.status, node.uid, node.clause_id,
-                                 location.start, location.end, location.similarity, text)
+                return Placement(
+                    comment.id,
+                    location.status,
+                    node.uid,
+                    node.clause_id,
+                    location.start,
+                    location.end,
+                    location.similarity,
+                    text,
+                )
         found = self._elsewhere(anchor, exclude=comment.clause_id)
         if found is not None:
             text = self.text(found.clause_id)
             start = text.find(anchor.exact)
-            return Placement(comment.id, AnchorStatus.MOVED, found.uid, found.clause_id,
-                             start, start + len(anchor.exact), 1.0, text, elsewhere=True)
+            return Placement(
+                comment.id,
+                AnchorStatus.MOVED,
+                found.uid,
+                found.clause_id,
+                start,
+                start + len(anchor.exact),
+                1.0,
+                text,
+                elsewhere=True,
+            )
         return Placement(comment.id, AnchorStatus.ORPHANED)
 
     def _elsewhere(self, anchor: Anchor, exclude: int) -> DraftNode | None:
@@ -120,5 +147,6 @@ def mark_passage(text: str, start: int | None, end: int | None) -> Markup:
     """Return the whole text escaped, with one passage marked."""
     if start is None or end is None:
         return escape(text)
-    return Markup("{}<mark class=\"anchor\">{}</mark>{}").format(
-        text[:start], text[start:end], text[end:])
+    return Markup('{}<mark class="anchor">{}</mark>{}').format(
+        text[:start], text[start:end], text[end:]
+    )

@@ -60,10 +60,21 @@ from app.drafting.models import ClauseRevision, Version
 from app.errors import ValidationError
 
 
-def revise_and_answer(session: Session, actor: User, comment: Comment, *, based_on_id: int,
-                      kind: str, number: str, heading: str, body: str, message: str,
-                      decision: str, response: str, max_body: int | None = None
-                      ) -> tuple[drafting.SaveResult, object]:
+def revise_and_answer(
+    session: Session,
+    actor: User,
+    comment: Comment,
+    *,
+    based_on_id: int,
+    kind: str,
+    number: str,
+    heading: str,
+    body: str,
+    message: str,
+    decision: str,
+    response: str,
+    max_body: int | None = None,
+) -> tuple[drafting.SaveResult, object]:
     """Edit the commented clause in the working draft and link the revision to the answer."""
     require_staff(actor)
     if comment.clause_id is None:
@@ -71,11 +82,25 @@ def revise_and_answer(session: Session, actor: User, comment: Comment, *, based_
     check_answer(session, comment, decision, response)
     extra = {"max_body": max_body} if max_body else {}
     result = drafting.save_clause(
-        session, actor, comment.clause, based_on_id=based_on_id, kind=kind, number=number,
-        heading=heading, body=body, message=message, **extra,
+        session,
+        actor,
+        comment.clause,
+        based_on_id=based_on_id,
+        kind=kind,
+        number=number,
+        heading=heading,
+        body=body,
+        message=message,
+        **extra,
     )
-    disposition = draft(session, actor, comment, decision=decision, response=response,
-                        addressed_by_revision_id=result.revision.id)
+    disposition = draft(
+        session,
+        actor,
+        comment,
+        decision=decision,
+        response=response,
+        addressed_by_revision_id=result.revision.id,
+    )
     return result, disposition
 
 
@@ -94,13 +119,49 @@ def newest_version(session: Session, comment: Comment) -> Version | None:
 
 
 __all__ = [
-    "CommentRow", "Locator", "all_rounds", "Placement", "Tally", "agree", "answer_duplicates",
-    "build_synopsis", "cast_vote", "clause_comments", "close_due_ballots", "comment_label",
-    "committee_members", "compare", "count_votes", "current_dispositions", "current_votes",
-    "draft", "filter_rows", "flag_message", "frozen_pairs", "get_ballot", "get_comment",
-    "get_round", "history", "is_voter", "iseal_flags", "list_ballots", "newest_version",
-    "open_ballot", "previous_label", "progress_of", "public_name", "publish_blockers",
-    "publish_synopsis", "require_staff", "responses_for_author", "revise_and_answer",
-    "revisions_after", "roll_of", "round_progress", "round_rows", "status_counts",
-    "synopsis_publication", "tally",
+    "CommentRow",
+    "Locator",
+    "all_rounds",
+    "Placement",
+    "Tally",
+    "agree",
+    "answer_duplicates",
+    "build_synopsis",
+    "cast_vote",
+    "clause_comments",
+    "close_due_ballots",
+    "comment_label",
+    "committee_members",
+    "compare",
+    "count_votes",
+    "current_dispositions",
+    "current_votes",
+    "draft",
+    "filter_rows",
+    "flag_message",
+    "frozen_pairs",
+    "get_ballot",
+    "get_comment",
+    "get_round",
+    "history",
+    "is_voter",
+    "iseal_flags",
+    "list_ballots",
+    "newest_version",
+    "open_ballot",
+    "previous_label",
+    "progress_of",
+    "public_name",
+    "publish_blockers",
+    "publish_synopsis",
+    "require_staff",
+    "responses_for_author",
+    "revise_and_answer",
+    "revisions_after",
+    "roll_of",
+    "round_progress",
+    "round_rows",
+    "status_counts",
+    "synopsis_publication",
+    "tally",
 ]

@@ -69,13 +69,19 @@ def publish_blockers(session: Session, round_: ConsultationRound, now=None) -> l
         reasons.append(_("The round has not closed yet."))
     progress = progress_of(round_rows(session, round_))
     if progress.lacking:
-        reasons.append(_("%(n)d of %(total)d comments still lack an agreed disposition.",
-                         n=progress.lacking, total=progress.total))
+        reasons.append(
+            _(
+                "%(n)d of %(total)d comments still lack an agreed disposition.",
+                n=progress.lacking,
+                total=progress.total,
+            )
+        )
     return reasons
 
 
-def publish(session: Session, actor: User, round_: ConsultationRound, now=None
-            ) -> SynopsisPublication:
+def publish(
+    session: Session, actor: User, round_: ConsultationRound, now=None
+) -> SynopsisPublication:
     """Publish a closed round's synopsis once every comment has an agreed disposition."""
     require_any_role(actor, Role.SECRETARIAT)
     now = now or utcnow()
@@ -84,20 +90,26 @@ def publish(session: Session, actor: User, round_: ConsultationRound, now=None
     reasons = publish_blockers(session, round_, now)
     if reasons:
         raise Conflict(" ".join(reasons))
-    publication = SynopsisPublication(round_id=round_.id, published_at=now,
-                                      published_by_id=actor.id)
+    publication = SynopsisPublication(
+        round_id=round_.id, published_at=now, published_by_id=actor.id
+    )
     session.add(publication)
     session.flush()
     rows = round_rows(session, round_)
-    record(session, actor, "synopsis.publish", publication,
-           summary=f"Published the synopsis of {round_.title}", round_id=round_.id,
-           comments=len(rows))
+    record(
+        session,
+        actor,
+        "synopsis.publish",
+        publication,
+        summary=f"Published the synopsis of {round_.title}",
+        round_id=round_.id,
+        comments=len(rows),
+    )
     _notify_submitters(session, round_, rows)
     return publication
 
 
-def _notify_submitters(session: Session, round_: ConsultationRound,
-                       rows: list[CommentRow]) -> None:
+def _notify_submitters(session: Session, round_: ConsultationRound, rows: list[CommentRow]) -> None:
     per_author: dict[int, list[CommentRow]] = {}
     for row in rows:
         per_author.setdefault(row.submission.author_id, []).append(row)
@@ -106,13 +118,19 @@ def _notify_submitters(session: Session, round_: ConsultationRound,
         if author is None or not author.email:
             continue
         queue_mail(
-            session, to=author.email,
+            session,
+            to=author.email,
             subject=_("The responses to your comments on %(title)s", title=round_.title),
-            body=_("Hello %(name)s,\n\nThe Standards Committee has published its responses to "
-                   "the comments of \"%(title)s\". %(n)d of them answer your comments (%(refs)s)."
-                   "\n\nYou can read them under \"My submissions\" and in the synopsis of the "
-                   "round.\n", name=author.name, title=round_.title, n=len(author_rows),
-                   refs=", ".join(comment_label(r.comment) for r in author_rows)),
+            body=_(
+                "Hello %(name)s,\n\nThe Standards Committee has published its responses to "
+                'the comments of "%(title)s". %(n)d of them answer your comments (%(refs)s).'
+                '\n\nYou can read them under "My submissions" and in the synopsis of the '
+                "round.\n",
+                name=author.name,
+                title=round_.title,
+                n=len(author_rows),
+                refs=", ".join(comment_label(r.comment) for r in author_rows),
+            ),
         )
 
 
@@ -128,8 +146,11 @@ def _group_rows(rows: list[CommentRow]) -> list[ClauseGroup]:
 
     def order(group: ClauseGroup):
         first = group.rows[0].comment
-        return (group.uid is not None, _number_key(first.revision.number if first.revision
-                                                   else ""), group.uid or "")
+        return (
+            group.uid is not None,
+            _number_key(first.revision.number if first.revision else ""),
+            group.uid or "",
+        )
 
     return sorted(groups.values(), key=order)
 
@@ -170,12 +191,18 @@ def responses_for_author(session: Session, user: User) -> dict[int, Disposition]
     if user is None or getattr(user, "id", None) is None:
         return {}
     published_rounds = select(SynopsisPublication.round_id)
-    comments = session.scalars(
-        select(Comment).join(Submission, Comment.submission_id == Submission.id).where(
-            Submission.author_id == user.id,
-            Submission.status == SubmissionStatus.SUBMITTED,
-            Submission.round_id.in_(published_rounds),
+    comments = (
+        session.scalars(
+            select(Comment)
+            .join(Submission, Comment.submission_id == Submission.id)
+            .where(
+                Submission.author_id == user.id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Submission.round_id.in_(published_rounds),
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     found = current_dispositions(session, [c.id for c in comments])
     return {cid: d for cid, d in found.items() if d.agreed}

@@ -53,8 +53,7 @@ class Tally:
 
     @property
     def quorum_met(self) -> bool:
-        return self.participation > 0 and (
-            self.participation >= self.quorum * self.voting_members)
+        return self.participation > 0 and (self.participation >= self.quorum * self.voting_members)
 
     @property
     def threshold_met(self) -> bool:
@@ -70,15 +69,23 @@ class Tally:
         values = asdict(self)
         values["quorum"] = str(self.quorum)
         values["threshold"] = str(self.threshold)
-        values.update(not_voted=self.not_voted, participation=self.participation,
-                      quorum_met=self.quorum_met, threshold_met=self.threshold_met,
-                      outcome=str(self.outcome))
+        values.update(
+            not_voted=self.not_voted,
+            participation=self.participation,
+            quorum_met=self.quorum_met,
+            threshold_met=self.threshold_met,
+            outcome=str(self.outcome),
+        )
         return values
 
 
-def count(eligible: int, choices: Iterable[VoteChoice | str], *,
-          quorum: float | Fraction = DEFAULT_QUORUM,
-          threshold: float | Fraction = DEFAULT_THRESHOLD) -> Tally:
+def count(
+    eligible: int,
+    choices: Iterable[VoteChoice | str],
+    *,
+    quorum: float | Fraction = DEFAULT_QUORUM,
+    threshold: float | Fraction = DEFAULT_THRESHOLD,
+) -> Tally:
     """Tally one current choice per voter who voted, out of the eligible voters."""
     counts = dict.fromkeys(VoteChoice, 0)
     total = 0
@@ -88,7 +95,11 @@ def count(eligible: int, choices: Iterable[VoteChoice | str], *,
     if total > eligible:
         raise ValueError("more votes than eligible voters")
     return Tally(
-        eligible=eligible, yes=counts[VoteChoice.YES], no=counts[VoteChoice.NO],
-        abstain=counts[VoteChoice.ABSTAIN], recused=counts[VoteChoice.RECUSE],
-        quorum=as_fraction(quorum), threshold=as_fraction(threshold),
+        eligible=eligible,
+        yes=counts[VoteChoice.YES],
+        no=counts[VoteChoice.NO],
+        abstain=counts[VoteChoice.ABSTAIN],
+        recused=counts[VoteChoice.RECUSE],
+        quorum=as_fraction(quorum),
+        threshold=as_fraction(threshold),
     )

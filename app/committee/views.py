@@ -22,9 +22,7 @@ from app.forms import show_error
 
 bp = Blueprint("committee", __name__)
 bp.register_blueprint(ballots_bp)
-LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS,
-          "groups": STAKEHOLDER_LABELS}
-
+LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS, "groups": STAKEHOLDER_LABELS}
 
 
 def _staff_only() -> None:
@@ -50,9 +48,17 @@ def compare(slug: str):
             if label not in labels:
                 abort(404)
         result = service.compare(db.session, current_user, standard, old_label, new_label)
-    return render_template("committee/compare.html", standard=standard, labels=labels,
-                           old_label=old_label, new_label=new_label, mode=mode,
-                           show_all=show_all, diff=result, kind_labels=CLAUSE_KIND_LABELS)
+    return render_template(
+        "committee/compare.html",
+        standard=standard,
+        labels=labels,
+        old_label=old_label,
+        new_label=new_label,
+        mode=mode,
+        show_all=show_all,
+        diff=result,
+        kind_labels=CLAUSE_KIND_LABELS,
+    )
 
 
 # --- dashboards -----------------------------------------------------------------
@@ -63,8 +69,10 @@ def compare(slug: str):
 def dashboard():
     _staff_only()
     rounds = service.all_rounds(db.session)
-    items = [(r, service.round_progress(db.session, r), service.synopsis_publication(db.session, r))
-             for r in rounds]
+    items = [
+        (r, service.round_progress(db.session, r), service.synopsis_publication(db.session, r))
+        for r in rounds
+    ]
     service.close_due_ballots(db.session)
     ballots = service.list_ballots(db.session)
     return render_template("committee/dashboard.html", items=items, ballots=ballots)
@@ -86,12 +94,21 @@ def round_dashboard(round_id: int):
     }
     shown = service.filter_rows(rows, **filters)
     return render_template(
-        "committee/round.html", round=round_, rows=shown, total=len(rows), progress=progress,
-        filters=filters, labels=LABELS, publication=service.synopsis_publication(db.session,
-                                                                                 round_),
-        duplicates_form=DuplicatesForm(), label_of=service.comment_label,
-        clause_titles={row.comment.clause.uid: row.comment.revision.title
-                       for row in rows if row.comment.clause_id},
+        "committee/round.html",
+        round=round_,
+        rows=shown,
+        total=len(rows),
+        progress=progress,
+        filters=filters,
+        labels=LABELS,
+        publication=service.synopsis_publication(db.session, round_),
+        duplicates_form=DuplicatesForm(),
+        label_of=service.comment_label,
+        clause_titles={
+            row.comment.clause.uid: row.comment.revision.title
+            for row in rows
+            if row.comment.clause_id
+        },
     )
 
 
@@ -112,13 +129,21 @@ def answer_duplicates(round_id: int):
     chosen = [in_round[i] for i in ids if i in in_round]
     try:
         original = service.get_comment(db.session, form.original.data)
-        rows = service.answer_duplicates(db.session, current_user, original, chosen,
-                                         response=form.response.data, agreed=form.agree.data)
+        rows = service.answer_duplicates(
+            db.session,
+            current_user,
+            original,
+            chosen,
+            response=form.response.data,
+            agreed=form.agree.data,
+        )
     except ValidationError as exc:
         flash(exc.message, "error")
         return redirect(url_for("committee.round_dashboard", round_id=round_id))
-    flash(_("%(n)d comments answered as duplicates of comment %(id)d.", n=len(rows),
-            id=original.id), "success")
+    flash(
+        _("%(n)d comments answered as duplicates of comment %(id)d.", n=len(rows), id=original.id),
+        "success",
+    )
     return redirect(url_for("committee.round_dashboard", round_id=round_id))
 
 
@@ -143,15 +168,24 @@ def _comment_page(comment, form, status=200):
     placement = service.Locator(nodes).place(comment)
     revisions = service.revisions_after(db.session, comment)
     form.addressed_by.choices = [SelectChoice("", _("(none)"))] + [
-        SelectChoice(str(r.id), f"r{r.seq} · {r.title} · {r.message}") for r in revisions]
+        SelectChoice(str(r.id), f"r{r.seq} · {r.title} · {r.message}") for r in revisions
+    ]
     current = service.history(db.session, comment)
     return render_template(
-        "committee/comment.html", comment=comment, form=form, agree_form=AgreeForm(),
-        history=current, disposition=current[0] if current else None, placement=placement,
-        against=label, labels=[drafting.WORKING] + [v.label for v in versions],
+        "committee/comment.html",
+        comment=comment,
+        form=form,
+        agree_form=AgreeForm(),
+        history=current,
+        disposition=current[0] if current else None,
+        placement=placement,
+        against=label,
+        labels=[drafting.WORKING] + [v.label for v in versions],
         publication=service.synopsis_publication(db.session, comment.submission.round),
-        label_of=service.comment_label, decision_labels=DECISION_LABELS,
-        type_labels=COMMENT_TYPE_LABELS, group_labels=STAKEHOLDER_LABELS,
+        label_of=service.comment_label,
+        decision_labels=DECISION_LABELS,
+        type_labels=COMMENT_TYPE_LABELS,
+        group_labels=STAKEHOLDER_LABELS,
     ), status
 
 
@@ -180,8 +214,12 @@ def draft_disposition(comment_id: int):
     if form.validate_on_submit():
         try:
             service.draft(
-                db.session, current_user, comment, decision=form.decision.data,
-                response=form.response.data, duplicate_of_id=form.duplicate_of.data,
+                db.session,
+                current_user,
+                comment,
+                decision=form.decision.data,
+                response=form.response.data,
+                duplicate_of_id=form.duplicate_of.data,
                 addressed_by_revision_id=int(form.addressed_by.data or 0) or None,
             )
         except ValidationError as exc:
@@ -189,8 +227,10 @@ def draft_disposition(comment_id: int):
         except ValueError:
             abort(400)
         else:
-            flash(_("Disposition saved as a draft. Mark it agreed when the committee has "
-                    "agreed it."), "success")
+            flash(
+                _("Disposition saved as a draft. Mark it agreed when the committee has agreed it."),
+                "success",
+            )
             return redirect(url_for("committee.comment_page", comment_id=comment_id))
     return _comment_page(comment, form, 422)
 
@@ -222,20 +262,38 @@ def revise(comment_id: int):
     latest = service.history(db.session, comment)
     latest = latest[0] if latest else None
     if request.method == "GET":
-        form = ReviseForm(kind=head.kind, number=head.number, heading=head.heading,
-                          body=head.body, based_on=str(head.id),
-                          decision=str(latest.decision) if latest else "accepted",
-                          response=latest.response if latest else "")
-        return render_template("committee/revise.html", comment=comment, clause=clause,
-                               head=head, form=form, label_of=service.comment_label)
+        form = ReviseForm(
+            kind=head.kind,
+            number=head.number,
+            heading=head.heading,
+            body=head.body,
+            based_on=str(head.id),
+            decision=str(latest.decision) if latest else "accepted",
+            response=latest.response if latest else "",
+        )
+        return render_template(
+            "committee/revise.html",
+            comment=comment,
+            clause=clause,
+            head=head,
+            form=form,
+            label_of=service.comment_label,
+        )
     form = ReviseForm()
     status = 422
     if form.validate_on_submit():
         try:
             result, _row = service.revise_and_answer(
-                db.session, current_user, comment, based_on_id=int(form.based_on.data),
-                kind=form.kind.data, number=form.number.data, heading=form.heading.data,
-                body=form.body.data, message=form.message.data, decision=form.decision.data,
+                db.session,
+                current_user,
+                comment,
+                based_on_id=int(form.based_on.data),
+                kind=form.kind.data,
+                number=form.number.data,
+                heading=form.heading.data,
+                body=form.body.data,
+                message=form.message.data,
+                decision=form.decision.data,
                 response=form.response.data,
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
@@ -248,11 +306,22 @@ def revise(comment_id: int):
         except ValueError:
             abort(400)
         else:
-            flash(_("Saved revision %(n)d of the clause and linked it to the disposition.",
-                    n=result.revision.seq), "success")
+            flash(
+                _(
+                    "Saved revision %(n)d of the clause and linked it to the disposition.",
+                    n=result.revision.seq,
+                ),
+                "success",
+            )
             return redirect(url_for("committee.comment_page", comment_id=comment_id))
-    return render_template("committee/revise.html", comment=comment, clause=clause, head=head,
-                           form=form, label_of=service.comment_label), status
+    return render_template(
+        "committee/revise.html",
+        comment=comment,
+        clause=clause,
+        head=head,
+        form=form,
+        label_of=service.comment_label,
+    ), status
 
 
 @bp.get("/committee/clauses/<uid>/comments")
@@ -267,9 +336,15 @@ def clause_comments(uid: str):
     for row in rows:
         by_round.setdefault(row.comment.submission.round_id, []).append(row)
     return render_template(
-        "committee/clause_comments.html", clause=clause, head=clause.head, by_round=by_round,
-        placements=placements, total=len(rows), label_of=service.comment_label,
-        decision_labels=DECISION_LABELS, type_labels=COMMENT_TYPE_LABELS,
+        "committee/clause_comments.html",
+        clause=clause,
+        head=clause.head,
+        by_round=by_round,
+        placements=placements,
+        total=len(rows),
+        label_of=service.comment_label,
+        decision_labels=DECISION_LABELS,
+        type_labels=COMMENT_TYPE_LABELS,
     )
 
 
@@ -282,10 +357,16 @@ def synopsis(round_id: int):
     result = service.build_synopsis(db.session, round_, public=True)
     blockers = service.publish_blockers(db.session, round_)
     return render_template(
-        "committee/synopsis.html", round=round_, synopsis=result, blockers=blockers,
-        publish_form=AgreeForm(), public_name=service.public_name,
-        label_of=service.comment_label, decision_labels=DECISION_LABELS,
-        group_labels=STAKEHOLDER_LABELS, type_labels=COMMENT_TYPE_LABELS,
+        "committee/synopsis.html",
+        round=round_,
+        synopsis=result,
+        blockers=blockers,
+        publish_form=AgreeForm(),
+        public_name=service.public_name,
+        label_of=service.comment_label,
+        decision_labels=DECISION_LABELS,
+        group_labels=STAKEHOLDER_LABELS,
+        type_labels=COMMENT_TYPE_LABELS,
     )
 
 

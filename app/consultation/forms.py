@@ -41,42 +41,65 @@ def stakeholder_choices(blank: str = ""):
 
 
 class RoundForm(FlaskForm):
-    version = SelectField(_l("Frozen version"), validate_choice=False,
-                          description=_l("The draft that will be put out for comment."))
+    version = SelectField(
+        _l("Frozen version"),
+        validate_choice=False,
+        description=_l("The draft that will be put out for comment."),
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
-        _l("Summary"), validators=[Length(max=5000)],
-        description=_l("What the round is about and what feedback is sought. Markdown."))
-    number = IntegerField(_l("Round number"), validators=[Optional()],
-                          description=_l("Leave empty for the next number."))
-    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M",
-                                  validators=[DataRequired()])
-    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired()])
+        _l("Summary"),
+        validators=[Length(max=5000)],
+        description=_l("What the round is about and what feedback is sought. Markdown."),
+    )
+    number = IntegerField(
+        _l("Round number"),
+        validators=[Optional()],
+        description=_l("Leave empty for the next number."),
+    )
+    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    closes_at = DateTimeLocalField(
+        _l("Closes"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
     timezone = SelectField(_l("Time zone of these times"), validate_choice=False)
     visibility = RadioField(
         _l("Comments are shown"),
-        choices=lambda: choices([
-            (CommentVisibility.LIVE, _l("publicly as soon as they are submitted")),
-            (CommentVisibility.AFTER_CLOSE, _l("publicly only after the round closes"))]),
-        default=str(CommentVisibility.LIVE))
-    audiences = StringField(_l("Audiences"), validators=[Length(max=500)],
-                            description=_l("Who the round is meant to reach (optional)."))
+        choices=lambda: choices(
+            [
+                (CommentVisibility.LIVE, _l("publicly as soon as they are submitted")),
+                (CommentVisibility.AFTER_CLOSE, _l("publicly only after the round closes")),
+            ]
+        ),
+        default=str(CommentVisibility.LIVE),
+    )
+    audiences = StringField(
+        _l("Audiences"),
+        validators=[Length(max=500)],
+        description=_l("Who the round is meant to reach (optional)."),
+    )
 
 
 class CommentForm(FlaskForm):
     clause_uid = SelectField(_l("Comment on"), validate_choice=False)
     passage = TextAreaField(
-        _l("Passage (optional)"), validators=[_LONG],
-        description=_l("To comment on part of the clause, paste that passage here exactly as "
-                       "it appears, or select it in the text above."))
+        _l("Passage (optional)"),
+        validators=[_LONG],
+        description=_l(
+            "To comment on part of the clause, paste that passage here exactly as "
+            "it appears, or select it in the text above."
+        ),
+    )
     comment_type = SelectField(_l("Type of comment"), choices=comment_type_choices)
     body = TextAreaField(
-        _l("Your comment"), validators=[_LONG],
-        description=_l("Markdown: *emphasis*, **strong**, lists with -, links."))
+        _l("Your comment"),
+        validators=[_LONG],
+        description=_l("Markdown: *emphasis*, **strong**, lists with -, links."),
+    )
     proposed_change = TextAreaField(
-        _l("Proposed change (optional)"), validators=[_LONG],
-        description=_l("The text you would like instead."))
+        _l("Proposed change (optional)"),
+        validators=[_LONG],
+        description=_l("The text you would like instead."),
+    )
     anchor_exact = HiddenField()
     anchor_prefix = HiddenField()
     anchor_suffix = HiddenField()
@@ -88,18 +111,24 @@ class CommentForm(FlaskForm):
 class SubmissionForm(FlaskForm):
     kind = RadioField(_l("I am submitting"), default="individual", validate_choice=False)
     organisation = StringField(
-        _l("Organisation"), validators=[Length(max=200)],
-        description=_l("Needed when you submit on behalf of an organisation."))
+        _l("Organisation"),
+        validators=[Length(max=200)],
+        description=_l("Needed when you submit on behalf of an organisation."),
+    )
     consent_publish_name = BooleanField(
         _l("Publish my name (and organisation) with my comments"),
-        description=_l("Without this, the public sees only your stakeholder group."))
+        description=_l("Without this, the public sees only your stakeholder group."),
+    )
     cover_statement = TextAreaField(
-        _l("Cover statement"), validators=[_LONG],
-        description=_l("Required for a formal submission of the Forum; optional otherwise."))
+        _l("Cover statement"),
+        validators=[_LONG],
+        description=_l("Required for a formal submission of the Forum; optional otherwise."),
+    )
 
     def set_kinds(self, allow_formal: bool) -> None:
-        self.kind.choices = choices((k, v) for k, v in SUBMISSION_KIND_LABELS.items()
-                                    if allow_formal or k != "formal")
+        self.kind.choices = choices(
+            (k, v) for k, v in SUBMISSION_KIND_LABELS.items() if allow_formal or k != "formal"
+        )
 
 
 class EmptyForm(FlaskForm):
@@ -107,15 +136,25 @@ class EmptyForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = StringField(_l("Why are you withdrawing it? (optional)"),
-                         validators=[Length(max=500)])
+    reason = StringField(_l("Why are you withdrawing it? (optional)"), validators=[Length(max=500)])
 
 
 class ModerationForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[Length(max=500)],
-                         description=_l("Kept in the record and shown to the committee."))
+    reason = StringField(
+        _l("Reason"),
+        validators=[Length(max=500)],
+        description=_l("Kept in the record and shown to the committee."),
+    )
     action = HiddenField(default="hide")
 
 
-__all__ = ["choices", "CommentForm", "EmptyForm", "ModerationForm", "RoundForm",
-           "SubmissionForm", "WithdrawForm", "stakeholder_choices"]
+__all__ = [
+    "choices",
+    "CommentForm",
+    "EmptyForm",
+    "ModerationForm",
+    "RoundForm",
+    "SubmissionForm",
+    "WithdrawForm",
+    "stakeholder_choices",
+]

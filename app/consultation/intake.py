@@ -70,27 +70,42 @@ def require_open(round_: ConsultationRound, now: dt.datetime | None = None) -> N
     """Refuse unless the round takes comments at this moment."""
     now = now or utcnow()
     if now < round_.opens_at:
-        raise Gone(_("This consultation round opens on %(when)s; comments cannot be sent yet.",
-                     when=format_datetime(round_.opens_at)))
+        raise Gone(
+            _(
+                "This consultation round opens on %(when)s; comments cannot be sent yet.",
+                when=format_datetime(round_.opens_at),
+            )
+        )
     if now >= round_.closes_at:
-        raise Gone(_("This consultation round closed on %(when)s. Comments and submissions "
-                     "can no longer be sent or changed.",
-                     when=format_datetime(round_.closes_at)))
+        raise Gone(
+            _(
+                "This consultation round closed on %(when)s. Comments and submissions "
+                "can no longer be sent or changed.",
+                when=format_datetime(round_.closes_at),
+            )
+        )
 
 
 # --- fields -----------------------------------------------------------------------------
 
 
-def _text(value: str | None, *, field: str, label: str, required: bool = False,
-          limit: int | None = None) -> str:
+def _text(
+    value: str | None, *, field: str, label: str, required: bool = False, limit: int | None = None
+) -> str:
     value = (value or "").replace("\x00", "").replace("\r\n", "\n").strip()
     limit = limit or setting("MAX_COMMENT_CHARS", 10_000)
     if required and not value:
         raise ValidationError(_("Write the %(label)s.", label=label), field=field)
     if len(value) > limit:
         raise ValidationError(
-            _("The %(label)s is too long: %(n)d characters, %(max)d at most.",
-              label=label, n=len(value), max=limit), field=field)
+            _(
+                "The %(label)s is too long: %(n)d characters, %(max)d at most.",
+                label=label,
+                n=len(value),
+                max=limit,
+            ),
+            field=field,
+        )
     return value
 
 
@@ -98,8 +113,9 @@ def _comment_type(value: str | None) -> CommentType:
     try:
         return CommentType(value or CommentType.GENERAL)
     except ValueError:
-        raise ValidationError(_("Choose the type of comment from the list."),
-                              field="comment_type") from None
+        raise ValidationError(
+            _("Choose the type of comment from the list."), field="comment_type"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -123,29 +139,48 @@ def _resolve_anchor(text: str, anchor: AnchorInput, uid: str) -> Anchor | None:
     if anchor.exact:
         if len(anchor.exact) > MAX_QUOTE:
             raise ValidationError(
-                _("The selected passage is too long (%(n)d characters at most). Select a "
-                  "shorter passage or comment on the whole clause.", n=MAX_QUOTE),
-                field="passage")
+                _(
+                    "The selected passage is too long (%(n)d characters at most). Select a "
+                    "shorter passage or comment on the whole clause.",
+                    n=MAX_QUOTE,
+                ),
+                field="passage",
+            )
         try:
-            return check_anchor(text, anchor.exact, anchor.prefix[:64], anchor.suffix[:64],
-                                anchor.start, anchor.end)
+            return check_anchor(
+                text, anchor.exact, anchor.prefix[:64], anchor.suffix[:64], anchor.start, anchor.end
+            )
         except PassageNotFound:
             raise ValidationError(
-                _("The selected passage is not in the text of clause %(uid)s. Select it again, "
-                  "or paste it into the passage box.", uid=uid), field="passage") from None
+                _(
+                    "The selected passage is not in the text of clause %(uid)s. Select it again, "
+                    "or paste it into the passage box.",
+                    uid=uid,
+                ),
+                field="passage",
+            ) from None
     if anchor.passage.strip():
         try:
             return find_passage(text, anchor.passage)
         except PassageAmbiguous as exc:
             raise ValidationError(
-                _("This passage occurs %(n)d times in clause %(uid)s. Paste a longer passage "
-                  "so that it occurs only once.", n=exc.count, uid=uid),
-                field="passage") from None
+                _(
+                    "This passage occurs %(n)d times in clause %(uid)s. Paste a longer passage "
+                    "so that it occurs only once.",
+                    n=exc.count,
+                    uid=uid,
+                ),
+                field="passage",
+            ) from None
         except PassageNotFound:
             raise ValidationError(
-                _("We could not find this passage in clause %(uid)s. Copy it exactly from the "
-                  "clause text, or leave the passage box empty to comment on the whole clause.",
-                  uid=uid), field="passage") from None
+                _(
+                    "We could not find this passage in clause %(uid)s. Copy it exactly from the "
+                    "clause text, or leave the passage box empty to comment on the whole clause.",
+                    uid=uid,
+                ),
+                field="passage",
+            ) from None
     return None
 
 
@@ -159,8 +194,8 @@ def version_clause(session: Session, round_: ConsultationRound, uid: str) -> Cla
     )
     if revision is None:
         raise ValidationError(
-            _("Clause %(uid)s is not in the draft under consultation.", uid=uid),
-            field="clause_uid")
+            _("Clause %(uid)s is not in the draft under consultation.", uid=uid), field="clause_uid"
+        )
     return revision
 
 
@@ -176,28 +211,37 @@ class CommentFields:
     def values(self) -> dict:
         a = self.anchor
         return {
-            "clause_id": self.clause_id, "revision_id": self.revision_id,
-            "comment_type": self.comment_type, "body": self.body,
+            "clause_id": self.clause_id,
+            "revision_id": self.revision_id,
+            "comment_type": self.comment_type,
+            "body": self.body,
             "proposed_change": self.proposed_change,
-            "anchor_exact": a.exact if a else None, "anchor_prefix": a.prefix if a else None,
-            "anchor_suffix": a.suffix if a else None, "anchor_start": a.start if a else None,
+            "anchor_exact": a.exact if a else None,
+            "anchor_prefix": a.prefix if a else None,
+            "anchor_suffix": a.suffix if a else None,
+            "anchor_start": a.start if a else None,
             "anchor_end": a.end if a else None,
         }
 
 
 def _clean_comment(
-    session: Session, round_: ConsultationRound, *, clause_uid: str | None, comment_type: str,
-    body: str, proposed_change: str, anchor: AnchorInput | None,
+    session: Session,
+    round_: ConsultationRound,
+    *,
+    clause_uid: str | None,
+    comment_type: str,
+    body: str,
+    proposed_change: str,
+    anchor: AnchorInput | None,
 ) -> CommentFields:
     body = _text(body, field="body", label=_("comment"), required=True)
-    proposed_change = _text(proposed_change, field="proposed_change",
-                            label=_("proposed change"))
+    proposed_change = _text(proposed_change, field="proposed_change", label=_("proposed change"))
     kind = _comment_type(comment_type)
     anchor = anchor or AnchorInput()
     if len(anchor.passage) > MAX_QUOTE:
         raise ValidationError(
-            _("The passage is too long (%(n)d characters at most).", n=MAX_QUOTE),
-            field="passage")
+            _("The passage is too long (%(n)d characters at most).", n=MAX_QUOTE), field="passage"
+        )
     clause_uid = (clause_uid or "").strip()
     if not clause_uid:
         if anchor.given:
@@ -223,14 +267,21 @@ def draft_for(session: Session, actor: User, round_: ConsultationRound) -> Submi
     """Return the person's draft submission in a round, if any."""
     if not getattr(actor, "is_authenticated", False) or actor.id is None:
         return None
-    return session.scalar(select(Submission).where(
-        Submission.round_id == round_.id, Submission.author_id == actor.id,
-        Submission.status == SubmissionStatus.DRAFT,
-    ).order_by(Submission.id.desc()).limit(1))
+    return session.scalar(
+        select(Submission)
+        .where(
+            Submission.round_id == round_.id,
+            Submission.author_id == actor.id,
+            Submission.status == SubmissionStatus.DRAFT,
+        )
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
 
 
-def start_submission(session: Session, actor: User, round_: ConsultationRound, *,
-                     now: dt.datetime | None = None) -> Submission:
+def start_submission(
+    session: Session, actor: User, round_: ConsultationRound, *, now: dt.datetime | None = None
+) -> Submission:
     """Return the person's draft in this round, starting one if needed."""
     actor = require_signed_in(actor)
     now = now or utcnow()
@@ -239,15 +290,26 @@ def start_submission(session: Session, actor: User, round_: ConsultationRound, *
     if draft is not None:
         return draft
     draft = Submission(
-        round_id=round_.id, author_id=actor.id, kind=SubmissionKind.INDIVIDUAL,
-        organisation=actor.organisation or "", cover_statement="", consent_publish_name=False,
-        stakeholder_group=str(actor.stakeholder_group), status=SubmissionStatus.DRAFT,
-        created_at=now, updated_at=now,
+        round_id=round_.id,
+        author_id=actor.id,
+        kind=SubmissionKind.INDIVIDUAL,
+        organisation=actor.organisation or "",
+        cover_statement="",
+        consent_publish_name=False,
+        stakeholder_group=str(actor.stakeholder_group),
+        status=SubmissionStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
     )
     session.add(draft)
     session.flush()
-    record(session, actor, "submission.start", draft,
-           summary=f"Started a draft submission in round {round_.id}")
+    record(
+        session,
+        actor,
+        "submission.start",
+        draft,
+        summary=f"Started a draft submission in round {round_.id}",
+    )
     return draft
 
 
@@ -256,8 +318,13 @@ def _own_draft(actor: User, submission: Submission) -> None:
     if submission.author_id != actor.id:
         raise PermissionDenied(_("This is someone else's submission."))
     if submission.status != SubmissionStatus.DRAFT:
-        raise Conflict(_("This submission has been submitted (receipt %(receipt)s) and can no "
-                         "longer be changed.", receipt=submission.receipt))
+        raise Conflict(
+            _(
+                "This submission has been submitted (receipt %(receipt)s) and can no "
+                "longer be changed.",
+                receipt=submission.receipt,
+            )
+        )
 
 
 def _clean_details(actor: User, details: SubmissionDetails) -> dict:
@@ -266,20 +333,35 @@ def _clean_details(actor: User, details: SubmissionDetails) -> dict:
     except ValueError:
         raise ValidationError(_("Choose how you are submitting."), field="kind") from None
     if kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(_("Only members of the Indigenous Peoples Advisory Forum can "
-                                 "file a formal submission of the Forum."))
+        raise PermissionDenied(
+            _(
+                "Only members of the Indigenous Peoples Advisory Forum can "
+                "file a formal submission of the Forum."
+            )
+        )
     organisation = " ".join((details.organisation or "").split())
     if len(organisation) > MAX_ORGANISATION:
         raise ValidationError(
-            _("The organisation name is too long (%(n)d characters at most).",
-              n=MAX_ORGANISATION), field="organisation")
+            _("The organisation name is too long (%(n)d characters at most).", n=MAX_ORGANISATION),
+            field="organisation",
+        )
     cover = _text(details.cover_statement, field="cover_statement", label=_("cover statement"))
-    return {"kind": kind, "organisation": organisation, "cover_statement": cover,
-            "consent_publish_name": bool(details.consent_publish_name)}
+    return {
+        "kind": kind,
+        "organisation": organisation,
+        "cover_statement": cover,
+        "consent_publish_name": bool(details.consent_publish_name),
+    }
 
 
-def update_submission(session: Session, actor: User, submission: Submission,
-                      details: SubmissionDetails, *, now: dt.datetime | None = None) -> Submission:
+def update_submission(
+    session: Session,
+    actor: User,
+    submission: Submission,
+    details: SubmissionDetails,
+    *,
+    now: dt.datetime | None = None,
+) -> Submission:
     """Change a draft's kind, organisation, consent and cover statement."""
     _own_draft(actor, submission)
     now = now or utcnow()
@@ -291,77 +373,132 @@ def update_submission(session: Session, actor: User, submission: Submission,
     submission.updated_at = now
     session.flush()
     if changed:
-        record(session, actor, "submission.update", submission,
-               summary=f"Updated draft submission {submission.id}", fields=changed)
+        record(
+            session,
+            actor,
+            "submission.update",
+            submission,
+            summary=f"Updated draft submission {submission.id}",
+            fields=changed,
+        )
     return submission
 
 
 def add_comment(
-    session: Session, actor: User, round_: ConsultationRound, *, clause_uid: str | None = None,
-    comment_type: str = CommentType.GENERAL, body: str, proposed_change: str = "",
-    anchor: AnchorInput | None = None, now: dt.datetime | None = None,
+    session: Session,
+    actor: User,
+    round_: ConsultationRound,
+    *,
+    clause_uid: str | None = None,
+    comment_type: str = CommentType.GENERAL,
+    body: str,
+    proposed_change: str = "",
+    anchor: AnchorInput | None = None,
+    now: dt.datetime | None = None,
 ) -> Comment:
     """Add a comment to the person's draft submission in a round (starting the draft)."""
     actor = require_signed_in(actor)
     now = now or utcnow()
     require_open(round_, now)
-    fields = _clean_comment(session, round_, clause_uid=clause_uid, comment_type=comment_type,
-                            body=body, proposed_change=proposed_change, anchor=anchor)
+    fields = _clean_comment(
+        session,
+        round_,
+        clause_uid=clause_uid,
+        comment_type=comment_type,
+        body=body,
+        proposed_change=proposed_change,
+        anchor=anchor,
+    )
     submission = start_submission(session, actor, round_, now=now)
     count, last = session.execute(
-        select(func.count(), func.max(Comment.ordinal))
-        .where(Comment.submission_id == submission.id)).one()
+        select(func.count(), func.max(Comment.ordinal)).where(
+            Comment.submission_id == submission.id
+        )
+    ).one()
     if count >= MAX_COMMENTS_PER_SUBMISSION:
         raise ValidationError(
-            _("A submission holds %(n)d comments at most. Submit this one and start another.",
-              n=MAX_COMMENTS_PER_SUBMISSION))
-    comment = Comment(submission_id=submission.id, ordinal=(last or 0) + 1, created_at=now,
-                      **fields.values())
+            _(
+                "A submission holds %(n)d comments at most. Submit this one and start another.",
+                n=MAX_COMMENTS_PER_SUBMISSION,
+            )
+        )
+    comment = Comment(
+        submission_id=submission.id, ordinal=(last or 0) + 1, created_at=now, **fields.values()
+    )
     session.add(comment)
     submission.updated_at = now
     session.flush()
     session.expire(submission, ["comments"])
-    record(session, actor, "comment.draft", comment,
-           summary=f"Drafted a comment in submission {submission.id}",
-           clause=clause_uid or None, anchored=fields.anchor is not None)
+    record(
+        session,
+        actor,
+        "comment.draft",
+        comment,
+        summary=f"Drafted a comment in submission {submission.id}",
+        clause=clause_uid or None,
+        anchored=fields.anchor is not None,
+    )
     return comment
 
 
 def _draft_comment(actor: User, comment_id: int):
     """Select the comment only while its submission is the actor's draft."""
     drafts = select(Submission.id).where(
-        Submission.author_id == actor.id, Submission.status == SubmissionStatus.DRAFT)
+        Submission.author_id == actor.id, Submission.status == SubmissionStatus.DRAFT
+    )
     return Comment.id == comment_id, Comment.submission_id.in_(drafts)
 
 
 def edit_comment(
-    session: Session, actor: User, comment: Comment, *, clause_uid: str | None = None,
-    comment_type: str = CommentType.GENERAL, body: str, proposed_change: str = "",
-    anchor: AnchorInput | None = None, now: dt.datetime | None = None,
+    session: Session,
+    actor: User,
+    comment: Comment,
+    *,
+    clause_uid: str | None = None,
+    comment_type: str = CommentType.GENERAL,
+    body: str,
+    proposed_change: str = "",
+    anchor: AnchorInput | None = None,
+    now: dt.datetime | None = None,
 ) -> Comment:
     """Revise a comment of a draft submission."""
     submission = comment.submission
     _own_draft(actor, submission)
     now = now or utcnow()
     require_open(submission.round, now)
-    fields = _clean_comment(session, submission.round, clause_uid=clause_uid,
-                            comment_type=comment_type, body=body,
-                            proposed_change=proposed_change, anchor=anchor)
+    fields = _clean_comment(
+        session,
+        submission.round,
+        clause_uid=clause_uid,
+        comment_type=comment_type,
+        body=body,
+        proposed_change=proposed_change,
+        anchor=anchor,
+    )
     result = session.execute(
-        update(Comment).where(*_draft_comment(actor, comment.id)).values(**fields.values())
-        .execution_options(synchronize_session=False))
+        update(Comment)
+        .where(*_draft_comment(actor, comment.id))
+        .values(**fields.values())
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise Conflict(_("This comment can no longer be changed."))
     submission.updated_at = now
     session.flush()
     session.refresh(comment)
-    record(session, actor, "comment.revise", comment,
-           summary=f"Revised a comment in draft submission {submission.id}")
+    record(
+        session,
+        actor,
+        "comment.revise",
+        comment,
+        summary=f"Revised a comment in draft submission {submission.id}",
+    )
     return comment
 
 
-def remove_comment(session: Session, actor: User, comment: Comment, *,
-                   now: dt.datetime | None = None) -> None:
+def remove_comment(
+    session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
+) -> None:
     """Remove a comment from a draft submission."""
     submission = comment.submission
     _own_draft(actor, submission)
@@ -370,32 +507,47 @@ def remove_comment(session: Session, actor: User, comment: Comment, *,
     comment_id = comment.id
     session.expunge(comment)
     result = session.execute(
-        delete(Comment).where(*_draft_comment(actor, comment_id))
-        .execution_options(synchronize_session=False))
+        delete(Comment)
+        .where(*_draft_comment(actor, comment_id))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise Conflict(_("This comment can no longer be removed."))
     submission.updated_at = now
     session.expire(submission, ["comments"])
-    record(session, actor, "comment.remove", object_type="comment", object_id=comment_id,
-           summary=f"Removed a comment from draft submission {submission.id}")
+    record(
+        session,
+        actor,
+        "comment.remove",
+        object_type="comment",
+        object_id=comment_id,
+        summary=f"Removed a comment from draft submission {submission.id}",
+    )
 
 
 def _check_complete(submission: Submission) -> None:
     comments = submission.comments
     if submission.kind == SubmissionKind.FORMAL:
         if not submission.cover_statement:
-            raise ValidationError(_("A formal submission of the Forum needs a cover statement."),
-                                  field="cover_statement")
+            raise ValidationError(
+                _("A formal submission of the Forum needs a cover statement."),
+                field="cover_statement",
+            )
         if not comments:
             raise ValidationError(_("Add at least one point on a clause before submitting."))
         if any(c.clause_id is None for c in comments):
-            raise ValidationError(_("Each point of a formal submission must be on a clause. "
-                                    "Put remarks on the whole draft in the cover statement."))
+            raise ValidationError(
+                _(
+                    "Each point of a formal submission must be on a clause. "
+                    "Put remarks on the whole draft in the cover statement."
+                )
+            )
     elif not comments:
         raise ValidationError(_("Add at least one comment before submitting."))
     if submission.kind == SubmissionKind.ORGANISATION and not submission.organisation:
-        raise ValidationError(_("Give the name of the organisation you submit for."),
-                              field="organisation")
+        raise ValidationError(
+            _("Give the name of the organisation you submit for."), field="organisation"
+        )
 
 
 def _next_receipt(session: Session, round_: ConsultationRound) -> str:
@@ -404,7 +556,8 @@ def _next_receipt(session: Session, round_: ConsultationRound) -> str:
     # so the counter alone makes receipts unique; Submission.receipt's unique
     # constraint is the last wall.
     number = session.execute(
-        update(ConsultationRound).where(ConsultationRound.id == round_.id)
+        update(ConsultationRound)
+        .where(ConsultationRound.id == round_.id)
         .values(receipt_counter=ConsultationRound.receipt_counter + 1)
         .returning(ConsultationRound.receipt_counter)
         .execution_options(synchronize_session=False)
@@ -413,9 +566,14 @@ def _next_receipt(session: Session, round_: ConsultationRound) -> str:
     return f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
 
 
-def submit(session: Session, actor: User, submission: Submission, *,
-           now: dt.datetime | None = None,
-           link_for: Callable[[str], str] | None = None) -> Submission:
+def submit(
+    session: Session,
+    actor: User,
+    submission: Submission,
+    *,
+    now: dt.datetime | None = None,
+    link_for: Callable[[str], str] | None = None,
+) -> Submission:
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     _own_draft(actor, submission)
     now = now or utcnow()
@@ -423,13 +581,20 @@ def submit(session: Session, actor: User, submission: Submission, *,
     require_open(round_, now)
     # Take the row so two concurrent submits of the same draft cannot both pass.
     locked = session.scalar(
-        select(Submission).where(Submission.id == submission.id).with_for_update(of=Submission)
-        .execution_options(populate_existing=True))
+        select(Submission)
+        .where(Submission.id == submission.id)
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    )
     if locked is None or locked.status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))
     if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(_("Only members of the Indigenous Peoples Advisory Forum can "
-                                 "file a formal submission of the Forum."))
+        raise PermissionDenied(
+            _(
+                "Only members of the Indigenous Peoples Advisory Forum can "
+                "file a formal submission of the Forum."
+            )
+        )
     _check_complete(submission)
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
@@ -437,14 +602,22 @@ def submit(session: Session, actor: User, submission: Submission, *,
     submission.updated_at = now
     submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
-    record(session, actor, "submission.submit", submission,
-           summary=f"Submitted {submission.receipt} with {len(submission.comments)} comments",
-           receipt=submission.receipt, kind=str(submission.kind),
-           consent_publish_name=submission.consent_publish_name)
-    queue_mail(session, to=actor.email,
-               subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
-               body=_acknowledgement(submission, link_for(submission.receipt) if link_for
-                                     else None))
+    record(
+        session,
+        actor,
+        "submission.submit",
+        submission,
+        summary=f"Submitted {submission.receipt} with {len(submission.comments)} comments",
+        receipt=submission.receipt,
+        kind=str(submission.kind),
+        consent_publish_name=submission.consent_publish_name,
+    )
+    queue_mail(
+        session,
+        to=actor.email,
+        subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
+        body=_acknowledgement(submission, link_for(submission.receipt) if link_for else None),
+    )
     return submission
 
 
@@ -455,11 +628,13 @@ def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
         _("Comments: %(n)d", n=len(submission.comments)),
-        _("Submitted: %(when)s UTC",
-          when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
+        _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
         "",
-        _("Your submission is now on record and cannot be changed. You can withdraw it until "
-          "the round closes on %(when)s UTC.", when=round_.closes_at.strftime("%Y-%m-%d %H:%M")),
+        _(
+            "Your submission is now on record and cannot be changed. You can withdraw it until "
+            "the round closes on %(when)s UTC.",
+            when=round_.closes_at.strftime("%Y-%m-%d %H:%M"),
+        ),
         _("Every comment will receive a written response in the round's public synopsis."),
     ]
     if receipt_url:
@@ -467,8 +642,14 @@ def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
     return "\n".join(lines)
 
 
-def withdraw(session: Session, actor: User, submission: Submission, *, reason: str = "",
-             now: dt.datetime | None = None) -> Submission:
+def withdraw(
+    session: Session,
+    actor: User,
+    submission: Submission,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Submission:
     """Withdraw a submitted submission before the round closes; it stays on record."""
     require_signed_in(actor)
     if submission.author_id != actor.id:
@@ -481,14 +662,22 @@ def withdraw(session: Session, actor: User, submission: Submission, *, reason: s
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
         raise ValidationError(
-            _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason")
+            _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason"
+        )
     submission.status = SubmissionStatus.WITHDRAWN
     submission.withdrawn_at = now
     submission.withdraw_reason = reason
     submission.updated_at = now
     session.flush()
-    record(session, actor, "submission.withdraw", submission,
-           summary=f"Withdrew {submission.receipt}", receipt=submission.receipt, reason=reason)
+    record(
+        session,
+        actor,
+        "submission.withdraw",
+        submission,
+        summary=f"Withdrew {submission.receipt}",
+        receipt=submission.receipt,
+        reason=reason,
+    )
     return submission
 
 
@@ -496,8 +685,8 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
     """Return a submission by its receipt, to its author and to staff only."""
     submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
     if submission is None or not (
-        is_staff(viewer) or (getattr(viewer, "id", None) is not None
-                             and submission.author_id == viewer.id)
+        is_staff(viewer)
+        or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
     ):
         raise NotFound(_("There is no submission with this receipt that you can see."))
     return submission
@@ -506,6 +695,10 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
 def my_submissions(session: Session, actor: User) -> list[Submission]:
     """Return the person's submissions, newest first, drafts included."""
     actor = require_signed_in(actor)
-    return list(session.scalars(
-        select(Submission).where(Submission.author_id == actor.id)
-        .order_by(Submission.created_at.desc(), Submission.id.desc())))
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.author_id == actor.id)
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+        )
+    )

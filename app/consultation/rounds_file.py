@@ -46,7 +46,8 @@ def _datetime(name: str, value, where: str) -> dt.datetime:
         raise RoundFileError(f"{where}: {name} must be a date-time like 2026-11-05T12:00:00Z")
     if value.tzinfo is None:
         raise RoundFileError(
-            f"{where}: {name} has no time zone; add Z (UTC) or an offset like +01:00")
+            f"{where}: {name} has no time zone; add Z (UTC) or an offset like +01:00"
+        )
     return value
 
 

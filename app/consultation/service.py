@@ -72,10 +72,13 @@ def list_rounds(session: Session, standard: Standard | None = None) -> list[Cons
 
 def rounds_for_standard(session: Session, standard: Standard) -> list[ConsultationRound]:
     """Return a standard's rounds by number (ballots check that there were enough)."""
-    return list(session.scalars(
-        select(ConsultationRound).where(ConsultationRound.standard_id == standard.id)
-        .order_by(ConsultationRound.number)
-    ))
+    return list(
+        session.scalars(
+            select(ConsultationRound)
+            .where(ConsultationRound.standard_id == standard.id)
+            .order_by(ConsultationRound.number)
+        )
+    )
 
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
@@ -92,20 +95,26 @@ def iseal_flags(session: Session, round_: ConsultationRound) -> list[str]:
     min_rounds = setting("ISEAL_MIN_ROUNDS", 2)
     days = round_.length_days
     if days < min_days:
-        flags.append(_(
-            "This round is open for %(days)s days, shorter than the %(min)d days the ISEAL "
-            "Code expects for public consultation.",
-            days=f"{days:.0f}" if days >= 1 else f"{days:.1f}", min=min_days,
-        ))
+        flags.append(
+            _(
+                "This round is open for %(days)s days, shorter than the %(min)d days the ISEAL "
+                "Code expects for public consultation.",
+                days=f"{days:.0f}" if days >= 1 else f"{days:.1f}",
+                min=min_days,
+            )
+        )
     count = len(rounds_for_standard(session, round_.standard))
     if count < min_rounds:
-        flags.append(ngettext(
-            "This standard has had %(num)d consultation round so far; the ISEAL Code expects "
-            "at least %(min)d rounds before the standard goes to a ballot.",
-            "This standard has had %(num)d consultation rounds so far; the ISEAL Code expects "
-            "at least %(min)d rounds before the standard goes to a ballot.",
-            count, min=min_rounds,
-        ))
+        flags.append(
+            ngettext(
+                "This standard has had %(num)d consultation round so far; the ISEAL Code expects "
+                "at least %(min)d rounds before the standard goes to a ballot.",
+                "This standard has had %(num)d consultation rounds so far; the ISEAL Code expects "
+                "at least %(min)d rounds before the standard goes to a ballot.",
+                count,
+                min=min_rounds,
+            )
+        )
     return flags
 
 
@@ -147,34 +156,46 @@ def clean_round(
     """Check a round definition (from the web form or a round file)."""
     standard = session.scalar(select(Standard).where(Standard.slug == (standard_slug or "")))
     if standard is None:
-        raise ValidationError(_("There is no standard called %(slug)s.", slug=standard_slug),
-                              field="version")
-    version = session.scalar(select(Version).where(
-        Version.standard_id == standard.id, Version.label == (version_label or "")))
+        raise ValidationError(
+            _("There is no standard called %(slug)s.", slug=standard_slug), field="version"
+        )
+    version = session.scalar(
+        select(Version).where(
+            Version.standard_id == standard.id, Version.label == (version_label or "")
+        )
+    )
     if version is None:
         raise ValidationError(
             _("%(slug)s has no version %(label)s.", slug=standard.slug, label=version_label),
-            field="version")
+            field="version",
+        )
     if version.state != VersionState.FROZEN:
         raise ValidationError(
-            _("Only a frozen version can be put out for consultation; %(label)s is %(state)s.",
-              label=version.label, state=str(version.state)), field="version")
+            _(
+                "Only a frozen version can be put out for consultation; %(label)s is %(state)s.",
+                label=version.label,
+                state=str(version.state),
+            ),
+            field="version",
+        )
     title = " ".join((title or "").split())
     if not title:
         raise ValidationError(_("Give the round a title."), field="title")
     if len(title) > MAX_TITLE:
-        raise ValidationError(_("The title is too long (%(n)d characters at most).", n=MAX_TITLE),
-                              field="title")
+        raise ValidationError(
+            _("The title is too long (%(n)d characters at most).", n=MAX_TITLE), field="title"
+        )
     summary = (summary or "").strip()
     if len(summary) > MAX_SUMMARY:
         raise ValidationError(
-            _("The summary is too long (%(n)d characters at most).", n=MAX_SUMMARY),
-            field="summary")
+            _("The summary is too long (%(n)d characters at most).", n=MAX_SUMMARY), field="summary"
+        )
     audiences = " ".join((audiences or "").split())
     if len(audiences) > MAX_AUDIENCES:
         raise ValidationError(
             _("The audiences are too long (%(n)d characters at most).", n=MAX_AUDIENCES),
-            field="audiences")
+            field="audiences",
+        )
     for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
         if value is None:
             raise ValidationError(_("Give the date and time."), field=name)
@@ -188,45 +209,63 @@ def clean_round(
         visibility = CommentVisibility(visibility)
     except ValueError:
         raise ValidationError(_("Choose when comments are shown."), field="visibility") from None
-    taken = set(session.scalars(select(ConsultationRound.number)
-                                .where(ConsultationRound.standard_id == standard.id)))
+    taken = set(
+        session.scalars(
+            select(ConsultationRound.number).where(ConsultationRound.standard_id == standard.id)
+        )
+    )
     if number is None:
         number = max(taken, default=0) + 1
     if number < 1:
         raise ValidationError(_("The round number starts at 1."), field="number")
     if number in taken:
         raise ValidationError(
-            _("%(slug)s already has a round %(n)d.", slug=standard.slug, n=number),
-            field="number")
-    return RoundFields(standard, version, number, title, summary, opens_at, closes_at,
-                       visibility, audiences)
+            _("%(slug)s already has a round %(n)d.", slug=standard.slug, n=number), field="number"
+        )
+    return RoundFields(
+        standard, version, number, title, summary, opens_at, closes_at, visibility, audiences
+    )
 
 
 def create_round(session: Session, actor: User, fields: RoundFields) -> ConsultationRound:
     """Open a consultation round on a frozen version (secretariat only)."""
     require_any_role(actor, Role.SECRETARIAT)
     round_ = ConsultationRound(
-        standard_id=fields.standard.id, version_id=fields.version.id, number=fields.number,
-        title=fields.title, summary=fields.summary, opens_at=fields.opens_at,
-        closes_at=fields.closes_at, visibility=fields.visibility, audiences=fields.audiences,
-        receipt_counter=0, created_by_id=actor.id,
+        standard_id=fields.standard.id,
+        version_id=fields.version.id,
+        number=fields.number,
+        title=fields.title,
+        summary=fields.summary,
+        opens_at=fields.opens_at,
+        closes_at=fields.closes_at,
+        visibility=fields.visibility,
+        audiences=fields.audiences,
+        receipt_counter=0,
+        created_by_id=actor.id,
     )
     session.add(round_)
     session.flush()
     flags = iseal_flags(session, round_)
-    record(session, actor, "round.create", round_,
-           summary=f"Opened round {round_.number} of {fields.standard.slug} on "
-                   f"{fields.version.label}",
-           opens_at=round_.opens_at.isoformat(), closes_at=round_.closes_at.isoformat(),
-           iseal_flags=flags)
+    record(
+        session,
+        actor,
+        "round.create",
+        round_,
+        summary=f"Opened round {round_.number} of {fields.standard.slug} on {fields.version.label}",
+        opens_at=round_.opens_at.isoformat(),
+        closes_at=round_.closes_at.isoformat(),
+        iseal_flags=flags,
+    )
     return round_
 
 
 def frozen_versions(session: Session) -> list[Version]:
     """Return every frozen version, for the new-round form."""
-    return list(session.scalars(
-        select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+        )
+    )
 
 
 # --- visibility and the public record -----------------------------------------------------
@@ -248,30 +287,36 @@ def moderation_of(session: Session, comment_ids: list[int]) -> dict[int, Moderat
     """Return the current moderation decision of each comment that has one."""
     if not comment_ids:
         return {}
-    rows = session.scalars(select(Moderation).where(
-        Moderation.id.in_(_latest_moderation_ids()), Moderation.comment_id.in_(comment_ids)))
+    rows = session.scalars(
+        select(Moderation).where(
+            Moderation.id.in_(_latest_moderation_ids()), Moderation.comment_id.in_(comment_ids)
+        )
+    )
     return {m.comment_id: m for m in rows}
 
 
 def _hidden_comment_ids():
     return select(Moderation.comment_id).where(
-        Moderation.id.in_(_latest_moderation_ids()), Moderation.hidden.is_(True))
+        Moderation.id.in_(_latest_moderation_ids()), Moderation.hidden.is_(True)
+    )
 
 
 def _visible_comments(round_: ConsultationRound):
     return (
-        select(Comment).join(Submission, Comment.submission_id == Submission.id)
-        .where(Submission.round_id == round_.id,
-               Submission.status == SubmissionStatus.SUBMITTED,
-               Comment.id.not_in(_hidden_comment_ids()))
+        select(Comment)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .where(
+            Submission.round_id == round_.id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+            Comment.id.not_in(_hidden_comment_ids()),
+        )
     )
 
 
 def public_comment_counts(session: Session, round_: ConsultationRound) -> dict[int | None, int]:
     """Count the publicly visible comments of a round per clause id (None: whole draft)."""
     visible = _visible_comments(round_).subquery()
-    rows = session.execute(
-        select(visible.c.clause_id, func.count()).group_by(visible.c.clause_id))
+    rows = session.execute(select(visible.c.clause_id, func.count()).group_by(visible.c.clause_id))
     return {clause_id: count for clause_id, count in rows}
 
 
@@ -321,10 +366,12 @@ def record_comments(
     staff = is_staff(viewer)
     if staff:
         query = (
-            select(Comment).join(Submission, Comment.submission_id == Submission.id)
-            .where(Submission.round_id == round_.id,
-                   Submission.status.in_([SubmissionStatus.SUBMITTED,
-                                          SubmissionStatus.WITHDRAWN]))
+            select(Comment)
+            .join(Submission, Comment.submission_id == Submission.id)
+            .where(
+                Submission.round_id == round_.id,
+                Submission.status.in_([SubmissionStatus.SUBMITTED, SubmissionStatus.WITHDRAWN]),
+            )
         )
     elif comments_public(round_, now):
         query = _visible_comments(round_)
@@ -338,12 +385,15 @@ def record_comments(
         query = query.where(Comment.clause_id.is_(None))
     elif filters.clause_uid:
         query = query.join(Clause, Comment.clause_id == Clause.id).where(
-            Clause.uid == filters.clause_uid)
+            Clause.uid == filters.clause_uid
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     ordinal = (
         select(VersionEntry.ordinal)
-        .where(VersionEntry.version_id == round_.version_id,
-               VersionEntry.clause_id == Comment.clause_id)
+        .where(
+            VersionEntry.version_id == round_.version_id,
+            VersionEntry.clause_id == Comment.clause_id,
+        )
         .scalar_subquery()
     )
     query = query.order_by(func.coalesce(ordinal, -1), Submission.submitted_at, Comment.ordinal)
@@ -355,7 +405,10 @@ def record_comments(
 
 
 def formal_submissions(
-    session: Session, viewer: User | None, round_: ConsultationRound, *,
+    session: Session,
+    viewer: User | None,
+    round_: ConsultationRound,
+    *,
     now: dt.datetime | None = None,
 ) -> list[Submission]:
     """Return the round's formal submissions (with cover statements) this reader may see."""
@@ -364,11 +417,17 @@ def formal_submissions(
         statuses.append(SubmissionStatus.WITHDRAWN)
     elif not comments_public(round_, now):
         return []
-    return list(session.scalars(
-        select(Submission).where(Submission.round_id == round_.id,
-                                 Submission.kind == SubmissionKind.FORMAL,
-                                 Submission.status.in_(statuses))
-        .order_by(Submission.submitted_at)))
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(
+                Submission.round_id == round_.id,
+                Submission.kind == SubmissionKind.FORMAL,
+                Submission.status.in_(statuses),
+            )
+            .order_by(Submission.submitted_at)
+        )
+    )
 
 
 def author_line(submission: Submission) -> str:
@@ -382,8 +441,12 @@ def author_line(submission: Submission) -> str:
     if not submission.consent_publish_name:
         return str(group)
     if submission.kind == SubmissionKind.ORGANISATION and submission.organisation:
-        return _("%(name)s on behalf of %(org)s (%(group)s)", name=submission.author.name,
-                 org=submission.organisation, group=group)
+        return _(
+            "%(name)s on behalf of %(org)s (%(group)s)",
+            name=submission.author.name,
+            org=submission.organisation,
+            group=group,
+        )
     return _("%(name)s (%(group)s)", name=submission.author.name, group=group)
 
 
@@ -406,32 +469,68 @@ def moderate(
         raise ValidationError(_("Give the reason; it is kept in the record."), field="reason")
     if len(reason) > MAX_REASON:
         raise ValidationError(
-            _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason")
+            _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason"
+        )
     if comment.submission.status == SubmissionStatus.DRAFT:
         raise ValidationError(_("Only submitted comments can be moderated."))
     current = moderation_of(session, [comment.id]).get(comment.id)
     if bool(current and current.hidden) == hidden:
-        raise ValidationError(_("The comment is already hidden.") if hidden
-                              else _("The comment is not hidden."))
-    decision = Moderation(comment_id=comment.id, hidden=hidden, reason=reason,
-                          moderator_id=actor.id)
+        raise ValidationError(
+            _("The comment is already hidden.") if hidden else _("The comment is not hidden.")
+        )
+    decision = Moderation(
+        comment_id=comment.id, hidden=hidden, reason=reason, moderator_id=actor.id
+    )
     session.add(decision)
     session.flush()
-    record(session, actor, "comment.hide" if hidden else "comment.show", comment,
-           summary=f"{'Hid' if hidden else 'Showed'} comment {comment.id}: {reason}",
-           reason=reason)
+    record(
+        session,
+        actor,
+        "comment.hide" if hidden else "comment.show",
+        comment,
+        summary=f"{'Hid' if hidden else 'Showed'} comment {comment.id}: {reason}",
+        reason=reason,
+    )
     return decision
 
 
 COMMENT_TYPES = list(CommentType)
 
 __all__ = [
-    "COMMENT_TYPES", "AnchorInput", "CommentEntry", "CommentFilters", "RoundFields",
-    "SubmissionDetails", "add_comment", "author_line", "clean_round", "comments_public",
-    "create_round", "days_left", "draft_for", "edit_comment", "formal_submissions",
+    "COMMENT_TYPES",
+    "AnchorInput",
+    "CommentEntry",
+    "CommentFilters",
+    "RoundFields",
+    "SubmissionDetails",
+    "add_comment",
+    "author_line",
+    "clean_round",
+    "comments_public",
+    "create_round",
+    "days_left",
+    "draft_for",
+    "edit_comment",
+    "formal_submissions",
     "frozen_versions",
-    "get_by_receipt", "get_comment", "get_round", "iseal_flags", "list_rounds", "moderate",
-    "moderation_of", "my_submissions", "public_comment_counts", "record_comments",
-    "remove_comment", "require_open", "rounds_for_standard", "setting", "stakeholder_label",
-    "start_submission", "submit", "update_submission", "version_clause", "withdraw",
+    "get_by_receipt",
+    "get_comment",
+    "get_round",
+    "iseal_flags",
+    "list_rounds",
+    "moderate",
+    "moderation_of",
+    "my_submissions",
+    "public_comment_counts",
+    "record_comments",
+    "remove_comment",
+    "require_open",
+    "rounds_for_standard",
+    "setting",
+    "stakeholder_label",
+    "start_submission",
+    "submit",
+    "update_submission",
+    "version_clause",
+    "withdraw",
 ]

@@ -39,7 +39,6 @@ bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
 
 
-
 def _clause_choices(nodes) -> list[tuple[str, str]]:
     return [("", _("The whole draft"))] + [
         (n.uid, "\u2003" * n.depth + (n.revision.title or n.uid)) for n in nodes
@@ -56,16 +55,23 @@ def _anchor_input(form: CommentForm) -> service.AnchorInput:
     if form.drop_anchor.data:
         return service.AnchorInput(passage=form.passage.data or "")
     return service.AnchorInput(
-        exact=form.anchor_exact.data or "", prefix=form.anchor_prefix.data or "",
-        suffix=form.anchor_suffix.data or "", start=offset(form.anchor_start),
-        end=offset(form.anchor_end), passage=form.passage.data or "",
+        exact=form.anchor_exact.data or "",
+        prefix=form.anchor_prefix.data or "",
+        suffix=form.anchor_suffix.data or "",
+        start=offset(form.anchor_start),
+        end=offset(form.anchor_end),
+        passage=form.passage.data or "",
     )
 
 
 def _comment_values(form: CommentForm) -> dict:
-    return {"clause_uid": form.clause_uid.data or None, "comment_type": form.comment_type.data,
-            "body": form.body.data or "", "proposed_change": form.proposed_change.data or "",
-            "anchor": _anchor_input(form)}
+    return {
+        "clause_uid": form.clause_uid.data or None,
+        "comment_type": form.comment_type.data,
+        "body": form.body.data or "",
+        "proposed_change": form.proposed_change.data or "",
+        "anchor": _anchor_input(form),
+    }
 
 
 # --- rounds ---------------------------------------------------------------------------
@@ -73,8 +79,9 @@ def _comment_values(form: CommentForm) -> dict:
 
 @bp.get("/consultations")
 def rounds():
-    return render_template("consultation/rounds.html",
-                           rounds=service.list_rounds(db.session), now=utcnow())
+    return render_template(
+        "consultation/rounds.html", rounds=service.list_rounds(db.session), now=utcnow()
+    )
 
 
 def _round_form_choices(form: RoundForm) -> None:
@@ -105,11 +112,16 @@ def new_round():
         slug, _sep, label = (form.version.data or "").partition("|")
         try:
             fields = service.clean_round(
-                db.session, standard_slug=slug, version_label=label, title=form.title.data,
-                summary=form.summary.data, number=form.number.data,
+                db.session,
+                standard_slug=slug,
+                version_label=label,
+                title=form.title.data,
+                summary=form.summary.data,
+                number=form.number.data,
                 opens_at=_aware(form.opens_at.data, form.timezone.data),
                 closes_at=_aware(form.closes_at.data, form.timezone.data),
-                visibility=form.visibility.data, audiences=form.audiences.data,
+                visibility=form.visibility.data,
+                audiences=form.audiences.data,
             )
             round_ = service.create_round(db.session, current_user, fields)
         except ValidationError as exc:
@@ -140,9 +152,16 @@ def round_page(round_id: int):
     if current_user.is_authenticated and round_.is_open:
         form = _comment_form(nodes, request.args.get("clause", ""))
     return render_template(
-        "consultation/round.html", round=round_, nodes=nodes, counts=counts, public=public,
-        flags=service.iseal_flags(db.session, round_), days_left=service.days_left(round_),
-        draft=draft, form=form, kind_labels=CLAUSE_KIND_LABELS,
+        "consultation/round.html",
+        round=round_,
+        nodes=nodes,
+        counts=counts,
+        public=public,
+        flags=service.iseal_flags(db.session, round_),
+        days_left=service.days_left(round_),
+        draft=draft,
+        form=form,
+        kind_labels=CLAUSE_KIND_LABELS,
     )
 
 
@@ -163,13 +182,19 @@ def comment_new(round_id: int):
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            flash(_("Comment saved in your draft submission. It is not sent until you submit "
-                    "the submission."), "success")
+            flash(
+                _(
+                    "Comment saved in your draft submission. It is not sent until you submit "
+                    "the submission."
+                ),
+                "success",
+            )
             return redirect(url_for("consultation.submission", round_id=round_.id))
     clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
     status = 422 if form.is_submitted() else 200
-    return render_template("consultation/comment_form.html", round=round_, form=form,
-                           clause=clause, comment=None), status
+    return render_template(
+        "consultation/comment_form.html", round=round_, form=form, clause=clause, comment=None
+    ), status
 
 
 def _own_comment(round_id: int, comment_id: int):
@@ -179,8 +204,10 @@ def _own_comment(round_id: int, comment_id: int):
     return comment
 
 
-@bp.route("/consultations/<int:round_id>/submission/comments/<int:comment_id>/edit",
-          methods=["GET", "POST"])
+@bp.route(
+    "/consultations/<int:round_id>/submission/comments/<int:comment_id>/edit",
+    methods=["GET", "POST"],
+)
 @public_write_limit
 @login_required
 def comment_edit(round_id: int, comment_id: int):
@@ -190,10 +217,14 @@ def comment_edit(round_id: int, comment_id: int):
     if request.method == "GET":
         form = CommentForm(
             clause_uid=comment.clause.uid if comment.clause else "",
-            comment_type=comment.comment_type, body=comment.body,
-            proposed_change=comment.proposed_change, anchor_exact=comment.anchor_exact or "",
-            anchor_prefix=comment.anchor_prefix or "", anchor_suffix=comment.anchor_suffix or "",
-            anchor_start=comment.anchor_start, anchor_end=comment.anchor_end,
+            comment_type=comment.comment_type,
+            body=comment.body,
+            proposed_change=comment.proposed_change,
+            anchor_exact=comment.anchor_exact or "",
+            anchor_prefix=comment.anchor_prefix or "",
+            anchor_suffix=comment.anchor_suffix or "",
+            anchor_start=comment.anchor_start,
+            anchor_end=comment.anchor_end,
         )
         form.clause_uid.choices = choices(_clause_choices(nodes))
     else:
@@ -208,8 +239,9 @@ def comment_edit(round_id: int, comment_id: int):
                 return redirect(url_for("consultation.submission", round_id=round_.id))
     clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
     status = 422 if form.is_submitted() else 200
-    return render_template("consultation/comment_form.html", round=round_, form=form,
-                           clause=clause, comment=comment), status
+    return render_template(
+        "consultation/comment_form.html", round=round_, form=form, clause=clause, comment=comment
+    ), status
 
 
 @bp.post("/consultations/<int:round_id>/submission/comments/<int:comment_id>/remove")
@@ -235,8 +267,12 @@ def _submission_form(draft) -> SubmissionForm:
 
 def _render_submission(round_, draft, form, status: int = 200):
     return render_template(
-        "consultation/submission.html", round=round_, draft=draft, form=form,
-        submit_form=EmptyForm(), type_labels=COMMENT_TYPE_LABELS,
+        "consultation/submission.html",
+        round=round_,
+        draft=draft,
+        form=form,
+        submit_form=EmptyForm(),
+        type_labels=COMMENT_TYPE_LABELS,
         kind_labels=SUBMISSION_KIND_LABELS,
     ), status
 
@@ -258,7 +294,8 @@ def submission_details(round_id: int):
     draft = service.draft_for(db.session, current_user, round_)
     if form.validate_on_submit():
         details = service.SubmissionDetails(
-            kind=form.kind.data, organisation=form.organisation.data or "",
+            kind=form.kind.data,
+            organisation=form.organisation.data or "",
             consent_publish_name=form.consent_publish_name.data,
             cover_statement=form.cover_statement.data or "",
         )
@@ -304,10 +341,15 @@ def submit(round_id: int):
 def receipt(receipt: str):
     sub = service.get_by_receipt(db.session, current_user, receipt)
     return render_template(
-        "consultation/receipt.html", submission=sub, round=sub.round,
-        withdraw_form=WithdrawForm(), type_labels=COMMENT_TYPE_LABELS,
-        kind_labels=SUBMISSION_KIND_LABELS, author_line=service.author_line(sub),
-        mine=sub.author_id == current_user.id, Status=SubmissionStatus,
+        "consultation/receipt.html",
+        submission=sub,
+        round=sub.round,
+        withdraw_form=WithdrawForm(),
+        type_labels=COMMENT_TYPE_LABELS,
+        kind_labels=SUBMISSION_KIND_LABELS,
+        author_line=service.author_line(sub),
+        mine=sub.author_id == current_user.id,
+        Status=SubmissionStatus,
     )
 
 
@@ -320,8 +362,14 @@ def withdraw(receipt: str):
     if not form.validate_on_submit():
         abort(400)
     service.withdraw(db.session, current_user, sub, reason=form.reason.data or "")
-    flash(_("Submission %(receipt)s is withdrawn. It stays on record but is no longer shown "
-            "to the public.", receipt=receipt), "success")
+    flash(
+        _(
+            "Submission %(receipt)s is withdrawn. It stays on record but is no longer shown "
+            "to the public.",
+            receipt=receipt,
+        ),
+        "success",
+    )
     return redirect(url_for("consultation.receipt", receipt=receipt))
 
 
@@ -334,7 +382,8 @@ def my_submissions():
     return render_template(
         "consultation/my_submissions.html",
         submissions=service.my_submissions(db.session, current_user),
-        kind_labels=SUBMISSION_KIND_LABELS, Status=SubmissionStatus,
+        kind_labels=SUBMISSION_KIND_LABELS,
+        Status=SubmissionStatus,
         responses=responses_for_author(db.session, current_user),
         decision_labels=DECISION_LABELS,
     )
@@ -343,8 +392,13 @@ def my_submissions():
 # --- the public record ----------------------------------------------------------------
 
 
-def _record_page(round_, *, status: int = 200, moderation_form: ModerationForm | None = None,
-                 moderating: int | None = None):
+def _record_page(
+    round_,
+    *,
+    status: int = 200,
+    moderation_form: ModerationForm | None = None,
+    moderating: int | None = None,
+):
     nodes = version_nodes(db.session, round_.version)
     filters = service.CommentFilters(
         comment_type=request.args.get("type", ""),
@@ -362,16 +416,26 @@ def _record_page(round_, *, status: int = 200, moderation_form: ModerationForm |
     except ValueError:
         page = 1
     entries, total = service.record_comments(
-        db.session, current_user, round_, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+        db.session, current_user, round_, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    )
     return render_template(
-        "consultation/comments.html", round=round_, entries=entries, total=total, page=page,
-        pages=max(1, -(-total // PER_PAGE)), choices=filter_choices, filters=filters,
+        "consultation/comments.html",
+        round=round_,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        choices=filter_choices,
+        filters=filters,
         formal=service.formal_submissions(db.session, current_user, round_),
-        public=service.comments_public(round_), staff=is_staff(current_user),
+        public=service.comments_public(round_),
+        staff=is_staff(current_user),
         can_moderate=current_user.is_authenticated
         and current_user.has_role(Role.SECRETARIAT, Role.ADMIN),
-        moderation_form=moderation_form or ModerationForm(), moderating=moderating,
-        type_labels=COMMENT_TYPE_LABELS, author_line=service.author_line,
+        moderation_form=moderation_form or ModerationForm(),
+        moderating=moderating,
+        type_labels=COMMENT_TYPE_LABELS,
+        author_line=service.author_line,
         stakeholder_label=service.stakeholder_label,
     ), status
 
@@ -393,13 +457,13 @@ def moderate(round_id: int, comment_id: int):
         abort(400)
     hide = form.action.data != "show"
     try:
-        service.moderate(db.session, current_user, comment, hidden=hide,
-                         reason=form.reason.data or "")
+        service.moderate(
+            db.session, current_user, comment, hidden=hide, reason=form.reason.data or ""
+        )
     except ValidationError as exc:
         show_error(form, exc)
         return _record_page(round_, status=422, moderation_form=form, moderating=comment.id)
-    flash(_("Comment hidden from the public.") if hide else _("Comment shown again."),
-          "success")
-    return redirect(url_for("consultation.comments", round_id=round_id,
-                            _anchor=f"comment-{comment.id}"))
-
+    flash(_("Comment hidden from the public.") if hide else _("Comment shown again."), "success")
+    return redirect(
+        url_for("consultation.comments", round_id=round_id, _anchor=f"comment-{comment.id}")
+    )

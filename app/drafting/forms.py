@@ -15,11 +15,13 @@ def kind_choices():
 class StandardForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
-        _l("Short name"), validators=[DataRequired(), Length(max=80)],
+        _l("Short name"),
+        validators=[DataRequired(), Length(max=80)],
         description=_l("Used in addresses: lower-case letters, digits and hyphens."),
     )
     uid_prefix = StringField(
-        _l("Clause prefix"), validators=[DataRequired(), Length(max=8)],
+        _l("Clause prefix"),
+        validators=[DataRequired(), Length(max=8)],
         description=_l("Starts every clause identifier, e.g. PS for PS-7f3a."),
     )
     summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
@@ -28,16 +30,20 @@ class StandardForm(FlaskForm):
 class ClauseFields:
     kind = SelectField(_l("Kind"), choices=kind_choices)
     number = StringField(
-        _l("Number"), validators=[Length(max=32)],
+        _l("Number"),
+        validators=[Length(max=32)],
         description=_l("Like 4, 4.2 or 4.2.1; leave empty for guidance and definitions."),
     )
     heading = StringField(_l("Heading"), validators=[Length(max=300)])
     body = TextAreaField(
-        _l("Text"), description=_l("Markdown: *emphasis*, **strong**, lists with -, links "
-                                   "[text](https://…). No HTML."),
+        _l("Text"),
+        description=_l(
+            "Markdown: *emphasis*, **strong**, lists with -, links [text](https://…). No HTML."
+        ),
     )
     message = StringField(
-        _l("Change note"), validators=[Length(max=500)],
+        _l("Change note"),
+        validators=[Length(max=500)],
         description=_l("Say briefly what you changed and why; it is kept in the history."),
     )
 
@@ -49,7 +55,8 @@ class ClauseEditForm(ClauseFields, FlaskForm):
 class ClauseAddForm(ClauseFields, FlaskForm):
     parent = SelectField(_l("Place under"), validate_choice=False)
     index = IntegerField(
-        _l("Position among its siblings"), validators=[Optional()],
+        _l("Position among its siblings"),
+        validators=[Optional()],
         description=_l("1 for first; leave empty to add it at the end."),
     )
 
@@ -57,7 +64,8 @@ class ClauseAddForm(ClauseFields, FlaskForm):
 class ClauseMoveForm(FlaskForm):
     parent = SelectField(_l("Move under"), validate_choice=False)
     index = IntegerField(
-        _l("Position among its new siblings"), validators=[Optional()],
+        _l("Position among its new siblings"),
+        validators=[Optional()],
         description=_l("1 for first; leave empty to put it at the end."),
     )
     message = StringField(_l("Change note"), validators=[Length(max=500)])
@@ -69,7 +77,8 @@ class DeleteForm(FlaskForm):
 
 class FreezeForm(FlaskForm):
     label = StringField(
-        _l("Version label"), validators=[DataRequired(), Length(max=40)],
+        _l("Version label"),
+        validators=[DataRequired(), Length(max=40)],
         description=_l("For example 3.0-draft-2. It cannot be changed later."),
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])

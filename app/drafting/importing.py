@@ -36,24 +36,34 @@ def import_source(
     doc = source.parse(text, filename)
     for clause in doc.clauses:
         try:
-            clean_clause_fields(kind=clause.kind, number=clause.number,
-                                heading=clause.heading, body=clause.body)
+            clean_clause_fields(
+                kind=clause.kind, number=clause.number, heading=clause.heading, body=clause.body
+            )
         except ValidationError as exc:
             raise source.SourceError(filename, clause.line, exc.message) from None
     standard = session.scalar(select(Standard).where(Standard.slug == doc.slug))
     created = standard is None
     if standard is None:
         if session.scalar(select(Standard.id).where(Standard.uid_prefix == doc.uid_prefix)):
-            raise source.SourceError(filename, 2, f"uid-prefix {doc.uid_prefix} is already used "
-                                                  "by another standard")
-        standard = Standard(slug=doc.slug, title=doc.title, summary=doc.summary,
-                            uid_prefix=doc.uid_prefix, created_by_id=actor.id)
+            raise source.SourceError(
+                filename, 2, f"uid-prefix {doc.uid_prefix} is already used by another standard"
+            )
+        standard = Standard(
+            slug=doc.slug,
+            title=doc.title,
+            summary=doc.summary,
+            uid_prefix=doc.uid_prefix,
+            created_by_id=actor.id,
+        )
         session.add(standard)
         session.flush()
     else:
         if standard.uid_prefix != doc.uid_prefix:
-            raise source.SourceError(filename, 2, f"uid-prefix {doc.uid_prefix} differs from the "
-                                                  f"standard's {standard.uid_prefix}")
+            raise source.SourceError(
+                filename,
+                2,
+                f"uid-prefix {doc.uid_prefix} differs from the standard's {standard.uid_prefix}",
+            )
         standard.title, standard.summary = doc.title, doc.summary
     report = ImportReport(standard=standard, created=created)
 
@@ -62,8 +72,9 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
-            raise source.SourceError(filename, clause.line,
-                                     f"uid '{clause.uid}' belongs to another standard")
+            raise source.SourceError(
+                filename, clause.line, f"uid '{clause.uid}' belongs to another standard"
+            )
 
     current = {n.uid: n for n in working_draft(session, standard)}
     current_siblings: dict[str | None, list[str]] = {}
@@ -83,12 +94,17 @@ def import_source(
         same_order = current_siblings.get(clause.parent_uid) == siblings
         node = current.get(clause.uid)
         position = (
-            node.revision.position if same_order and node is not None
+            node.revision.position
+            if same_order and node is not None
             else float(siblings.index(clause.uid) + 1)
         )
         values = {
-            "kind": clause.kind, "number": clause.number, "heading": clause.heading,
-            "body": clause.body, "position": position, "deleted": False,
+            "kind": clause.kind,
+            "number": clause.number,
+            "heading": clause.heading,
+            "body": clause.body,
+            "position": position,
+            "deleted": False,
             "parent_clause_id": clause_ids[clause.parent_uid] if clause.parent_uid else None,
         }
         row = existing.get(clause.uid)
@@ -112,21 +128,35 @@ def import_source(
             row = session.get(Clause, node.clause_id)
             _append_revision(session, actor, row, deleted=True, message=note)
             report.deleted += 1
-    record(session, actor, "standard.import", standard, summary=note, added=report.added,
-           changed=report.changed, deleted=report.deleted)
+    record(
+        session,
+        actor,
+        "standard.import",
+        standard,
+        summary=note,
+        added=report.added,
+        changed=report.changed,
+        deleted=report.deleted,
+    )
     return report
 
 
 def _document(standard: Standard, nodes: list[DraftNode]) -> source.SourceDocument:
     uid_of = {n.clause_id: n.uid for n in nodes}
     return source.SourceDocument(
-        slug=standard.slug, title=standard.title, summary=standard.summary,
+        slug=standard.slug,
+        title=standard.title,
+        summary=standard.summary,
         uid_prefix=standard.uid_prefix,
         clauses=[
             source.SourceClause(
-                uid=n.uid, kind=n.revision.kind, number=n.revision.number,
-                heading=n.revision.heading, depth=n.depth,
-                parent_uid=uid_of.get(n.revision.parent_clause_id), line=0,
+                uid=n.uid,
+                kind=n.revision.kind,
+                number=n.revision.number,
+                heading=n.revision.heading,
+                depth=n.depth,
+                parent_uid=uid_of.get(n.revision.parent_clause_id),
+                line=0,
                 body_lines=n.revision.body.split("\n") if n.revision.body else [],
             )
             for n in nodes

@@ -64,10 +64,14 @@ def create_standard(
     if session.scalar(select(Standard.id).where(Standard.slug == slug)):
         raise ValidationError(_("A standard with this short name already exists."), field="slug")
     if session.scalar(select(Standard.id).where(Standard.uid_prefix == uid_prefix)):
-        raise ValidationError(_("Another standard already uses this clause prefix."),
-                              field="uid_prefix")
+        raise ValidationError(
+            _("Another standard already uses this clause prefix."), field="uid_prefix"
+        )
     standard = Standard(
-        slug=slug, title=title, summary=(summary or "").strip(), uid_prefix=uid_prefix,
+        slug=slug,
+        title=title,
+        summary=(summary or "").strip(),
+        uid_prefix=uid_prefix,
         created_by_id=actor.id,
     )
     session.add(standard)
@@ -171,30 +175,36 @@ def _new_uid(session: Session, standard: Standard) -> str:
 def _lock_clause(session: Session, clause: Clause) -> Clause:
     """Take the clause row lock so concurrent saves queue (SQLite's BEGIN IMMEDIATE does it)."""
     locked = session.scalar(
-        select(Clause).where(Clause.id == clause.id).with_for_update(of=Clause).execution_options(
-            populate_existing=True
-        )
+        select(Clause)
+        .where(Clause.id == clause.id)
+        .with_for_update(of=Clause)
+        .execution_options(populate_existing=True)
     )
     assert locked is not None
     return locked
 
 
-def _append_revision(
-    session: Session, actor: User, clause: Clause, **values
-) -> ClauseRevision:
+def _append_revision(session: Session, actor: User, clause: Clause, **values) -> ClauseRevision:
     head = clause.head
     seq = (head.seq + 1) if head else 1
     if head is not None:
         inherited = {
-            "kind": head.kind, "number": head.number, "heading": head.heading,
-            "body": head.body, "parent_clause_id": head.parent_clause_id,
-            "position": head.position, "deleted": head.deleted,
+            "kind": head.kind,
+            "number": head.number,
+            "heading": head.heading,
+            "body": head.body,
+            "parent_clause_id": head.parent_clause_id,
+            "position": head.position,
+            "deleted": head.deleted,
         }
         inherited.update(values)
         values = inherited
     revision = ClauseRevision(
-        clause_id=clause.id, seq=seq, based_on_id=head.id if head else None,
-        author_id=actor.id, **values,
+        clause_id=clause.id,
+        seq=seq,
+        based_on_id=head.id if head else None,
+        author_id=actor.id,
+        **values,
     )
     session.add(revision)
     session.flush()
@@ -269,12 +279,26 @@ def add_clause(
     session.add(clause)
     session.flush()
     revision = _append_revision(
-        session, actor, clause, kind=clause_kind, number=number, heading=heading, body=body,
+        session,
+        actor,
+        clause,
+        kind=clause_kind,
+        number=number,
+        heading=heading,
+        body=body,
         parent_clause_id=parent.id if parent else None,
-        position=_position_at(siblings, index), message=_message(message, _("Added")),
+        position=_position_at(siblings, index),
+        message=_message(message, _("Added")),
     )
-    record(session, actor, "clause.add", clause, object_id=clause.uid,
-           summary=f"Added {revision.title}", revision=revision.seq)
+    record(
+        session,
+        actor,
+        "clause.add",
+        clause,
+        object_id=clause.uid,
+        summary=f"Added {revision.title}",
+        revision=revision.seq,
+    )
     return revision
 
 
@@ -337,9 +361,13 @@ def save_clause(
                 result[name] = outcome.text or ""
         if conflicts:
             raise EditConflict(
-                _("Someone else changed the same text since you opened this clause. "
-                  "Your text is kept below: compare it with theirs and save again."),
-                head=head, base=base, fields=conflicts,
+                _(
+                    "Someone else changed the same text since you opened this clause. "
+                    "Your text is kept below: compare it with theirs and save again."
+                ),
+                head=head,
+                base=base,
+                fields=conflicts,
             )
         mine = result
         merged = True
@@ -348,9 +376,16 @@ def save_clause(
     revision = _append_revision(
         session, actor, clause, message=message or _("Edited"), merged=merged, **mine
     )
-    record(session, actor, "clause.save", clause, object_id=clause.uid,
-           summary=f"Saved {revision.title} (revision {revision.seq})",
-           revision=revision.seq, merged=merged)
+    record(
+        session,
+        actor,
+        "clause.save",
+        clause,
+        object_id=clause.uid,
+        summary=f"Saved {revision.title} (revision {revision.seq})",
+        revision=revision.seq,
+        merged=merged,
+    )
     return SaveResult(revision, merged=merged)
 
 
@@ -387,18 +422,28 @@ def move_clause(
     if parent is not None:
         nodes = working_draft(session, standard)
         if parent.id == clause.id or parent.id in _descendants(nodes, clause.id):
-            raise ValidationError(
-                _("A clause cannot be moved inside itself."), field="parent"
-            )
+            raise ValidationError(_("A clause cannot be moved inside itself."), field="parent")
     siblings = _sibling_positions(
         session, standard, parent.id if parent else None, exclude=clause.id
     )
     revision = _append_revision(
-        session, actor, clause, parent_clause_id=parent.id if parent else None,
-        position=_position_at(siblings, index), message=_message(message, _("Moved")),
+        session,
+        actor,
+        clause,
+        parent_clause_id=parent.id if parent else None,
+        position=_position_at(siblings, index),
+        message=_message(message, _("Moved")),
     )
-    record(session, actor, "clause.move", clause, object_id=clause.uid,
-           summary=f"Moved {revision.title}", parent=parent_uid, index=index)
+    record(
+        session,
+        actor,
+        "clause.move",
+        clause,
+        object_id=clause.uid,
+        summary=f"Moved {revision.title}",
+        parent=parent_uid,
+        index=index,
+    )
     return revision
 
 
@@ -417,9 +462,15 @@ def delete_clause(
     for clause_id in doomed:
         target = session.get(Clause, clause_id)
         revisions.append(_append_revision(session, actor, target, deleted=True, message=note))
-    record(session, actor, "clause.delete", clause, object_id=clause.uid,
-           summary=f"Deleted {clause.uid} and {len(doomed) - 1} sub-clauses",
-           clauses=[session.get(Clause, c).uid for c in doomed])
+    record(
+        session,
+        actor,
+        "clause.delete",
+        clause,
+        object_id=clause.uid,
+        summary=f"Deleted {clause.uid} and {len(doomed) - 1} sub-clauses",
+        clauses=[session.get(Clause, c).uid for c in doomed],
+    )
     return revisions
 
 
@@ -473,30 +524,48 @@ def freeze(
     if session.scalar(
         select(Version.id).where(Version.standard_id == standard.id, Version.label == label)
     ):
-        raise ValidationError(_("This standard already has a version %(label)s.", label=label),
-                              field="label")
+        raise ValidationError(
+            _("This standard already has a version %(label)s.", label=label), field="label"
+        )
     nodes = working_draft(session, standard)
     if not nodes:
         raise ValidationError(_("The working draft is empty: there is nothing to freeze."))
-    version = Version(standard_id=standard.id, label=label, note=(note or "").strip(),
-                      created_by_id=actor.id, state=VersionState.FROZEN)
+    version = Version(
+        standard_id=standard.id,
+        label=label,
+        note=(note or "").strip(),
+        created_by_id=actor.id,
+        state=VersionState.FROZEN,
+    )
     session.add(version)
     session.flush()
     session.add_all(
-        VersionEntry(version_id=version.id, ordinal=n.ordinal, depth=n.depth,
-                     clause_id=n.clause_id, revision_id=n.revision.id)
+        VersionEntry(
+            version_id=version.id,
+            ordinal=n.ordinal,
+            depth=n.depth,
+            clause_id=n.clause_id,
+            revision_id=n.revision.id,
+        )
         for n in nodes
     )
     session.flush()
-    record(session, actor, "version.freeze", version, summary=f"Froze {standard.slug} {label}",
-           clauses=len(nodes))
+    record(
+        session,
+        actor,
+        "version.freeze",
+        version,
+        summary=f"Froze {standard.slug} {label}",
+        clauses=len(nodes),
+    )
     return version
 
 
 def list_versions(session: Session, standard: Standard) -> list[Version]:
     return list(
-        session.scalars(select(Version).where(Version.standard_id == standard.id)
-                        .order_by(Version.id.desc()))
+        session.scalars(
+            select(Version).where(Version.standard_id == standard.id).order_by(Version.id.desc())
+        )
     )
 
 
@@ -522,6 +591,11 @@ def read_version(
 
 
 def clause_count(session: Session, version: Version) -> int:
-    return session.scalar(
-        select(func.count()).select_from(VersionEntry).where(VersionEntry.version_id == version.id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(VersionEntry)
+            .where(VersionEntry.version_id == version.id)
+        )
+        or 0
+    )

@@ -100,7 +100,8 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
             match = HEADING.match(line)
             if not match:
                 raise SourceError(
-                    filename, lineno,
+                    filename,
+                    lineno,
                     "a heading must read '## NUMBER Heading {#UID .kind}'",
                 )
             hashes, title, uid, kind = match.groups()
@@ -112,8 +113,9 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
                     filename, lineno, f"uid '{uid}' does not start with '{meta['uid-prefix']}-'"
                 )
             if uid in seen:
-                raise SourceError(filename, lineno, f"uid '{uid}' is used again (first on line "
-                                                    f"{seen[uid]})")
+                raise SourceError(
+                    filename, lineno, f"uid '{uid}' is used again (first on line {seen[uid]})"
+                )
             try:
                 clause_kind = ClauseKind(kind)
             except ValueError:
@@ -123,7 +125,8 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
                 ) from None
             if depth > len(stack):
                 raise SourceError(
-                    filename, lineno,
+                    filename,
+                    lineno,
                     f"heading level {depth + 1} follows level {len(stack)}: "
                     "levels go down one at a time",
                 )
@@ -132,8 +135,13 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
             if not heading:
                 raise SourceError(filename, lineno, "the heading has no text after the number")
             clause = SourceClause(
-                uid=uid, kind=clause_kind, number=number, heading=heading, depth=depth,
-                parent_uid=stack[-1].uid if stack else None, line=lineno,
+                uid=uid,
+                kind=clause_kind,
+                number=number,
+                heading=heading,
+                depth=depth,
+                parent_uid=stack[-1].uid if stack else None,
+                line=lineno,
             )
             seen[uid] = lineno
             clauses.append(clause)
@@ -151,16 +159,26 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
     if not clauses:
         raise SourceError(filename, end, "the file has no clauses")
     return SourceDocument(
-        slug=meta["slug"], title=meta["title"], summary=meta.get("summary", ""),
-        uid_prefix=meta["uid-prefix"], clauses=clauses,
+        slug=meta["slug"],
+        title=meta["title"],
+        summary=meta.get("summary", ""),
+        uid_prefix=meta["uid-prefix"],
+        clauses=clauses,
     )
 
 
 def write(doc: SourceDocument) -> str:
     """Write a document in the canonical source form."""
     summary = " ".join(doc.summary.split())
-    out = ["---", f"slug: {doc.slug}", f"title: {doc.title}", f"summary: {summary}",
-           f"uid-prefix: {doc.uid_prefix}", "---", ""]
+    out = [
+        "---",
+        f"slug: {doc.slug}",
+        f"title: {doc.title}",
+        f"summary: {summary}",
+        f"uid-prefix: {doc.uid_prefix}",
+        "---",
+        "",
+    ]
     for clause in doc.clauses:
         title = " ".join(p for p in (clause.number, clause.heading) if p)
         out.append(f"{'#' * (clause.depth + 1)} {title} {{#{clause.uid} .{clause.kind}}}")

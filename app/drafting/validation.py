@@ -37,9 +37,7 @@ def clean_clause_fields(
     body = "\n".join(line.rstrip() for line in (body or "").replace("\r\n", "\n").split("\n"))
     body = body.strip("\n")
     if number and not NUMBER.match(number):
-        raise ValidationError(
-            _("A clause number looks like 4, 4.2, 4.2.1 or A.1."), field="number"
-        )
+        raise ValidationError(_("A clause number looks like 4, 4.2, 4.2.1 or A.1."), field="number")
     if not heading and not number:
         raise ValidationError(_("Give the clause a number or a heading."), field="heading")
     if heading.startswith("#") or "{#" in heading:
@@ -61,8 +59,10 @@ def clean_clause_fields(
     for line in body.split("\n"):
         if line.startswith("#"):
             raise ValidationError(
-                _("Clause text cannot contain Markdown headings (lines starting with #): "
-                  "add a sub-clause instead."),
+                _(
+                    "Clause text cannot contain Markdown headings (lines starting with #): "
+                    "add a sub-clause instead."
+                ),
                 field="body",
             )
     return clause_kind, number, heading, body

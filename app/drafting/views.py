@@ -24,7 +24,6 @@ from app.text.diffing import render_inline, render_side_by_side, word_diff
 bp = Blueprint("drafting", __name__)
 
 
-
 @bp.route("/standards", methods=["GET", "POST"])
 def standards():
     form = StandardForm()
@@ -34,19 +33,24 @@ def standards():
         if form.validate_on_submit():
             try:
                 standard = service.create_standard(
-                    db.session, current_user, slug=form.slug.data, title=form.title.data,
-                    summary=form.summary.data, uid_prefix=form.uid_prefix.data,
+                    db.session,
+                    current_user,
+                    slug=form.slug.data,
+                    title=form.title.data,
+                    summary=form.summary.data,
+                    uid_prefix=form.uid_prefix.data,
                 )
             except ValidationError as exc:
                 show_error(form, exc)
             else:
-                flash(_("Standard created. Add its first clauses to the working draft."),
-                      "success")
+                flash(_("Standard created. Add its first clauses to the working draft."), "success")
                 return redirect(url_for("drafting.standard", slug=standard.slug))
-        return render_template("drafting/standards.html", form=form,
-                               standards=service.list_standards(db.session)), 422
-    return render_template("drafting/standards.html", form=form,
-                           standards=service.list_standards(db.session))
+        return render_template(
+            "drafting/standards.html", form=form, standards=service.list_standards(db.session)
+        ), 422
+    return render_template(
+        "drafting/standards.html", form=form, standards=service.list_standards(db.session)
+    )
 
 
 @bp.get("/standards/<slug>")
@@ -60,16 +64,27 @@ def standard(slug: str):
         rounds = consultation.list_rounds(db.session, standard=std)
     except ImportError:
         pass
-    return render_template("drafting/standard.html", standard=std, versions=versions,
-                           rounds=rounds, freeze_form=FreezeForm())
+    return render_template(
+        "drafting/standard.html",
+        standard=std,
+        versions=versions,
+        rounds=rounds,
+        freeze_form=FreezeForm(),
+    )
 
 
 @bp.get("/standards/<slug>/versions/<label>")
 def version(slug: str, label: str):
     std = service.get_standard(db.session, slug)
     ver, nodes = service.read_version(db.session, current_user, std, label)
-    return render_template("drafting/version.html", standard=std, version=ver, nodes=nodes,
-                           kind_labels=CLAUSE_KIND_LABELS, working=ver is None)
+    return render_template(
+        "drafting/version.html",
+        standard=std,
+        version=ver,
+        nodes=nodes,
+        kind_labels=CLAUSE_KIND_LABELS,
+        working=ver is None,
+    )
 
 
 @bp.post("/standards/<slug>/freeze")
@@ -79,17 +94,24 @@ def freeze(slug: str):
     form = FreezeForm()
     if form.validate_on_submit():
         try:
-            ver = service.freeze(db.session, current_user, std, label=form.label.data,
-                                 note=form.note.data)
+            ver = service.freeze(
+                db.session, current_user, std, label=form.label.data, note=form.note.data
+            )
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            flash(_("Frozen as %(label)s. This version will never change.", label=ver.label),
-                  "success")
+            flash(
+                _("Frozen as %(label)s. This version will never change.", label=ver.label),
+                "success",
+            )
             return redirect(url_for("drafting.version", slug=slug, label=ver.label))
-    return render_template("drafting/standard.html", standard=std,
-                           versions=service.list_versions(db.session, std), rounds=[],
-                           freeze_form=form), 422
+    return render_template(
+        "drafting/standard.html",
+        standard=std,
+        versions=service.list_versions(db.session, std),
+        rounds=[],
+        freeze_form=form,
+    ), 422
 
 
 @bp.post("/standards/<slug>/renumber")
@@ -121,11 +143,17 @@ def add_clause(slug: str):
     if form.validate_on_submit():
         try:
             rev = service.add_clause(
-                db.session, current_user, std, kind=form.kind.data, number=form.number.data,
-                heading=form.heading.data, body=form.body.data,
+                db.session,
+                current_user,
+                std,
+                kind=form.kind.data,
+                number=form.number.data,
+                heading=form.heading.data,
+                body=form.body.data,
                 parent_uid=form.parent.data or None,
                 index=(form.index.data - 1) if form.index.data else None,
-                message=form.message.data, max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
+                message=form.message.data,
+                max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
         except ValidationError as exc:
             show_error(form, exc)
@@ -143,8 +171,14 @@ def clause(uid: str):
         # The public reads clauses through frozen versions only.
         abort(404)
     history = service.clause_history(db.session, cl)
-    return render_template("drafting/clause.html", clause=cl, head=cl.head, history=history,
-                           kind_labels=CLAUSE_KIND_LABELS, delete_form=DeleteForm())
+    return render_template(
+        "drafting/clause.html",
+        clause=cl,
+        head=cl.head,
+        history=history,
+        kind_labels=CLAUSE_KIND_LABELS,
+        delete_form=DeleteForm(),
+    )
 
 
 @bp.route("/clauses/<uid>/edit", methods=["GET", "POST"])
@@ -155,16 +189,27 @@ def edit_clause(uid: str):
     if not is_staff(current_user):
         abort(403)
     if request.method == "GET":
-        form = ClauseEditForm(kind=head.kind, number=head.number, heading=head.heading,
-                              body=head.body, based_on=str(head.id))
+        form = ClauseEditForm(
+            kind=head.kind,
+            number=head.number,
+            heading=head.heading,
+            body=head.body,
+            based_on=str(head.id),
+        )
         return render_template("drafting/clause_edit.html", clause=cl, head=head, form=form)
     form = ClauseEditForm()
     if form.validate_on_submit():
         try:
             result = service.save_clause(
-                db.session, current_user, cl, based_on_id=int(form.based_on.data),
-                kind=form.kind.data, number=form.number.data, heading=form.heading.data,
-                body=form.body.data, message=form.message.data,
+                db.session,
+                current_user,
+                cl,
+                based_on_id=int(form.based_on.data),
+                kind=form.kind.data,
+                number=form.number.data,
+                heading=form.heading.data,
+                body=form.body.data,
+                message=form.message.data,
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
         except service.EditConflict as conflict:
@@ -172,8 +217,12 @@ def edit_clause(uid: str):
             theirs = word_diff(conflict.base.body, conflict.head.body)
             mine = word_diff(conflict.base.body, form.body.data or "")
             return render_template(
-                "drafting/clause_edit.html", clause=cl, head=conflict.head, form=form,
-                conflict=conflict, theirs_diff=render_inline(theirs),
+                "drafting/clause_edit.html",
+                clause=cl,
+                head=conflict.head,
+                form=form,
+                conflict=conflict,
+                theirs_diff=render_inline(theirs),
                 mine_diff=render_inline(mine),
             ), 409
         except ValidationError as exc:
@@ -184,9 +233,15 @@ def edit_clause(uid: str):
             if result.unchanged:
                 flash(_("Nothing changed, so no revision was written."), "info")
             elif result.merged:
-                flash(_("Someone else saved this clause while you were editing. Your changes "
+                flash(
+                    _(
+                        "Someone else saved this clause while you were editing. Your changes "
                         "did not overlap theirs, so both were merged into revision %(n)d. "
-                        "Check the result.", n=result.revision.seq), "warning")
+                        "Check the result.",
+                        n=result.revision.seq,
+                    ),
+                    "warning",
+                )
             else:
                 flash(_("Saved as revision %(n)d.", n=result.revision.seq), "success")
             return redirect(url_for("drafting.clause", uid=uid))
@@ -206,15 +261,17 @@ def move_clause(uid: str):
     if form.validate_on_submit():
         try:
             service.move_clause(
-                db.session, current_user, cl, parent_uid=form.parent.data or None,
+                db.session,
+                current_user,
+                cl,
+                parent_uid=form.parent.data or None,
                 index=(form.index.data - 1) if form.index.data else None,
                 message=form.message.data,
             )
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            flash(_("Clause moved. Renumber the draft if the numbers no longer follow."),
-                  "success")
+            flash(_("Clause moved. Renumber the draft if the numbers no longer follow."), "success")
             return redirect(url_for("drafting.clause", uid=uid))
     status = 422 if form.is_submitted() else 200
     return render_template("drafting/clause_move.html", clause=cl, head=head, form=form), status
@@ -248,7 +305,14 @@ def compare_revisions(uid: str):
     heading = word_diff(old.title, new.title)
     left, right = render_side_by_side(body)
     return render_template(
-        "drafting/compare.html", clause=cl, old=old, new=new, history=history,
-        inline=render_inline(body), left=left, right=right, heading_diff=render_inline(heading),
+        "drafting/compare.html",
+        clause=cl,
+        old=old,
+        new=new,
+        history=history,
+        inline=render_inline(body),
+        left=left,
+        right=right,
+        heading_diff=render_inline(heading),
         mode=request.args.get("mode", "side"),
     )

@@ -80,7 +80,8 @@ def run_pending(db: Database, limit: int = 100) -> int:
             log.exception("job %s failed", job_id)
             with db.transaction() as s2:
                 s2.execute(
-                    update(Job).where(Job.id == job_id)
+                    update(Job)
+                    .where(Job.id == job_id)
                     .values(claimed_at=None, last_error=repr(exc)[:2000])
                 )
         finally:

@@ -68,8 +68,8 @@ def make_anchor(text: str, start: int, end: int) -> Anchor:
         raise PassageNotFound(f"offsets {start}-{end} are outside the text")
     return Anchor(
         exact=text[start:end],
-        prefix=text[max(0, start - CONTEXT):start],
-        suffix=text[end:end + CONTEXT],
+        prefix=text[max(0, start - CONTEXT) : start],
+        suffix=text[end : end + CONTEXT],
         start=start,
         end=end,
     )
@@ -82,8 +82,14 @@ def _fold(text: str) -> tuple[str, list[int]]:
     last_space = False
     for i, ch in enumerate(text):
         ch = unicodedata.normalize("NFKC", ch)
-        ch = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-              "\u2013": "-", "\u2014": "-"}.get(ch, ch)
+        ch = {
+            "\u2018": "'",
+            "\u2019": "'",
+            "\u201c": '"',
+            "\u201d": '"',
+            "\u2013": "-",
+            "\u2014": "-",
+        }.get(ch, ch)
         if ch.isspace():
             if last_space:
                 continue
@@ -123,11 +129,16 @@ def find_passage(text: str, passage: str) -> Anchor:
     return make_anchor(text, start, end)
 
 
-def check_anchor(text: str, exact: str, prefix: str, suffix: str, start: int | None,
-                 end: int | None) -> Anchor:
+def check_anchor(
+    text: str, exact: str, prefix: str, suffix: str, start: int | None, end: int | None
+) -> Anchor:
     """Trust client offsets only if they hold the quote; otherwise locate the quote."""
-    if (start is not None and end is not None and 0 <= start < end <= len(text)
-            and text[start:end] == exact):
+    if (
+        start is not None
+        and end is not None
+        and 0 <= start < end <= len(text)
+        and text[start:end] == exact
+    ):
         return make_anchor(text, start, end)
     location = locate(Anchor(exact, prefix or "", suffix or "", start or 0, end or 0), text)
     if location.status != AnchorStatus.ANCHORED:
@@ -138,10 +149,10 @@ def check_anchor(text: str, exact: str, prefix: str, suffix: str, start: int | N
 def _context_score(text: str, start: int, end: int, anchor: Anchor) -> float:
     score = 0.0
     if anchor.prefix:
-        before = text[max(0, start - len(anchor.prefix)):start]
+        before = text[max(0, start - len(anchor.prefix)) : start]
         score += W_PREFIX * _similarity(before, anchor.prefix)
     if anchor.suffix:
-        after = text[end:end + len(anchor.suffix)]
+        after = text[end : end + len(anchor.suffix)]
         score += W_SUFFIX * _similarity(after, anchor.suffix)
     distance = abs(start - anchor.start)
     score += W_POSITION * (1 - min(distance, len(text) or 1) / (len(text) or 1))
@@ -284,5 +295,4 @@ def locate(anchor: Anchor, text: str) -> Location:
     bracketed = _bracket(anchor, text)
     if bracketed.found:
         return bracketed
-    return Location(AnchorStatus.ORPHANED, similarity=max(fuzzy.similarity,
-                                                          bracketed.similarity))
+    return Location(AnchorStatus.ORPHANED, similarity=max(fuzzy.similarity, bracketed.similarity))

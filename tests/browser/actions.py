@@ -21,8 +21,9 @@ def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def register(page: Page, base_url: str, name: str, email: str,
-             password: str = DEMO_PASSWORD) -> None:
+def register(
+    page: Page, base_url: str, name: str, email: str, password: str = DEMO_PASSWORD
+) -> None:
     """Create a public account through /register; the new account is signed in."""
     page.goto(f"{base_url}/register")
     page.get_by_label("Your name").fill(name)

@@ -82,9 +82,19 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "tests.browser.serve", "--workdir", str(workdir),
-             "--fd", str(listener.fileno())],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            [
+                sys.executable,
+                "-m",
+                "tests.browser.serve",
+                "--workdir",
+                str(workdir),
+                "--fd",
+                str(listener.fileno()),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
             pass_fds=[listener.fileno()],
         )
     # The child owns the socket now; closing ours makes a dead child refuse connections.

@@ -30,16 +30,18 @@ def build_app(workdir: Path):
     that is emptied first; otherwise a fresh SQLite file in workdir.
     """
     url = os.environ.get("BROWSER_DATABASE_URL") or f"sqlite:///{workdir / 'browser.sqlite3'}"
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "browser-test-secret",
-        "DATABASE_URL": url,
-        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "RATELIMIT_ENABLED": False,
-        "PREFERRED_URL_SCHEME": "http",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret",
+            "DATABASE_URL": url,
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+            "PREFERRED_URL_SCHEME": "http",
+        }
+    )
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -51,10 +53,15 @@ def build_app(workdir: Path):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workdir", type=Path, required=True,
-                        help="folder for the SQLite file and the search index")
-    parser.add_argument("--fd", type=int, default=None,
-                        help="an already listening socket to serve on")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        required=True,
+        help="folder for the SQLite file and the search index",
+    )
+    parser.add_argument(
+        "--fd", type=int, default=None, help="an already listening socket to serve on"
+    )
     parser.add_argument("--port", type=int, default=0, help="port when no --fd is given")
     args = parser.parse_args(argv)
 

@@ -9,17 +9,31 @@ from playwright.sync_api import Page
 from tests.browser.actions import COMMITTEE, sign_in
 
 PUBLIC_PAGES = [
-    "/", "/sign-in", "/register", "/standards", "/standards/responsible-aluminium",
-    "/standards/responsible-aluminium/versions/3.0-draft-2", "/consultations",
-    "/consultations/2", "/consultations/2/comments", "/consultations/1/synopsis",
+    "/",
+    "/sign-in",
+    "/register",
+    "/standards",
+    "/standards/responsible-aluminium",
+    "/standards/responsible-aluminium/versions/3.0-draft-2",
+    "/consultations",
+    "/consultations/2",
+    "/consultations/2/comments",
+    "/consultations/1/synopsis",
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
     "/ballots/1",
 ]
 COMMITTEE_PAGES = [
-    "/standards/responsible-aluminium/versions/working", "/clauses/RA-07d0",
-    "/clauses/RA-07d0/edit", "/clauses/RA-07d0/compare?a=1&b=2", "/committee",
-    "/committee/rounds/2", "/committee/comments/1", "/ballots",
-    "/consultations/2/comment", "/my/submissions", "/profile",
+    "/standards/responsible-aluminium/versions/working",
+    "/clauses/RA-07d0",
+    "/clauses/RA-07d0/edit",
+    "/clauses/RA-07d0/compare?a=1&b=2",
+    "/committee",
+    "/committee/rounds/2",
+    "/committee/comments/1",
+    "/ballots",
+    "/consultations/2/comment",
+    "/my/submissions",
+    "/profile",
 ]
 
 
@@ -30,8 +44,10 @@ def axe() -> Axe:
 
 def _violations(axe: Axe, page: Page) -> list[str]:
     results = axe.run(page)
-    return [f"{v['impact']} {v['id']}: {v['nodes'][0]['html'][:160]}"
-            for v in results.response["violations"]]
+    return [
+        f"{v['impact']} {v['id']}: {v['nodes'][0]['html'][:160]}"
+        for v in results.response["violations"]
+    ]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

@@ -30,8 +30,10 @@ def test_diff_the_two_drafts(page: Page, live_server: str):
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare versions")
     expect(page.get_by_role("heading", level=2, name=f"{OLD} → {NEW}: summary")).to_be_visible()
-    counts = {kind: int(page.locator(f"dd[data-count={kind}]").inner_text())
-              for kind in ("added", "removed", "moved", "renumbered", "changed", "unchanged")}
+    counts = {
+        kind: int(page.locator(f"dd[data-count={kind}]").inner_text())
+        for kind in ("added", "removed", "moved", "renumbered", "changed", "unchanged")
+    }
     assert counts["renumbered"] >= 1
     assert counts["added"] >= 1
     assert counts["removed"] >= 1
@@ -72,10 +74,12 @@ def _comment_as_new_member_of_the_public(page: Page, live_server: str, marker: s
     """Register, comment on a passage of the clause (pasted), submit; then sign out."""
     register(page, live_server, f"Answer Seeker {marker}", f"{marker}@example.org")
     _main_nav(page, "Consultations")
-    page.get_by_role("listitem").filter(has_text=NEW).filter(has_text="Open") \
-        .get_by_role("link").click()
+    page.get_by_role("listitem").filter(has_text=NEW).filter(has_text="Open").get_by_role(
+        "link"
+    ).click()
     page.locator(f"section#{CLAUSE}").get_by_role(
-        "link", name=re.compile(r"^Comment on this clause")).click()
+        "link", name=re.compile(r"^Comment on this clause")
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a comment")
     expect(page.get_by_label("Comment on", exact=True)).to_have_value(CLAUSE)
     page.get_by_label("Passage (optional)").fill(PASSAGE)
@@ -118,8 +122,9 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
     form.get_by_label("Decision").select_option(label="Accepted in principle")
     form.get_by_label("Response", exact=True).fill(first)
     form.get_by_role("button", name="Save draft disposition").click()
-    expect(page.get_by_role("status").filter(has_text="Disposition saved as a draft")) \
-        .to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Disposition saved as a draft")
+    ).to_be_visible()
     current = page.locator("#current-disposition")
     expect(current).to_contain_text("Accepted in principle")
     expect(current).to_contain_text(first)
@@ -140,9 +145,9 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
     expect(history.get_by_role("listitem")).to_contain_text("Accepted in principle")
 
     page.locator("form#agree-form").get_by_role(
-        "button", name="Mark agreed by the committee").click()
-    expect(page.get_by_role("status").filter(has_text="Disposition marked agreed.")) \
-        .to_be_visible()
+        "button", name="Mark agreed by the committee"
+    ).click()
+    expect(page.get_by_role("status").filter(has_text="Disposition marked agreed.")).to_be_visible()
     expect(current.locator(".badge-agreed")).to_have_text("agreed")
     expect(current).to_contain_text(revised)
     expect(current).to_contain_text("Maria Lindqvist")
@@ -166,7 +171,8 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     form = page.locator("#ballot-form")
     form.get_by_label("Version put to the vote").select_option(label=f"{STANDARD} — {NEW}")
     form.get_by_label("What the ballot decides").select_option(
-        label="Adopt this version as the final standard")
+        label="Adopt this version as the final standard"
+    )
     form.get_by_label("Question").fill(question)
     closes = form.get_by_label("Closes at")
     expect(closes).not_to_have_value("")  # two weeks ahead unless changed
@@ -195,8 +201,9 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     vote = page.locator("form#vote-form")
     vote.get_by_role("radio", name="No", exact=True).check()
     vote.get_by_role("button", name="Cast my vote").click()
-    expect(page.locator("#reason-error")).to_have_text(re.compile(
-        r"^\s*Give the reason for voting no\.\s*$"))
+    expect(page.locator("#reason-error")).to_have_text(
+        re.compile(r"^\s*Give the reason for voting no\.\s*$")
+    )
     expect(page.get_by_role("alert")).to_contain_text("Give the reason for voting no.")
     expect(page.locator("#my-vote")).to_have_count(0)
     expect(page.get_by_label("Reason", exact=True)).to_have_attribute("aria-invalid", "true")
@@ -214,8 +221,9 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     vote.get_by_role("button", name="Change my vote").click()
     expect(page.locator("#my-vote")).to_contain_text("You voted: Abstain")
     expect(page.get_by_role("radio", name="Abstain", exact=True)).to_be_checked()
-    expect(page.get_by_text(re.compile(r"^1 of \d+ eligible voters have voted so far"))) \
-        .to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^1 of \d+ eligible voters have voted so far"))
+    ).to_be_visible()
 
 
 def test_read_the_outcome_of_the_closed_demo_ballot(page: Page, live_server: str):
@@ -226,7 +234,8 @@ def test_read_the_outcome_of_the_closed_demo_ballot(page: Page, live_server: str
     row.get_by_role("link").first.click()
     expect(page.locator("[data-outcome]")).to_have_attribute("data-outcome", "carried")
     expect(page.get_by_role("heading", level=2, name=re.compile("^Outcome"))).to_contain_text(
-        "Carried")
+        "Carried"
+    )
     roll = page.locator("table#roll")
     voters = int(page.locator("dt", has_text="Eligible voters").locator("+ dd").inner_text())
     expect(roll.locator("tbody tr")).to_have_count(voters)

@@ -101,14 +101,13 @@ def test_select_a_passage_with_the_mouse_comment_and_submit(page: Page, live_ser
     position = selectors["TextPositionSelector"]
     clauses = _json(page, f"{live_server}/api/v1/standards/{SLUG}/versions/{VERSION}")["clauses"]
     text = plain_text(next(c["body"] for c in clauses if c["uid"] == CLAUSE))
-    assert text[position["start"]:position["end"]] == PASSAGE
+    assert text[position["start"] : position["end"]] == PASSAGE
     assert (position["start"], position["end"]) == (start, end)
-    assert text[:position["start"]].endswith(selectors["TextQuoteSelector"]["prefix"])
-    assert text[position["end"]:].startswith(selectors["TextQuoteSelector"]["suffix"])
+    assert text[: position["start"]].endswith(selectors["TextQuoteSelector"]["prefix"])
+    assert text[position["end"] :].startswith(selectors["TextQuoteSelector"]["suffix"])
 
 
-def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page,
-                                                         live_server: str):
+def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page, live_server: str):
     page = page_without_js
     marker = f"nojs-{uuid.uuid4().hex[:10]}"
     register(page, live_server, f"Keyboard Commenter {marker}", f"{marker}@example.org")
@@ -130,10 +129,8 @@ def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page,
     expect(error).to_contain_text(f"We could not find this passage in clause {CLAUSE}")
     expect(page.get_by_role("alert")).to_contain_text("Passage (optional)")
     # What was typed is kept, and the clause is shown to copy from.
-    expect(page.get_by_label("Your comment")).to_have_value(
-        f"This passage is invented ({marker}).")
-    expect(page.locator(f'div.clause-body[data-clause-uid="{CLAUSE}"]')).to_contain_text(
-        PASSAGE)
+    expect(page.get_by_label("Your comment")).to_have_value(f"This passage is invented ({marker}).")
+    expect(page.locator(f'div.clause-body[data-clause-uid="{CLAUSE}"]')).to_contain_text(PASSAGE)
 
     # Pasting the real passage (white space and case aside) anchors the comment.
     page.get_by_label("Passage (optional)").fill("  6 Tonnes co2e per tonne\nof aluminium ")
@@ -148,8 +145,7 @@ def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page,
     page.get_by_role("button", name="Submit my comments").click()
     expect(page.locator("#receipt")).to_have_text(re.compile(r"^RA-R2-\d{4}$"))
 
-    collection = _json(page, f"{live_server}/api/v1/rounds/{round_id}/comments"
-                             f"?clause={CLAUSE}")
+    collection = _json(page, f"{live_server}/api/v1/rounds/{round_id}/comments?clause={CLAUSE}")
     ours = [a for a in collection["first"]["items"] if marker in a["body"][0]["value"]]
     assert len(ours) == 1
     selectors = {s["type"]: s for s in ours[0]["target"]["selector"]}
@@ -157,4 +153,4 @@ def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page,
     clauses = _json(page, f"{live_server}/api/v1/standards/{SLUG}/versions/{VERSION}")
     text = plain_text(next(c["body"] for c in clauses["clauses"] if c["uid"] == CLAUSE))
     position = selectors["TextPositionSelector"]
-    assert text[position["start"]:position["end"]] == PASSAGE
+    assert text[position["start"] : position["end"]] == PASSAGE

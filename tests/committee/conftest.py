@@ -57,8 +57,9 @@ def clause_of(session):
     """Return a function that finds a clause of the working draft by its number."""
 
     def find(standard, number: str):
-        node = next(n for n in drafting.working_draft(session, standard)
-                    if n.revision.number == number)
+        node = next(
+            n for n in drafting.working_draft(session, standard) if n.revision.number == number
+        )
         return node.revision.clause
 
     return find
@@ -68,15 +69,25 @@ def clause_of(session):
 def make_round(session):
     """Return a function that inserts a consultation round on a frozen version."""
 
-    def make(version, *, number: int | None = None, days: int = 60, closed: bool = True,
-             opens_at: dt.datetime | None = None, title: str | None = None):
+    def make(
+        version,
+        *,
+        number: int | None = None,
+        days: int = 60,
+        closed: bool = True,
+        opens_at: dt.datetime | None = None,
+        title: str | None = None,
+    ):
         now = utcnow()
         if opens_at is None:
             opens_at = now - (days + 1) * DAY if closed else now - DAY
         round_ = ConsultationRound(
-            standard_id=version.standard_id, version_id=version.id,
-            number=number or next(_n), title=title or f"Round on {version.label}",
-            opens_at=opens_at, closes_at=opens_at + days * DAY,
+            standard_id=version.standard_id,
+            version_id=version.id,
+            number=number or next(_n),
+            title=title or f"Round on {version.label}",
+            opens_at=opens_at,
+            closes_at=opens_at + days * DAY,
             visibility=CommentVisibility.AFTER_CLOSE,
         )
         session.add(round_)
@@ -94,17 +105,31 @@ def make_comment(session, make_user):
     a passage of that clause's text in the round's version, to anchor on.
     """
 
-    def make(round_, clause=None, *, body: str = "Please reconsider.", quote: str | None = None,
-             author=None, submission=None, kind: str = SubmissionKind.INDIVIDUAL,
-             group: str = StakeholderGroup.CIVIL_SOCIETY, consent: bool = True,
-             comment_type: str = CommentType.TECHNICAL):
+    def make(
+        round_,
+        clause=None,
+        *,
+        body: str = "Please reconsider.",
+        quote: str | None = None,
+        author=None,
+        submission=None,
+        kind: str = SubmissionKind.INDIVIDUAL,
+        group: str = StakeholderGroup.CIVIL_SOCIETY,
+        consent: bool = True,
+        comment_type: str = CommentType.TECHNICAL,
+    ):
         if submission is None:
             author = author or make_user(stakeholder_group=group)
             n = next(_n)
             submission = Submission(
-                round_id=round_.id, author_id=author.id, kind=kind, stakeholder_group=group,
-                consent_publish_name=consent, status=SubmissionStatus.SUBMITTED,
-                receipt=f"T-R{round_.number}-{n:04d}", submitted_at=round_.opens_at + DAY,
+                round_id=round_.id,
+                author_id=author.id,
+                kind=kind,
+                stakeholder_group=group,
+                consent_publish_name=consent,
+                status=SubmissionStatus.SUBMITTED,
+                receipt=f"T-R{round_.number}-{n:04d}",
+                submitted_at=round_.opens_at + DAY,
             )
             session.add(submission)
             session.flush()
@@ -116,10 +141,13 @@ def make_comment(session, make_user):
         if quote is not None:
             anchor = find_passage(plain_text(revision.body), quote)
         comment = Comment(
-            submission_id=submission.id, ordinal=len(submission.comments) + 1,
+            submission_id=submission.id,
+            ordinal=len(submission.comments) + 1,
             clause_id=clause.id if clause is not None else None,
             revision_id=revision.id if revision is not None else None,
-            comment_type=comment_type, body=body, **Comment.anchor_columns(anchor),
+            comment_type=comment_type,
+            body=body,
+            **Comment.anchor_columns(anchor),
         )
         session.add(comment)
         session.flush()
@@ -136,8 +164,14 @@ def edit(session):
     def save(clause, body: str, *, number: str | None = None, actor=SYSTEM):
         head = clause.head
         result = drafting.save_clause(
-            session, actor, clause, based_on_id=head.id, kind=str(head.kind),
-            number=head.number if number is None else number, heading=head.heading, body=body,
+            session,
+            actor,
+            clause,
+            based_on_id=head.id,
+            kind=str(head.kind),
+            number=head.number if number is None else number,
+            heading=head.heading,
+            body=body,
         )
         session.flush()
         return result.revision

@@ -32,8 +32,15 @@ def open_ballot(session, secretariat, members, version):
     def make(**rules):
         now = rules.pop("now", utcnow())
         return ballots.open_ballot(
-            session, secretariat, version, question_kind=rules.pop("kind", "adopt"),
-            question="Adopt d1?", closes_at=now + 24 * HOUR, now=now, **rules)
+            session,
+            secretariat,
+            version,
+            question_kind=rules.pop("kind", "adopt"),
+            question="Adopt d1?",
+            closes_at=now + 24 * HOUR,
+            now=now,
+            **rules,
+        )
 
     return make
 
@@ -53,10 +60,17 @@ def test_opening_fixes_the_roll(session, open_ballot, members, make_user, secret
 def test_who_may_open_and_with_what_rules(session, members, version, make_user, secretariat):
     now = utcnow()
     with pytest.raises(PermissionDenied):
-        ballots.open_ballot(session, members[0], version, question_kind="adopt", question="Q",
-                            closes_at=now + HOUR)
-    for bad in ({"closes_at": now - HOUR}, {"question": " "}, {"question_kind": "maybe"},
-                {"quorum": "0"}, {"threshold": "3/2"}, {"quorum": "many"}):
+        ballots.open_ballot(
+            session, members[0], version, question_kind="adopt", question="Q", closes_at=now + HOUR
+        )
+    for bad in (
+        {"closes_at": now - HOUR},
+        {"question": " "},
+        {"question_kind": "maybe"},
+        {"quorum": "0"},
+        {"threshold": "3/2"},
+        {"quorum": "many"},
+    ):
         args = {"question_kind": "adopt", "question": "Q", "closes_at": now + HOUR} | bad
         with pytest.raises(ValidationError):
             ballots.open_ballot(session, secretariat, version, now=now, **args)
@@ -88,8 +102,9 @@ def test_no_vote_after_closing_time_and_outcome_recorded_once(session, open_ball
     ballot = open_ballot(now=start)
     ballots.cast_vote(session, members[0], ballot, choice="yes", now=start + HOUR)
     ballots.cast_vote(session, members[1], ballot, choice="yes", now=start + HOUR)
-    ballots.cast_vote(session, members[2], ballot, choice="no", reason="Not ready.",
-                      now=start + HOUR)
+    ballots.cast_vote(
+        session, members[2], ballot, choice="no", reason="Not ready.", now=start + HOUR
+    )
     with pytest.raises(Gone):
         ballots.cast_vote(session, members[3], ballot, choice="no", reason="Late.")
     assert ballot.closed_at == ballot.closes_at
@@ -121,8 +136,7 @@ def test_rules_of_an_open_ballot_cannot_change(session, open_ballot):
     session.rollback()
 
 
-def test_iseal_flags(session, make_standard, freeze, make_round, make_comment, clause_of,
-                     member):
+def test_iseal_flags(session, make_standard, freeze, make_round, make_comment, clause_of, member):
     standard = make_standard()
     version = freeze(standard, "d1")
     short = make_round(version, number=1, days=30)
@@ -137,7 +151,8 @@ def test_iseal_flags(session, make_standard, freeze, make_round, make_comment, c
     dispositions.agree(session, member, comment)
     make_round(freeze(standard, "d2"), number=2, days=60)
     assert [f["code"] for f in ballots.iseal_flags(session, standard.id, "adopt", now)] == [
-        "short-round"]
+        "short-round"
+    ]
 
 
 def test_close_records_flags(session, open_ballot):

@@ -37,9 +37,13 @@ def test_demo_round_ballot_and_reanchoring(db, app):
         standard = round_.standard
         draft2 = drafting.get_version(session, standard, "3.0-draft-2")
         placements = Locator(drafting.version_nodes(session, draft2)).place_all(
-            r.comment for r in rows)
-        by_clause = {r.comment.clause.uid: placements[r.comment.id].status
-                     for r in rows if r.comment.anchor_exact}
+            r.comment for r in rows
+        )
+        by_clause = {
+            r.comment.clause.uid: placements[r.comment.id].status
+            for r in rows
+            if r.comment.anchor_exact
+        }
         assert by_clause["RA-e3d5"] == AnchorStatus.ANCHORED
         assert by_clause["RA-07d0"] == AnchorStatus.MOVED
         assert by_clause["RA-8767"] == AnchorStatus.MOVED

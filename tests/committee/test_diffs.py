@@ -14,16 +14,29 @@ from app.errors import PermissionDenied
 
 
 def _c(uid, number="1", body="Text.", parent=None, heading="H"):
-    return ClauseText(uid=uid, number=number, heading=heading, kind="criterion", body=body,
-                      parent_uid=parent, revision_id=0)
+    return ClauseText(
+        uid=uid,
+        number=number,
+        heading=heading,
+        kind="criterion",
+        body=body,
+        parent_uid=parent,
+        revision_id=0,
+    )
 
 
 def test_summary_counts_each_kind_of_change():
     old = [_c("A", "1"), _c("B", "2"), _c("C", "3", "Old words here."), _c("D", "4")]
     new = [_c("A", "1"), _c("C", "2", "New words here."), _c("E", "3"), _c("D", "4")]
     result = diff_texts("v1", old, "v2", new)
-    assert result.summary == {"added": 1, "removed": 1, "moved": 0, "renumbered": 1,
-                              "changed": 1, "unchanged": 2}
+    assert result.summary == {
+        "added": 1,
+        "removed": 1,
+        "moved": 0,
+        "renumbered": 1,
+        "changed": 1,
+        "unchanged": 2,
+    }
     c = result.entry("C")
     assert c.kinds == {"renumbered", "changed"}
     assert '<del class="diff-del">Old</del>' in str(c.inline)
@@ -68,8 +81,9 @@ def test_identical_versions_have_no_changes():
     assert result.changes == [] and result.summary["unchanged"] == 2
 
 
-def test_compare_frozen_versions_and_the_working_draft(session, make_standard, freeze,
-                                                       clause_of, edit, make_user):
+def test_compare_frozen_versions_and_the_working_draft(
+    session, make_standard, freeze, clause_of, edit, make_user
+):
     standard = make_standard()
     first = freeze(standard, "d1")
     edit(clause_of(standard, "1.2"), "The Entity shall report on topic 2 every quarter.")

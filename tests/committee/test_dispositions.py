@@ -24,20 +24,25 @@ def round_setup(make_standard, freeze, make_round, clause_of):
 def test_draft_revise_and_agree_append_rows(session, round_setup, make_comment, member):
     standard, round_, clause_of = round_setup
     comment = make_comment(round_, clause_of(standard, "1.1"))
-    first = dispositions.draft(session, member, comment, decision="accepted",
-                               response="We agree and changed it.")
+    first = dispositions.draft(
+        session, member, comment, decision="accepted", response="We agree and changed it."
+    )
     assert (first.seq, first.agreed) == (1, False)
     agreed = dispositions.agree(session, member, comment)
     assert (agreed.seq, agreed.agreed, agreed.response) == (2, True, "We agree and changed it.")
     with pytest.raises(Conflict):
         dispositions.agree(session, member, comment)
-    revised = dispositions.draft(session, member, comment, decision="rejected",
-                                 response="On reflection, no.")
+    revised = dispositions.draft(
+        session, member, comment, decision="rejected", response="On reflection, no."
+    )
     assert (revised.seq, revised.agreed) == (3, False)  # a revision needs agreeing again
     assert [d.seq for d in dispositions.history(session, comment)] == [3, 2, 1]
     assert dispositions.current(session, comment).decision == Decision.REJECTED
-    actions = session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.startswith("disposition.")).order_by(AuditEvent.id)).all()
+    actions = session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.action.startswith("disposition."))
+        .order_by(AuditEvent.id)
+    ).all()
     assert actions == ["disposition.draft", "disposition.agree", "disposition.revise"]
 
 
@@ -63,13 +68,16 @@ def test_rules_for_drafting(session, round_setup, make_comment, member, make_use
     with pytest.raises(ValidationError):
         dispositions.draft(session, member, comment, decision="duplicate", response="x")
     with pytest.raises(ValidationError):
-        dispositions.draft(session, member, comment, decision="duplicate", response="x",
-                           duplicate_of_id=comment.id)
-    dispositions.draft(session, member, other, decision="duplicate", response="See 1.",
-                       duplicate_of_id=comment.id)
+        dispositions.draft(
+            session, member, comment, decision="duplicate", response="x", duplicate_of_id=comment.id
+        )
+    dispositions.draft(
+        session, member, other, decision="duplicate", response="See 1.", duplicate_of_id=comment.id
+    )
     with pytest.raises(ValidationError):  # no loops of two
-        dispositions.draft(session, member, comment, decision="duplicate", response="x",
-                           duplicate_of_id=other.id)
+        dispositions.draft(
+            session, member, comment, decision="duplicate", response="x", duplicate_of_id=other.id
+        )
     with pytest.raises(Conflict):
         dispositions.agree(session, member, make_comment(round_, None))
 
@@ -87,9 +95,14 @@ def test_duplicates_answered_at_once(session, round_setup, make_comment, member)
     clause = clause_of(standard, "1.1")
     original = make_comment(round_, clause)
     copies = [make_comment(round_, clause) for _ in range(3)]
-    rows = dispositions.answer_duplicates(session, member, original, copies + [original],
-                                          response="Answered under the first comment.",
-                                          agreed=True)
+    rows = dispositions.answer_duplicates(
+        session,
+        member,
+        original,
+        copies + [original],
+        response="Answered under the first comment.",
+        agreed=True,
+    )
     assert len(rows) == 3
     for row in rows:
         assert row.decision == Decision.DUPLICATE and row.duplicate_of_id == original.id
@@ -99,16 +112,23 @@ def test_duplicates_answered_at_once(session, round_setup, make_comment, member)
         dispositions.answer_duplicates(session, member, original, [original], response="x")
 
 
-def test_progress_by_clause_type_group_and_formal_points(session, round_setup, make_comment,
-                                                         member, make_user):
+def test_progress_by_clause_type_group_and_formal_points(
+    session, round_setup, make_comment, member, make_user
+):
     standard, round_, clause_of = round_setup
     c11, c12 = clause_of(standard, "1.1"), clause_of(standard, "1.2")
-    a = make_comment(round_, c11, comment_type=CommentType.EDITORIAL,
-                     group=StakeholderGroup.INDUSTRY_UPSTREAM)
+    a = make_comment(
+        round_, c11, comment_type=CommentType.EDITORIAL, group=StakeholderGroup.INDUSTRY_UPSTREAM
+    )
     make_comment(round_, c12, group=StakeholderGroup.CIVIL_SOCIETY)
     ipaf = make_user(Role.IPAF, stakeholder_group=StakeholderGroup.INDIGENOUS_PEOPLES)
-    point = make_comment(round_, c11, author=ipaf, kind=SubmissionKind.FORMAL,
-                         group=StakeholderGroup.INDIGENOUS_PEOPLES)
+    point = make_comment(
+        round_,
+        c11,
+        author=ipaf,
+        kind=SubmissionKind.FORMAL,
+        group=StakeholderGroup.INDIGENOUS_PEOPLES,
+    )
     make_comment(round_, c12, submission=point.submission)
     dispositions.draft(session, member, a, decision="accepted", response="Yes.")
     dispositions.agree(session, member, a)
@@ -137,8 +157,9 @@ def test_filters(session, round_setup, make_comment, member):
     assert len(dispositions.filter_rows(rows, state="open")) == 2
 
 
-def test_clause_comments_span_rounds(session, make_standard, freeze, make_round, make_comment,
-                                     clause_of, member, make_user):
+def test_clause_comments_span_rounds(
+    session, make_standard, freeze, make_round, make_comment, clause_of, member, make_user
+):
     standard = make_standard()
     first = make_round(freeze(standard, "d1"), number=1)
     second = make_round(freeze(standard, "d2"), number=2, closed=False)
@@ -152,8 +173,9 @@ def test_clause_comments_span_rounds(session, make_standard, freeze, make_round,
         clause_comments(session, make_user(), clause)
 
 
-def test_dispositions_freeze_when_the_synopsis_is_published(session, round_setup, make_comment,
-                                                            member, secretariat):
+def test_dispositions_freeze_when_the_synopsis_is_published(
+    session, round_setup, make_comment, member, secretariat
+):
     standard, round_, clause_of = round_setup
     comment = make_comment(round_, clause_of(standard, "1.1"))
     dispositions.draft(session, member, comment, decision="noted", response="Noted.")
@@ -162,5 +184,6 @@ def test_dispositions_freeze_when_the_synopsis_is_published(session, round_setup
     with pytest.raises(Gone):
         dispositions.draft(session, member, comment, decision="rejected", response="No.")
     with pytest.raises(Gone):
-        dispositions.answer_duplicates(session, member, comment,
-                                       [make_comment(round_, None)], response="x")
+        dispositions.answer_duplicates(
+            session, member, comment, [make_comment(round_, None)], response="x"
+        )

@@ -8,8 +8,9 @@ from app.drafting import service as drafting
 from app.text.anchoring import AnchorStatus
 
 
-def test_each_comment_is_anchored_moved_or_orphaned(session, make_standard, freeze, clause_of,
-                                                    make_round, make_comment, edit):
+def test_each_comment_is_anchored_moved_or_orphaned(
+    session, make_standard, freeze, clause_of, make_round, make_comment, edit
+):
     standard = make_standard(clauses=4)
     d1 = freeze(standard, "d1")
     round_ = make_round(d1, number=1)
@@ -25,7 +26,8 @@ def test_each_comment_is_anchored_moved_or_orphaned(session, make_standard, free
     session.flush()
     d2 = freeze(standard, "d2")
     placements = Locator(drafting.version_nodes(session, d2)).place_all(
-        [kept, edited, gone, on_clause, on_deleted_clause, whole])
+        [kept, edited, gone, on_clause, on_deleted_clause, whole]
+    )
     assert placements[kept.id].status == AnchorStatus.ANCHORED
     assert placements[kept.id].passage == "report on topic 1 every year"
     assert placements[edited.id].status == AnchorStatus.MOVED
@@ -37,8 +39,9 @@ def test_each_comment_is_anchored_moved_or_orphaned(session, make_standard, free
     assert status_counts(placements.values()) == {"anchored": 3, "moved": 1, "orphaned": 2}
 
 
-def test_passage_moved_to_another_clause_is_followed(session, make_standard, freeze, clause_of,
-                                                     make_round, make_comment, edit):
+def test_passage_moved_to_another_clause_is_followed(
+    session, make_standard, freeze, clause_of, make_round, make_comment, edit
+):
     standard = make_standard()
     d1 = freeze(standard, "d1")
     round_ = make_round(d1, number=1)
@@ -51,4 +54,5 @@ def test_passage_moved_to_another_clause_is_followed(session, make_standard, fre
     assert placement.elsewhere and placement.uid == c12.uid
     assert placement.passage == "report on topic 1 every year"
     assert '<mark class="anchor">report on topic 1 every year</mark>' in str(
-        placement.highlighted())
+        placement.highlighted()
+    )

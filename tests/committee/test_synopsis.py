@@ -15,16 +15,19 @@ from app.jobs.models import Job
 def answered_round(session, make_standard, freeze, make_round, clause_of, make_comment, member):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
-    comments = [make_comment(round_, clause_of(standard, "1.1"), consent=True),
-                make_comment(round_, clause_of(standard, "1.2"), consent=False),
-                make_comment(round_, None)]
+    comments = [
+        make_comment(round_, clause_of(standard, "1.1"), consent=True),
+        make_comment(round_, clause_of(standard, "1.2"), consent=False),
+        make_comment(round_, None),
+    ]
     for comment in comments:
         dispositions.draft(session, member, comment, decision="noted", response="Thank you.")
     return round_, comments
 
 
-def test_publication_waits_for_every_agreed_disposition(session, answered_round, member,
-                                                        secretariat):
+def test_publication_waits_for_every_agreed_disposition(
+    session, answered_round, member, secretariat
+):
     round_, comments = answered_round
     dispositions.agree(session, member, comments[0])
     blockers = synopsis.publish_blockers(session, round_)
@@ -51,13 +54,15 @@ def test_open_round_cannot_be_published(session, make_standard, freeze, make_rou
         synopsis.publish(session, secretariat, round_)
 
 
-def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, member,
-                                                     secretariat):
+def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, member, secretariat):
     round_, comments = answered_round
     for comment in comments:
         dispositions.agree(session, member, comment)
-    session.add(Moderation(comment_id=comments[2].id, hidden=True, reason="Abusive",
-                           moderator_id=secretariat.id))
+    session.add(
+        Moderation(
+            comment_id=comments[2].id, hidden=True, reason="Abusive", moderator_id=secretariat.id
+        )
+    )
     session.flush()
     synopsis.publish(session, secretariat, round_)
     public = synopsis.build(session, round_, public=True)
@@ -71,8 +76,7 @@ def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, me
     assert len(committee_view.entries) == 3
 
 
-def test_submitters_see_responses_only_once_published(session, answered_round, member,
-                                                      secretariat):
+def test_submitters_see_responses_only_once_published(session, answered_round, member, secretariat):
     round_, comments = answered_round
     author = comments[0].submission.author
     for comment in comments:
@@ -84,8 +88,9 @@ def test_submitters_see_responses_only_once_published(session, answered_round, m
     assert synopsis.responses_for_author(session, None) == {}
 
 
-def test_my_submissions_page_shows_published_responses(session, client, auth, answered_round,
-                                                       member, secretariat):
+def test_my_submissions_page_shows_published_responses(
+    session, client, auth, answered_round, member, secretariat
+):
     round_, comments = answered_round
     author = comments[0].submission.author
     for comment in comments:
@@ -100,8 +105,7 @@ def test_my_submissions_page_shows_published_responses(session, client, auth, an
     assert f'id="response-{comments[1].id}"' not in page  # someone else's comment
 
 
-def test_home_page_links_published_synopses(session, client, answered_round, member,
-                                            secretariat):
+def test_home_page_links_published_synopses(session, client, answered_round, member, secretariat):
     round_, comments = answered_round
     for comment in comments:
         dispositions.agree(session, member, comment)

@@ -14,18 +14,21 @@ from app.committee.tally import as_fraction, count
 Y, N, A, R = VoteChoice.YES, VoteChoice.NO, VoteChoice.ABSTAIN, VoteChoice.RECUSE
 
 
-@pytest.mark.parametrize(("eligible", "votes", "outcome"), [
-    (4, [Y, Y, N], BallotOutcome.CARRIED),  # exactly two thirds carries
-    (4, [Y, N], BallotOutcome.FAILED),  # quorum of 2 of 4 met, half is not two thirds
-    (4, [Y], BallotOutcome.NO_QUORUM),
-    (4, [Y, A], BallotOutcome.CARRIED),  # abstentions count for quorum, not threshold
-    (4, [A, A, A], BallotOutcome.FAILED),  # nobody said yes
-    (4, [R, R, R, Y], BallotOutcome.CARRIED),  # recusals leave the roll: 1 of 1 took part
-    (4, [R, R, R, R], BallotOutcome.NO_QUORUM),
-    (0, [], BallotOutcome.NO_QUORUM),
-    (9, [Y, Y, Y, Y, Y, Y, N, N, N], BallotOutcome.CARRIED),
-    (9, [Y, Y, Y, Y, Y, N, N, N, N], BallotOutcome.FAILED),
-])
+@pytest.mark.parametrize(
+    ("eligible", "votes", "outcome"),
+    [
+        (4, [Y, Y, N], BallotOutcome.CARRIED),  # exactly two thirds carries
+        (4, [Y, N], BallotOutcome.FAILED),  # quorum of 2 of 4 met, half is not two thirds
+        (4, [Y], BallotOutcome.NO_QUORUM),
+        (4, [Y, A], BallotOutcome.CARRIED),  # abstentions count for quorum, not threshold
+        (4, [A, A, A], BallotOutcome.FAILED),  # nobody said yes
+        (4, [R, R, R, Y], BallotOutcome.CARRIED),  # recusals leave the roll: 1 of 1 took part
+        (4, [R, R, R, R], BallotOutcome.NO_QUORUM),
+        (0, [], BallotOutcome.NO_QUORUM),
+        (9, [Y, Y, Y, Y, Y, Y, N, N, N], BallotOutcome.CARRIED),
+        (9, [Y, Y, Y, Y, Y, N, N, N, N], BallotOutcome.FAILED),
+    ],
+)
 def test_default_rules(eligible, votes, outcome):
     assert count(eligible, votes).outcome == outcome
 
@@ -42,8 +45,9 @@ def test_more_votes_than_voters_is_refused():
         count(1, [Y, N])
 
 
-fractions = st.sampled_from([Fraction(1, 2), Fraction(2, 3), Fraction(3, 4), Fraction(1, 3),
-                             Fraction(3, 5), Fraction(1)])
+fractions = st.sampled_from(
+    [Fraction(1, 2), Fraction(2, 3), Fraction(3, 4), Fraction(1, 3), Fraction(3, 5), Fraction(1)]
+)
 
 
 @st.composite

@@ -34,18 +34,21 @@ def test_public_compares_frozen_versions(client, make_standard, freeze, clause_o
     assert client.get(f"/standards/{standard.slug}/compare?from=d1&to=nope").status_code == 404
 
 
-def test_committee_compares_with_the_working_draft(client, auth, member, make_standard, freeze,
-                                                   clause_of, edit):
+def test_committee_compares_with_the_working_draft(
+    client, auth, member, make_standard, freeze, clause_of, edit
+):
     standard = _two_drafts(make_standard, freeze, clause_of, edit)
     edit(clause_of(standard, "1.3"), "Rewritten in the working draft.")
     auth.sign_in(member)
     text = client.get(f"/standards/{standard.slug}/compare?from=d2&to=working").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Rewritten" in text and 'data-count="changed">1<' in text
 
 
-def test_member_answers_a_comment_and_agrees(client, auth, session, member, make_standard,
-                                             freeze, make_round, make_comment, clause_of):
+def test_member_answers_a_comment_and_agrees(
+    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
     comment = make_comment(round_, clause_of(standard, "1.1"), quote="every year")
@@ -53,12 +56,19 @@ def test_member_answers_a_comment_and_agrees(client, auth, session, member, make
     path = f"/committee/comments/{comment.id}"
     page = client.get(path).get_data(as_text=True)
     assert 'id="disposition-form"' in page and 'data-status="anchored"' in page
-    response = client.post(path, data={"decision": "accepted", "response": "",
-                                       "csrf_token": csrf_token(client, path)})
+    response = client.post(
+        path, data={"decision": "accepted", "response": "", "csrf_token": csrf_token(client, path)}
+    )
     assert response.status_code == 422
     assert "Write the response" in response.get_data(as_text=True)
-    response = client.post(path, data={"decision": "accepted", "response": "Done in d2.",
-                                       "csrf_token": csrf_token(client, path)})
+    response = client.post(
+        path,
+        data={
+            "decision": "accepted",
+            "response": "Done in d2.",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert response.status_code == 302
     response = client.post(f"{path}/agree", data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 302
@@ -71,8 +81,9 @@ def test_member_answers_a_comment_and_agrees(client, auth, session, member, make
     assert "Done in d2." in clause_page.get_data(as_text=True)
 
 
-def test_committee_pages_are_closed_to_the_public(client, auth, make_user, make_standard,
-                                                  freeze, make_round, make_comment):
+def test_committee_pages_are_closed_to_the_public(
+    client, auth, make_user, make_standard, freeze, make_round, make_comment
+):
     round_ = make_round(freeze(make_standard(), "d1"))
     comment = make_comment(round_, None)
     assert client.get("/committee").status_code == 302  # to sign in
@@ -81,53 +92,86 @@ def test_committee_pages_are_closed_to_the_public(client, auth, make_user, make_
     assert client.get(f"/committee/rounds/{round_.id}").status_code == 403
 
 
-def test_revise_clause_and_link_the_disposition_in_one_step(client, auth, session, member,
-                                                            make_standard, freeze, make_round,
-                                                            make_comment, clause_of):
+def test_revise_clause_and_link_the_disposition_in_one_step(
+    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
     clause = clause_of(standard, "1.1")
     comment = make_comment(round_, clause, quote="every year")
     auth.sign_in(member)
     path = f"/committee/comments/{comment.id}/revise"
-    response = client.post(path, data={
-        "kind": "criterion", "number": "1.1", "heading": "Criterion 1",
-        "body": "The Entity shall report on topic 1 every quarter.", "message": "Per comment",
-        "based_on": str(clause.head.id), "decision": "accepted", "response": "Now quarterly.",
-        "csrf_token": csrf_token(client, path),
-    })
+    response = client.post(
+        path,
+        data={
+            "kind": "criterion",
+            "number": "1.1",
+            "heading": "Criterion 1",
+            "body": "The Entity shall report on topic 1 every quarter.",
+            "message": "Per comment",
+            "based_on": str(clause.head.id),
+            "decision": "accepted",
+            "response": "Now quarterly.",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert response.status_code == 302
     session.expire_all()
     row = session.scalar(select(Disposition).where(Disposition.comment_id == comment.id))
     assert row.addressed_by.id == clause.head.id and clause.head.seq == 2
-    missing = client.post(path, data={
-        "kind": "criterion", "number": "1.1", "heading": "Criterion 1", "body": "Other text.",
-        "based_on": str(clause.head.id), "decision": "accepted", "response": "",
-        "csrf_token": csrf_token(client, path),
-    })
+    missing = client.post(
+        path,
+        data={
+            "kind": "criterion",
+            "number": "1.1",
+            "heading": "Criterion 1",
+            "body": "Other text.",
+            "based_on": str(clause.head.id),
+            "decision": "accepted",
+            "response": "",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert missing.status_code == 422
     session.expire_all()
     assert clause.head.seq == 2  # nothing saved when the answer is incomplete
 
 
-def test_bulk_duplicates(client, auth, session, member, make_standard, freeze, make_round,
-                         make_comment, clause_of):
+def test_bulk_duplicates(
+    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
     clause = clause_of(standard, "1.1")
     original, a, b = (make_comment(round_, clause) for _ in range(3))
     auth.sign_in(member)
     path = f"/committee/rounds/{round_.id}"
-    response = client.post(f"{path}/duplicates", data={
-        "original": original.id, "response": "See the first comment.", "agree": "y",
-        "comment_ids": [str(a.id), str(b.id)], "csrf_token": csrf_token(client, path),
-    })
+    response = client.post(
+        f"{path}/duplicates",
+        data={
+            "original": original.id,
+            "response": "See the first comment.",
+            "agree": "y",
+            "comment_ids": [str(a.id), str(b.id)],
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert response.status_code == 302
     assert all(dispositions.current(session, c).agreed for c in (a, b))
 
 
-def test_synopsis_page_and_api(client, auth, session, member, secretariat, make_standard,
-                               freeze, make_round, make_comment, clause_of):
+def test_synopsis_page_and_api(
+    client,
+    auth,
+    session,
+    member,
+    secretariat,
+    make_standard,
+    freeze,
+    make_round,
+    make_comment,
+    clause_of,
+):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
     comment = make_comment(round_, clause_of(standard, "1.1"), body="Please say quarterly.")
@@ -149,22 +193,30 @@ def test_synopsis_page_and_api(client, auth, session, member, secretariat, make_
     assert data["counts"]["by_decision"] == {"accepted": 1}
 
 
-def test_vote_through_the_form_and_closed_ballot_in_api(client, auth, session, secretariat,
-                                                        make_user, make_standard, freeze):
+def test_vote_through_the_form_and_closed_ballot_in_api(
+    client, auth, session, secretariat, make_user, make_standard, freeze
+):
     voters = [make_user(Role.COMMITTEE) for _ in range(2)]
     version = freeze(make_standard(), "d1")
-    ballot = ballots.open_ballot(session, secretariat, version, question_kind="another-round",
-                                 question="Another round?", closes_at=utcnow() + dt.timedelta(
-                                     hours=1))
+    ballot = ballots.open_ballot(
+        session,
+        secretariat,
+        version,
+        question_kind="another-round",
+        question="Another round?",
+        closes_at=utcnow() + dt.timedelta(hours=1),
+    )
     auth.sign_in(voters[0])
     path = f"/ballots/{ballot.id}"
     page = client.get(path).get_data(as_text=True)
     assert 'id="vote-form"' in page and 'name="choice"' in page and 'name="reason"' in page
-    response = client.post(f"{path}/vote", data={"choice": "no", "reason": "",
-                                                 "csrf_token": csrf_token(client, path)})
+    response = client.post(
+        f"{path}/vote", data={"choice": "no", "reason": "", "csrf_token": csrf_token(client, path)}
+    )
     assert response.status_code == 422
-    response = client.post(f"{path}/vote", data={"choice": "yes", "reason": "",
-                                                 "csrf_token": csrf_token(client, path)})
+    response = client.post(
+        f"{path}/vote", data={"choice": "yes", "reason": "", "csrf_token": csrf_token(client, path)}
+    )
     assert response.status_code == 302
     assert 'id="my-vote"' in client.get(path).get_data(as_text=True)
     assert client.get(f"/api/v1/ballots/{ballot.id}").status_code == 404  # still open
@@ -179,17 +231,25 @@ def test_vote_through_the_form_and_closed_ballot_in_api(client, auth, session, s
     assert [b["id"] for b in client.get("/api/v1/ballots").get_json()["ballots"]] == [ballot.id]
 
 
-def test_secretariat_opens_a_ballot_through_the_form(client, auth, session, secretariat,
-                                                     member, make_standard, freeze):
+def test_secretariat_opens_a_ballot_through_the_form(
+    client, auth, session, secretariat, member, make_standard, freeze
+):
     version = freeze(make_standard(), "d1")
     auth.sign_in(secretariat)
     path = f"/ballots/new?version={version.id}"
     closes = (utcnow() + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(path, data={
-        "version": str(version.id), "question_kind": "adopt", "question": "Adopt d1?",
-        "closes_at": closes, "quorum": "1/2", "threshold": "2/3",
-        "csrf_token": csrf_token(client, path),
-    })
+    response = client.post(
+        path,
+        data={
+            "version": str(version.id),
+            "question_kind": "adopt",
+            "question": "Adopt d1?",
+            "closes_at": closes,
+            "quorum": "1/2",
+            "threshold": "2/3",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert client.get("/ballots").status_code == 200
 
@@ -201,9 +261,9 @@ def test_openapi_lists_the_public_record():
     assert {"/rounds/{id}/synopsis", "/ballots", "/ballots/{id}"} <= set(paths)
 
 
-def test_responses_for_author_only_after_publication(session, member, secretariat,
-                                                     make_standard, freeze, make_round,
-                                                     make_comment):
+def test_responses_for_author_only_after_publication(
+    session, member, secretariat, make_standard, freeze, make_round, make_comment
+):
     round_ = make_round(freeze(make_standard(), "d1"))
     comment = make_comment(round_, None)
     dispositions.draft(session, member, comment, decision="noted", response="Thanks.")

@@ -18,12 +18,19 @@ def test_rounds_are_listed_with_their_flags(client, make_round):
     assert client.get("/api/v1/rounds/999999").status_code == 404
 
 
-def test_public_comments_are_web_annotations(client, session, make_round, commenter,
-                                             file_comment, uid_of, make_user, secretariat):
+def test_public_comments_are_web_annotations(
+    client, session, make_round, commenter, file_comment, uid_of, make_user, secretariat
+):
     round_ = make_round()
     uid = uid_of(round_, "1.1")
-    anchored = file_comment(commenter, round_, clause_uid=uid, passage="topic 1",
-                            comment_type="technical", body="Name the topic.")
+    anchored = file_comment(
+        commenter,
+        round_,
+        clause_uid=uid,
+        passage="topic 1",
+        comment_type="technical",
+        body="Name the topic.",
+    )
     file_comment(commenter, round_, body="On everything.")
     hidden = file_comment(make_user(), round_, body="Abuse.")
     service.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
@@ -37,14 +44,25 @@ def test_public_comments_are_web_annotations(client, session, make_round, commen
     first = next(a for a in items if a["comment_type"] == "technical")
     assert first["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert first["type"] == "Annotation"
-    assert first["body"][0] == {"type": "TextualBody", "value": "Name the topic.",
-                                "format": "text/markdown", "purpose": "commenting"}
+    assert first["body"][0] == {
+        "type": "TextualBody",
+        "value": "Name the topic.",
+        "format": "text/markdown",
+        "purpose": "commenting",
+    }
     assert first["target"]["source"].endswith(f"#{uid}")
     quote, position = first["target"]["selector"]
-    assert quote == {"type": "TextQuoteSelector", "exact": "topic 1",
-                     "prefix": anchored.anchor_prefix, "suffix": anchored.anchor_suffix}
-    assert position == {"type": "TextPositionSelector", "start": anchored.anchor_start,
-                        "end": anchored.anchor_end}
+    assert quote == {
+        "type": "TextQuoteSelector",
+        "exact": "topic 1",
+        "prefix": anchored.anchor_prefix,
+        "suffix": anchored.anchor_suffix,
+    }
+    assert position == {
+        "type": "TextPositionSelector",
+        "start": anchored.anchor_start,
+        "end": anchored.anchor_end,
+    }
     # No consent: the stakeholder group, never the name.
     assert first["creator"]["name"] == "Civil society"
     assert "Cora" not in str(doc)
@@ -54,8 +72,9 @@ def test_public_comments_are_web_annotations(client, session, make_round, commen
     assert only_tech["total"] == 1
 
 
-def test_comments_of_an_after_close_round_are_not_served_while_open(client, make_round,
-                                                                     commenter, file_comment):
+def test_comments_of_an_after_close_round_are_not_served_while_open(
+    client, make_round, commenter, file_comment
+):
     round_ = make_round(visibility="after-close")
     file_comment(commenter, round_)
     response = client.get(f"/api/v1/rounds/{round_.id}/comments")

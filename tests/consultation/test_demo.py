@@ -19,8 +19,7 @@ def test_demo_round_is_loaded_once_through_the_service(db, session):
     round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 2))
     assert round_.version.label == "3.0-draft-2" and round_.is_open
     assert round_.length_days >= 60
-    submissions = session.scalars(select(Submission).where(
-        Submission.round_id == round_.id)).all()
+    submissions = session.scalars(select(Submission).where(Submission.round_id == round_.id)).all()
     statuses = sorted(s.status for s in submissions)
     assert statuses.count(SubmissionStatus.DRAFT) == 1
     assert statuses.count(SubmissionStatus.WITHDRAWN) == 1
@@ -35,7 +34,7 @@ def test_demo_round_is_loaded_once_through_the_service(db, session):
     anchored = [c for c in comments if c.anchor_exact]
     assert len(anchored) >= 8
     for c in anchored:
-        assert plain_text(c.revision.body)[c.anchor_start:c.anchor_end] == c.anchor_exact
+        assert plain_text(c.revision.body)[c.anchor_start : c.anchor_end] == c.anchor_exact
     assert sum(1 for c in comments if c.proposed_change) >= 4
     hidden = service.moderation_of(session, [c.id for c in comments])
     assert [m.hidden for m in hidden.values()] == [True]

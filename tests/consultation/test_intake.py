@@ -19,10 +19,12 @@ def _details(**values):
     return service.SubmissionDetails(**values)
 
 
-@pytest.mark.parametrize(("offset", "accepted"), [(-SECOND, True), (dt.timedelta(0), False),
-                                                  (SECOND, False)])
-def test_comments_are_taken_until_one_second_before_closing(session, make_round, commenter,
-                                                            offset, accepted):
+@pytest.mark.parametrize(
+    ("offset", "accepted"), [(-SECOND, True), (dt.timedelta(0), False), (SECOND, False)]
+)
+def test_comments_are_taken_until_one_second_before_closing(
+    session, make_round, commenter, offset, accepted
+):
     round_ = make_round()
     now = round_.closes_at + offset
     if accepted:
@@ -39,14 +41,19 @@ def test_a_draft_cannot_be_submitted_after_closing_and_stays_with_its_author(
     session, make_round, commenter, member
 ):
     round_ = make_round()
-    comment = service.add_comment(session, commenter, round_, body="Draft.",
-                                  now=round_.closes_at - SECOND)
+    comment = service.add_comment(
+        session, commenter, round_, body="Draft.", now=round_.closes_at - SECOND
+    )
     with pytest.raises(Gone):
         service.submit(session, commenter, comment.submission, now=round_.closes_at + SECOND)
     with pytest.raises(Gone):
-        service.update_submission(session, commenter, comment.submission,
-                                  _details(consent_publish_name=True),
-                                  now=round_.closes_at + SECOND)
+        service.update_submission(
+            session,
+            commenter,
+            comment.submission,
+            _details(consent_publish_name=True),
+            now=round_.closes_at + SECOND,
+        )
     assert comment.submission.status == SubmissionStatus.DRAFT
     assert service.my_submissions(session, commenter) == [comment.submission]
     entries, total = service.record_comments(session, member, round_)
@@ -86,8 +93,9 @@ def test_submitted_submission_and_its_comments_never_change(session, make_round,
     submission = comment.submission
     service.submit(session, commenter, submission)
     with pytest.raises(Conflict):
-        service.update_submission(session, commenter, submission,
-                                  _details(consent_publish_name=True))
+        service.update_submission(
+            session, commenter, submission, _details(consent_publish_name=True)
+        )
     with pytest.raises(Conflict):
         service.edit_comment(session, commenter, comment, body="Changed.")
     with pytest.raises(Conflict):
@@ -102,8 +110,7 @@ def test_submitted_submission_and_its_comments_never_change(session, make_round,
     assert session.scalar(select(Comment.body).where(Comment.id == comment.id)) == "Original."
 
 
-def test_submitted_submission_fields_are_guarded_below_the_service(session, make_round,
-                                                                   commenter):
+def test_submitted_submission_fields_are_guarded_below_the_service(session, make_round, commenter):
     round_ = make_round()
     submission = service.add_comment(session, commenter, round_, body="Original.").submission
     submission.consent_publish_name = True  # still a draft: allowed
@@ -129,11 +136,20 @@ def test_draft_comments_can_be_revised_and_removed(session, make_round, commente
     round_ = make_round()
     comment = service.add_comment(session, commenter, round_, body="First go.")
     extra = service.add_comment(session, commenter, round_, body="Second.")
-    revised = service.edit_comment(session, commenter, comment, clause_uid=uid_of(round_, "1.2"),
-                                   comment_type="editorial", body="Better.",
-                                   anchor=service.AnchorInput(passage="topic 2"))
+    revised = service.edit_comment(
+        session,
+        commenter,
+        comment,
+        clause_uid=uid_of(round_, "1.2"),
+        comment_type="editorial",
+        body="Better.",
+        anchor=service.AnchorInput(passage="topic 2"),
+    )
     assert (revised.body, revised.comment_type, revised.anchor_exact) == (
-        "Better.", "editorial", "topic 2")
+        "Better.",
+        "editorial",
+        "topic 2",
+    )
     service.remove_comment(session, commenter, extra)
     draft = service.draft_for(session, commenter, round_)
     assert [c.body for c in draft.comments] == ["Better."]
@@ -168,8 +184,9 @@ def test_organisation_submission_needs_the_organisation(session, make_round, mak
 
 def test_formal_submission_is_for_ipaf_members_only(session, make_round, commenter, uid_of):
     round_ = make_round()
-    draft = service.add_comment(session, commenter, round_, body="x",
-                                clause_uid=uid_of(round_, "1.1")).submission
+    draft = service.add_comment(
+        session, commenter, round_, body="x", clause_uid=uid_of(round_, "1.1")
+    ).submission
     with pytest.raises(PermissionDenied):
         service.update_submission(session, commenter, draft, _details(kind="formal"))
     assert draft.kind == "individual"
@@ -185,42 +202,60 @@ def test_formal_submission_needs_a_cover_statement_and_clause_points(
     with pytest.raises(ValidationError) as error:
         service.submit(session, ipaf_member, draft)
     assert error.value.field == "cover_statement"
-    service.update_submission(session, ipaf_member, draft,
-                              _details(kind="formal", cover_statement="The Forum says."))
+    service.update_submission(
+        session, ipaf_member, draft, _details(kind="formal", cover_statement="The Forum says.")
+    )
     with pytest.raises(ValidationError) as error:
         service.submit(session, ipaf_member, draft)
     assert "must be on a clause" in error.value.message
     service.remove_comment(session, ipaf_member, general)
     for number, passage in (("1.1", "topic 1"), ("1.2", "every year")):
-        service.add_comment(session, ipaf_member, round_, clause_uid=uid_of(round_, number),
-                            body=f"Point on {number}.", comment_type="technical",
-                            anchor=service.AnchorInput(passage=passage))
+        service.add_comment(
+            session,
+            ipaf_member,
+            round_,
+            clause_uid=uid_of(round_, number),
+            body=f"Point on {number}.",
+            comment_type="technical",
+            anchor=service.AnchorInput(passage=passage),
+        )
     service.submit(session, ipaf_member, draft)
     assert draft.status == SubmissionStatus.SUBMITTED
     assert [c.anchor_exact for c in draft.comments] == ["topic 1", "every year"]
     assert draft.stakeholder_group == "indigenous-peoples"
 
 
-def test_consent_decides_the_public_author_line(session, make_round, commenter, file_comment,
-                                                ipaf_member, uid_of):
+def test_consent_decides_the_public_author_line(
+    session, make_round, commenter, file_comment, ipaf_member, uid_of
+):
     round_ = make_round()
     anonymous = file_comment(commenter, round_, consent=False)
     named = file_comment(commenter, round_, consent=True)
-    for_org = file_comment(commenter, round_, consent=True, kind="organisation",
-                           organisation="Rivers Watch")
-    formal = file_comment(ipaf_member, round_, clause_uid=uid_of(round_, "1.1"), kind="formal",
-                          cover="Cover.", consent=False)
+    for_org = file_comment(
+        commenter, round_, consent=True, kind="organisation", organisation="Rivers Watch"
+    )
+    formal = file_comment(
+        ipaf_member,
+        round_,
+        clause_uid=uid_of(round_, "1.1"),
+        kind="formal",
+        cover="Cover.",
+        consent=False,
+    )
     assert service.author_line(anonymous.submission) == "Civil society"
     assert service.author_line(named.submission) == "Cora Commenter (Civil society)"
-    assert service.author_line(for_org.submission) == \
-        "Cora Commenter on behalf of Rivers Watch (Civil society)"
+    assert (
+        service.author_line(for_org.submission)
+        == "Cora Commenter on behalf of Rivers Watch (Civil society)"
+    )
     assert "Ina Forum" not in service.author_line(formal.submission)
     assert "Indigenous Peoples Advisory Forum" in service.author_line(formal.submission)
     assert anonymous.submission.consent_publish_name is False
 
 
-def test_stakeholder_group_is_a_snapshot_taken_at_submission(session, make_round, commenter,
-                                                             file_comment):
+def test_stakeholder_group_is_a_snapshot_taken_at_submission(
+    session, make_round, commenter, file_comment
+):
     round_ = make_round()
     comment = file_comment(commenter, round_)
     commenter.stakeholder_group = "academic"
@@ -228,8 +263,9 @@ def test_stakeholder_group_is_a_snapshot_taken_at_submission(session, make_round
     assert comment.submission.stakeholder_group == "civil-society"
 
 
-def test_withdrawal_before_closing_keeps_the_record(session, make_round, commenter,
-                                                   file_comment, member, make_user):
+def test_withdrawal_before_closing_keeps_the_record(
+    session, make_round, commenter, file_comment, member, make_user
+):
     round_ = make_round()
     comment = file_comment(commenter, round_)
     with pytest.raises(PermissionDenied):
@@ -247,12 +283,10 @@ def test_withdrawal_after_closing_is_refused(session, make_round, commenter, fil
     round_ = make_round()
     comment = file_comment(commenter, round_)
     with pytest.raises(Gone):
-        service.withdraw(session, commenter, comment.submission,
-                         now=round_.closes_at + SECOND)
+        service.withdraw(session, commenter, comment.submission, now=round_.closes_at + SECOND)
 
 
-def test_field_sizes_are_limited_by_the_settings(session, app, make_round, commenter,
-                                                 monkeypatch):
+def test_field_sizes_are_limited_by_the_settings(session, app, make_round, commenter, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_COMMENT_CHARS", 50)
     round_ = make_round()
     service.add_comment(session, commenter, round_, body="x" * 50)
@@ -268,13 +302,14 @@ def test_field_sizes_are_limited_by_the_settings(session, app, make_round, comme
     with pytest.raises(ValidationError):
         service.update_submission(session, commenter, draft, _details(organisation="o" * 201))
     with pytest.raises(ValidationError):
-        service.add_comment(session, commenter, round_, body="ok",
-                            anchor=service.AnchorInput(passage="p" * 2001))
+        service.add_comment(
+            session, commenter, round_, body="ok", anchor=service.AnchorInput(passage="p" * 2001)
+        )
 
 
-def test_receipt_is_visible_to_its_author_and_staff_only(session, make_round, commenter,
-                                                        file_comment, make_user,
-                                                        member):
+def test_receipt_is_visible_to_its_author_and_staff_only(
+    session, make_round, commenter, file_comment, make_user, member
+):
     round_ = make_round()
     receipt = file_comment(commenter, round_).submission.receipt
     assert service.get_by_receipt(session, commenter, receipt).receipt == receipt

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _fields(session, standard, label, **values):
     now = utcnow()
-    args = {"standard_slug": standard.slug, "version_label": label, "title": "Round",
-            "opens_at": now, "closes_at": now + dt.timedelta(days=90)}
+    args = {
+        "standard_slug": standard.slug,
+        "version_label": label,
+        "title": "Round",
+        "opens_at": now,
+        "closes_at": now + dt.timedelta(days=90),
+    }
     args.update(values)
     return service.clean_round(session, **args)
 
@@ -32,15 +37,18 @@ def frozen(session, make_standard):
     return standard
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"closes_at": utcnow() - dt.timedelta(days=1)}, "closes_at"),
-    ({"opens_at": dt.datetime(2030, 1, 1)}, "opens_at"),  # naive: no time zone
-    ({"title": "  "}, "title"),
-    ({"title": "t" * 201}, "title"),
-    ({"version_label": "v9"}, "version"),
-    ({"visibility": "never"}, "visibility"),
-    ({"number": 0}, "number"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"closes_at": utcnow() - dt.timedelta(days=1)}, "closes_at"),
+        ({"opens_at": dt.datetime(2030, 1, 1)}, "opens_at"),  # naive: no time zone
+        ({"title": "  "}, "title"),
+        ({"title": "t" * 201}, "title"),
+        ({"version_label": "v9"}, "version"),
+        ({"visibility": "never"}, "visibility"),
+        ({"number": 0}, "number"),
+    ],
+)
 def test_round_definitions_are_checked(session, frozen, values, field):
     with pytest.raises(ValidationError) as error:
         _fields(session, frozen, "v1", **values)
@@ -58,8 +66,12 @@ def test_rounds_are_numbered_and_opened_by_the_secretariat_only(session, frozen,
     assert "already has a round 2" in error.value.message
     assert service.rounds_for_standard(session, frozen) == [first, second]
     assert set(service.list_rounds(session, standard=frozen)) == {first, second}
-    event = session.query(AuditEvent).filter_by(action="round.create").order_by(
-        AuditEvent.id.desc()).first()
+    event = (
+        session.query(AuditEvent)
+        .filter_by(action="round.create")
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
     assert event.object_id == str(second.id)
 
 
@@ -79,22 +91,33 @@ def test_round_file_is_loaded_through_the_same_checks(session, frozen, tmp_path)
     path = tmp_path / "round.toml"
     path.write_text(
         f'standard = "{frozen.slug}"\nversion = "v1"\ntitle = "From a file"\n'
-        'opens_at = 2030-01-01T09:00:00+01:00\ncloses_at = 2030-01-31T09:00:00Z\n'
-        'visibility = "after-close"\n', encoding="utf-8")
+        "opens_at = 2030-01-01T09:00:00+01:00\ncloses_at = 2030-01-31T09:00:00Z\n"
+        'visibility = "after-close"\n',
+        encoding="utf-8",
+    )
     round_ = rounds_file.load(session, SYSTEM, path)
     assert round_.opens_at == dt.datetime(2030, 1, 1, 8, 0, tzinfo=dt.UTC)
     assert round_.visibility == "after-close"
     assert any("30 days" in flag for flag in service.iseal_flags(session, round_))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('standard = "x"', "missing closes_at, opens_at, title, version"),
-    ('standard = "x"\nversion = "v"\ntitle = "t"\nopens_at = 2030-01-01T00:00:00\n'
-     'closes_at = 2030-03-01T00:00:00Z', "opens_at has no time zone"),
-    ('standard = "x"\nversion = "v"\ntitle = "t"\nopens_at = 2030-01-01T00:00:00Z\n'
-     'closes_at = 2030-03-01T00:00:00Z\ncolour = "red"', "unknown keys colour"),
-    ("standard = ", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('standard = "x"', "missing closes_at, opens_at, title, version"),
+        (
+            'standard = "x"\nversion = "v"\ntitle = "t"\nopens_at = 2030-01-01T00:00:00\n'
+            "closes_at = 2030-03-01T00:00:00Z",
+            "opens_at has no time zone",
+        ),
+        (
+            'standard = "x"\nversion = "v"\ntitle = "t"\nopens_at = 2030-01-01T00:00:00Z\n'
+            'closes_at = 2030-03-01T00:00:00Z\ncolour = "red"',
+            "unknown keys colour",
+        ),
+        ("standard = ", "not valid TOML"),
+    ],
+)
 def test_broken_round_files_say_what_is_wrong(text, message):
     with pytest.raises(rounds_file.RoundFileError) as error:
         rounds_file.parse(text, "broken.toml")
@@ -104,7 +127,8 @@ def test_broken_round_files_say_what_is_wrong(text, message):
 
 def test_shipped_round_file_parses():
     values = rounds_file.parse(
-        (ROOT / "consultations" / "responsible-aluminium-round-2.toml").read_text("utf-8"))
+        (ROOT / "consultations" / "responsible-aluminium-round-2.toml").read_text("utf-8")
+    )
     assert values["standard_slug"] == "responsible-aluminium"
     assert (values["closes_at"] - values["opens_at"]).days >= 60
 
@@ -114,7 +138,9 @@ def test_cli_loads_a_round_file_and_reports_errors(runner, session, frozen, tmp_
     path = tmp_path / "round.toml"
     path.write_text(
         f'standard = "{frozen.slug}"\nversion = "v1"\ntitle = "By CLI"\nnumber = 4\n'
-        'opens_at = 2030-01-01T00:00:00Z\ncloses_at = 2030-01-11T00:00:00Z\n', encoding="utf-8")
+        "opens_at = 2030-01-01T00:00:00Z\ncloses_at = 2030-01-11T00:00:00Z\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["rounds", "load", str(path)])
     assert result.exit_code == 0, result.output
     assert "Round 4" in result.output and "ISEAL flag" in result.output
@@ -123,13 +149,15 @@ def test_cli_loads_a_round_file_and_reports_errors(runner, session, frozen, tmp_
     assert "number: " in again.output and "already has a round 4" in again.output
 
 
-def test_live_comments_are_public_and_after_close_ones_wait(session, make_round, commenter,
-                                                           file_comment, member):
+def test_live_comments_are_public_and_after_close_ones_wait(
+    session, make_round, commenter, file_comment, member
+):
     live = make_round()
     file_comment(commenter, live)
     service.add_comment(session, commenter, live, body="Still a draft.")
     assert [e.comment.body for e in service.record_comments(session, None, live)[0]] == [
-        "Please reconsider this."]
+        "Please reconsider this."
+    ]
     later = make_round(visibility="after-close")
     file_comment(commenter, later)
     assert service.record_comments(session, None, later) == ([], 0)
@@ -138,8 +166,9 @@ def test_live_comments_are_public_and_after_close_ones_wait(session, make_round,
     assert service.record_comments(session, None, later, now=after)[1] == 1
 
 
-def test_record_filters_by_type_group_and_clause(session, make_round, make_user, file_comment,
-                                                 uid_of):
+def test_record_filters_by_type_group_and_clause(
+    session, make_round, make_user, file_comment, uid_of
+):
     round_ = make_round()
     industry = make_user(stakeholder_group="industry-upstream")
     ngo = make_user(stakeholder_group="civil-society")
@@ -149,8 +178,9 @@ def test_record_filters_by_type_group_and_clause(session, make_round, make_user,
     file_comment(ngo, round_, clause_uid=uid, comment_type="general", body="Gen.")
 
     def bodies(**filters):
-        entries, _ = service.record_comments(session, None, round_,
-                                             service.CommentFilters(**filters))
+        entries, _ = service.record_comments(
+            session, None, round_, service.CommentFilters(**filters)
+        )
         return sorted(e.comment.body for e in entries)
 
     assert bodies(comment_type="technical") == ["Tech."]
@@ -177,11 +207,16 @@ def test_moderation_hides_with_a_reason_and_keeps_the_comment(
     assert entries[0].hidden and entries[0].moderation.reason == "Personal data"
     with pytest.raises(ValidationError):
         service.moderate(session, secretariat, comment, hidden=True, reason="Again")
-    service.moderate(session, secretariat, comment, hidden=False, reason="Number removed? No: "
-                     "shown after review")
+    service.moderate(
+        session, secretariat, comment, hidden=False, reason="Number removed? No: shown after review"
+    )
     assert service.record_comments(session, None, round_)[1] == 1
-    actions = [e.action for e in session.query(AuditEvent).filter_by(object_type="comment",
-                                                                     object_id=str(comment.id))]
+    actions = [
+        e.action
+        for e in session.query(AuditEvent).filter_by(
+            object_type="comment", object_id=str(comment.id)
+        )
+    ]
     assert "comment.hide" in actions and "comment.show" in actions
 
 

@@ -34,8 +34,9 @@ The Entity shall **not** exceed the limit.
 """
 
 
-@pytest.mark.parametrize("name", ["responsible-aluminium.md",
-                                  "earlier/responsible-aluminium@3.0-draft-1.md"])
+@pytest.mark.parametrize(
+    "name", ["responsible-aluminium.md", "earlier/responsible-aluminium@3.0-draft-1.md"]
+)
 def test_demo_sources_round_trip_byte_for_byte(session, demo_sources, name):
     text = (demo_sources / name).read_text(encoding="utf-8")
     assert source.write(source.parse(text)) == text
@@ -57,12 +58,16 @@ def test_demo_standard_is_realistic(session, demo_sources):
 def test_reimport_records_changes_and_deletions(session):
     import_source(session, SYSTEM, SMALL, "small.md")
     changed = SMALL.replace("**not** exceed", "never exceed").replace(
-        "# 2 Second principle {#SM-0004 .principle}\n", "")
+        "# 2 Second principle {#SM-0004 .principle}\n", ""
+    )
     report = import_source(session, SYSTEM, changed, "small.md")
     assert (report.added, report.changed, report.deleted, report.unchanged) == (0, 1, 1, 2)
     standard = session.scalar(select(Standard).where(Standard.slug == "small"))
     assert [n.uid for n in service.working_draft(session, standard)] == [
-        "SM-0001", "SM-0002", "SM-0003"]
+        "SM-0001",
+        "SM-0002",
+        "SM-0003",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,16 +77,17 @@ def test_reimport_records_changes_and_deletions(session):
         (SMALL.replace("{#SM-0002 .criterion}", "{#SM-0001 .criterion}"), 12, "used again"),
         (SMALL.replace(".criterion}", ".chapter}"), 12, "unknown kind"),
         (SMALL.replace("### Guidance", "#### Guidance"), 16, "levels go down"),
-        (SMALL.replace("## 1.1 A criterion {#SM-0002 .criterion}", "## 1.1 A criterion"), 12,
-         "a heading must read"),
+        (
+            SMALL.replace("## 1.1 A criterion {#SM-0002 .criterion}", "## 1.1 A criterion"),
+            12,
+            "a heading must read",
+        ),
         (SMALL.replace("{#SM-0004", "{#XX-0004"), 21, "does not start with"),
         (SMALL.replace("Intro text.", "Intro\n#hashtag"), 11, "a heading must read"),
         (SMALL.replace("# 1 First principle", "# 1"), 8, "no text after the number"),
     ],
 )
-def test_malformed_sources_are_refused_with_line_and_nothing_imported(
-    session, text, line, problem
-):
+def test_malformed_sources_are_refused_with_line_and_nothing_imported(session, text, line, problem):
     with pytest.raises(source.SourceError) as error:
         import_source(session, SYSTEM, text, "bad.md")
     assert error.value.line == line
@@ -97,8 +103,9 @@ def test_cli_import_and_export(runner, tmp_path, db):
     assert result.exit_code == 0, result.output
     assert "4 added" in result.output and "frozen as 1.0" in result.output
     out = tmp_path / "out.md"
-    result = runner.invoke(args=["standards", "export", "small", "--version", "1.0", "-o",
-                                 str(out)])
+    result = runner.invoke(
+        args=["standards", "export", "small", "--version", "1.0", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == SMALL
 

@@ -19,7 +19,7 @@ def test_unchanged_passage_is_anchored_at_its_new_offset():
     newer = "A new opening sentence. " + FACILITATION
     location = locate(anchor, newer)
     assert location.status == AnchorStatus.ANCHORED
-    assert newer[location.start:location.end] == "within seven days"
+    assert newer[location.start : location.end] == "within seven days"
 
 
 def test_repeated_quote_is_told_apart_by_its_context():
@@ -27,18 +27,22 @@ def test_repeated_quote_is_told_apart_by_its_context():
     anchor = Anchor("shall report", prefix="Workers ", suffix=". The", start=32, end=44)
     location = locate(anchor, text)
     assert location.status == AnchorStatus.ANCHORED
-    assert text[location.start - 8:location.start] == "Workers "
+    assert text[location.start - 8 : location.start] == "Workers "
 
 
 def test_lightly_edited_passage_is_moved():
-    old = ("The Entity shall seek to obtain the free, prior and informed consent (FPIC) of "
-           "affected Indigenous Peoples for new projects.")
-    new = ("The Entity shall obtain the free, prior and informed consent (FPIC) of affected "
-           "Indigenous Peoples for new projects.")
+    old = (
+        "The Entity shall seek to obtain the free, prior and informed consent (FPIC) of "
+        "affected Indigenous Peoples for new projects."
+    )
+    new = (
+        "The Entity shall obtain the free, prior and informed consent (FPIC) of affected "
+        "Indigenous Peoples for new projects."
+    )
     anchor = find_passage(old, "shall seek to obtain the free, prior and informed consent")
     location = locate(anchor, new)
     assert location.status == AnchorStatus.MOVED
-    assert new[location.start:location.end] == "shall obtain the free, prior and informed consent"
+    assert new[location.start : location.end] == "shall obtain the free, prior and informed consent"
 
 
 def test_rewritten_passage_is_found_between_its_context():
@@ -46,18 +50,24 @@ def test_rewritten_passage_is_found_between_its_context():
     location = locate(anchor, FACILITATION.replace("within seven days", "within 48 hours"))
     assert location.status == AnchorStatus.MOVED
     assert location.similarity < 0.6
-    assert FACILITATION.replace("within seven days", "within 48 hours")[
-        location.start:location.end] == "within 48 hours"
+    assert (
+        FACILITATION.replace("within seven days", "within 48 hours")[location.start : location.end]
+        == "within 48 hours"
+    )
 
 
 def test_rewritten_opening_is_found_before_its_suffix():
-    old = ("The Entity shall, where practicable, set targets to reduce freshwater withdrawal "
-           "per unit of production.")
-    new = ("The Entity shall set time-bound targets to reduce freshwater withdrawal per unit "
-           "of production.")
+    old = (
+        "The Entity shall, where practicable, set targets to reduce freshwater withdrawal "
+        "per unit of production."
+    )
+    new = (
+        "The Entity shall set time-bound targets to reduce freshwater withdrawal per unit "
+        "of production."
+    )
     location = locate(find_passage(old, "The Entity shall, where practicable, set targets"), new)
     assert location.status == AnchorStatus.MOVED
-    assert new[location.start:location.end] == "The Entity shall set time-bound targets"
+    assert new[location.start : location.end] == "The Entity shall set time-bound targets"
 
 
 def test_passage_gone_with_its_context_is_orphaned():
@@ -70,17 +80,19 @@ def test_passage_gone_with_its_context_is_orphaned():
 def test_empty_texts_and_quotes_orphan():
     assert locate(Anchor("", "", "", 0, 0), "text").status == AnchorStatus.ORPHANED
     assert locate(find_passage(FACILITATION, "senior management"), "").status == (
-        AnchorStatus.ORPHANED)
+        AnchorStatus.ORPHANED
+    )
 
 
 def test_long_quote_beyond_match_bits_is_found_after_an_edit():
-    quote = ("it shall be recorded accurately in the Entity’s books and reported to senior "
-             "management")
+    quote = (
+        "it shall be recorded accurately in the Entity’s books and reported to senior management"
+    )
     anchor = find_passage(FACILITATION, quote)
     newer = FACILITATION.replace("recorded accurately", "recorded fully and accurately")
     location = locate(anchor, newer)
     assert location.status == AnchorStatus.MOVED
-    assert "recorded fully and accurately" in newer[location.start:location.end]
+    assert "recorded fully and accurately" in newer[location.start : location.end]
 
 
 def test_long_text_without_the_passage_is_searched_in_bounded_work():
@@ -89,8 +101,13 @@ def test_long_text_without_the_passage_is_searched_in_bounded_work():
     assert locate(anchor, haystack).status == AnchorStatus.ORPHANED
 
 
-words = st.lists(st.sampled_from(["the", "Entity", "shall", "report", "water", "land",
-                                  "annually", "workers", "and", "of"]), min_size=3, max_size=40)
+words = st.lists(
+    st.sampled_from(
+        ["the", "Entity", "shall", "report", "water", "land", "annually", "workers", "and", "of"]
+    ),
+    min_size=3,
+    max_size=40,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -101,10 +118,14 @@ def test_any_present_passage_is_anchored_exactly(tokens, data):
     end = data.draw(st.integers(start + 1, len(tokens)))
     quote = " ".join(tokens[start:end])
     offset = len(" ".join(tokens[:start])) + (1 if start else 0)
-    anchor = Anchor(quote, text[max(0, offset - 32):offset],
-                    text[offset + len(quote):offset + len(quote) + 32], offset,
-                    offset + len(quote))
+    anchor = Anchor(
+        quote,
+        text[max(0, offset - 32) : offset],
+        text[offset + len(quote) : offset + len(quote) + 32],
+        offset,
+        offset + len(quote),
+    )
     location = locate(anchor, text)
     assert location.status == AnchorStatus.ANCHORED
-    assert text[location.start:location.end] == quote
+    assert text[location.start : location.end] == quote
     assert location.start == offset  # its context singles out the right occurrence

@@ -11,15 +11,18 @@ from app.text.markdown import plain_text, render_markdown
 from app.text.merge import merge
 
 
-@pytest.mark.parametrize("source", [
-    "<script>alert(1)</script>",
-    "<a href='javascript:alert(1)'>x</a>",
-    "[x](javascript:alert(1))",
-    "[x](vbscript:msgbox(1))",
-    "[x](data:text/html;base64,PHNjcmlwdD4=)",
-    "[x](java\tscript:alert(1))",
-    "![img](https://example.org/pixel.png)",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "[x](javascript:alert(1))",
+        "[x](vbscript:msgbox(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        "[x](java\tscript:alert(1))",
+        "![img](https://example.org/pixel.png)",
+    ],
+)
 def test_markdown_never_emits_active_content(source):
     html = str(render_markdown(source)).lower()
     assert "<script" not in html and "<img" not in html
@@ -28,22 +31,27 @@ def test_markdown_never_emits_active_content(source):
 
 
 def test_markdown_keeps_safe_links_and_marks_them():
-    html = str(render_markdown("See [ISEAL](https://www.isealalliance.org) or "
-                               "[mail](mailto:sec@example.org)."))
+    html = str(
+        render_markdown(
+            "See [ISEAL](https://www.isealalliance.org) or [mail](mailto:sec@example.org)."
+        )
+    )
     assert '<a href="https://www.isealalliance.org" rel="nofollow ugc noopener">' in html
     assert 'href="mailto:sec@example.org"' in html
 
 
 def test_plain_text_matches_what_the_browser_shows():
     assert plain_text("The Entity shall **not** exceed *6 t*.") == (
-        "The Entity shall not exceed 6 t.\n")
+        "The Entity shall not exceed 6 t.\n"
+    )
     assert plain_text("- one\n- two") == "\none\ntwo\n\n"
     assert plain_text("A &amp; B — é") == "A & B — é\n"
 
 
 def test_word_diff_works_on_whole_words():
-    diffs = word_diff("The Entity shall report every year.",
-                      "The Entity shall report every quarter.")
+    diffs = word_diff(
+        "The Entity shall report every year.", "The Entity shall report every quarter."
+    )
     assert (DELETE, "year") in diffs and (INSERT, "quarter") in diffs
     assert str(render_inline(diffs)).count("<del") == 1
 
@@ -66,7 +74,8 @@ def test_merge_combines_separate_changes_and_refuses_overlaps():
     ours = "The Entity shall publicly report annually to the board on progress."
     theirs = "The Entity shall report annually to the board on its progress."
     assert merge(base, ours, theirs).text == (
-        "The Entity shall publicly report annually to the board on its progress.")
+        "The Entity shall publicly report annually to the board on its progress."
+    )
     clash = merge(base, base.replace("annually", "monthly"), base.replace("annually", "weekly"))
     assert clash.conflict and clash.text is None
     assert merge(base, ours, ours).text == ours
