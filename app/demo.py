@@ -79,6 +79,25 @@ DRAFTS = [
 ]
 
 
+def ensure_commenters(session, commenters) -> dict[str, object]:
+    """Find or create demo commenters given as (email, name, organisation, group)."""
+    users = {}
+    for email, name, org, group in commenters:
+        user = accounts.find_by_email(session, email)
+        if user is None:
+            user = accounts.create_user(
+                session,
+                email=email,
+                password=DEMO_PASSWORD,
+                name=name,
+                roles=[],
+                organisation=org,
+                stakeholder_group=group,
+            )
+        users[email] = user
+    return users
+
+
 def load_accounts(db: Database) -> list[str]:
     lines = []
     with db.transaction() as session:

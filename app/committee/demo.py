@@ -350,19 +350,9 @@ def _user(session, email: str) -> User:
 
 
 def _ensure_commenters(session) -> None:
-    from app.demo import DEMO_PASSWORD
+    from app.demo import ensure_commenters
 
-    for email, name, org, group in COMMENTERS:
-        if accounts.find_by_email(session, email) is None:
-            accounts.create_user(
-                session,
-                email=email,
-                password=DEMO_PASSWORD,
-                name=name,
-                roles=[],
-                organisation=org,
-                stakeholder_group=group,
-            )
+    ensure_commenters(session, COMMENTERS)
 
 
 def load(db: Database) -> list[str]:

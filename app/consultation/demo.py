@@ -490,22 +490,9 @@ SUBMISSIONS = [
 
 
 def _accounts(session) -> dict[str, object]:
-    from app.demo import DEMO_PASSWORD
+    from app.demo import ensure_commenters
 
-    users = {}
-    for email, name, org, group in COMMENTERS:
-        user = accounts.find_by_email(session, email)
-        if user is None:
-            user = accounts.create_user(
-                session,
-                email=email,
-                password=DEMO_PASSWORD,
-                name=name,
-                roles=[],
-                organisation=org,
-                stakeholder_group=group,
-            )
-        users[email] = user
+    users = ensure_commenters(session, COMMENTERS)
     for email in (
         "ipaf@demo.clausewise.org",
         "public@demo.clausewise.org",

@@ -47,6 +47,16 @@ class ClauseFields:
         description=_l("Say briefly what you changed and why; it is kept in the history."),
     )
 
+    def clause_values(self) -> dict:
+        """The clause fields as keyword arguments for the drafting service."""
+        return {
+            "kind": self.kind.data,
+            "number": self.number.data,
+            "heading": self.heading.data,
+            "body": self.body.data,
+            "message": self.message.data,
+        }
+
 
 class ClauseEditForm(ClauseFields, FlaskForm):
     based_on = HiddenField(validators=[DataRequired()])

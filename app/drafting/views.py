@@ -146,13 +146,9 @@ def add_clause(slug: str):
                 db.session,
                 current_user,
                 std,
-                kind=form.kind.data,
-                number=form.number.data,
-                heading=form.heading.data,
-                body=form.body.data,
+                **form.clause_values(),
                 parent_uid=form.parent.data or None,
                 index=(form.index.data - 1) if form.index.data else None,
-                message=form.message.data,
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
         except ValidationError as exc:
@@ -205,11 +201,7 @@ def edit_clause(uid: str):
                 current_user,
                 cl,
                 based_on_id=int(form.based_on.data),
-                kind=form.kind.data,
-                number=form.number.data,
-                heading=form.heading.data,
-                body=form.body.data,
-                message=form.message.data,
+                **form.clause_values(),
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
         except service.EditConflict as conflict:
