@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.auth.models import ROLE_LABELS, STAKEHOLDER_LABELS
+from app.auth.models import ROLE_LABELS, STAKEHOLDER_LABELS, StakeholderGroup
 
 
 def stakeholder_choices():
@@ -25,7 +25,12 @@ class ProfileFields:
         validators=[Length(max=200)],
         description=_l("The organisation you belong to or speak for, if any."),
     )
-    stakeholder_group = SelectField(_l("Stakeholder group"), choices=stakeholder_choices)
+    stakeholder_group = SelectField(
+        _l("Stakeholder group"),
+        choices=stakeholder_choices,
+        default=StakeholderGroup.INDIVIDUAL.value,
+        description=_l("Shown with your comments; change it if you speak for a group."),
+    )
     timezone = SelectField(
         _l("Time zone"),
         default="UTC",

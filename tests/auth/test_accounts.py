@@ -250,3 +250,8 @@ def test_production_defaults_are_safe(monkeypatch, tmp_path):
     values = Config(tmp_path).values
     assert values["SESSION_COOKIE_SECURE"] and values["REMEMBER_COOKIE_SECURE"]
     assert values["SESSION_COOKIE_HTTPONLY"] and values["WTF_CSRF_ENABLED"]
+
+
+def test_registration_form_preselects_individual(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert '<option selected value="individual">' in page
