@@ -70,14 +70,15 @@ def db_downgrade(revision: str) -> None:
 
 @db_cli.command("revision")
 @click.option("-m", "--message", required=True)
-def db_revision(message: str) -> None:
+@click.option("--rev-id", default=None, help="A fixed revision id instead of a random one.")
+def db_revision(message: str, rev_id: str | None) -> None:
     """Write a new migration from the difference between models and database."""
     from alembic import command
 
     cfg = alembic_config()
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.revision(cfg, message=message, autogenerate=True)
+        command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
 
 
 @users_cli.command("create")

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: d914602908cb
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:55:01.416924
+Create Date: 2026-11-26 13:25:51.591205
 """
 from alembic import op
 import sqlalchemy as sa
 import app.database
 
 
-revision = 'd914602908cb'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
