@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 
 from app.config import Config
+from app.i18n import select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"
@@ -48,9 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
         except ValueError:
             return None
 
-    from app import web
+    from app import i18n, web
 
     web.init_app(app)
+    i18n.init_app(app)
     _register_blueprints(app)
 
     from app.cli import register_cli
@@ -77,14 +79,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(committee_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
-
-
-def _select_locale():
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
 def _select_timezone():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.i18n.names import INTERFACE_LANGUAGES
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -57,7 +59,7 @@ class Config:
             "MAIL_FROM": env.get("MAIL_FROM", "Clausewise <no-reply@clausewise.invalid>"),
             "BABEL_DEFAULT_LOCALE": env.get("BABEL_DEFAULT_LOCALE", "en"),
             "BABEL_DEFAULT_TIMEZONE": "UTC",
-            "LANGUAGES": ["en", "fr", "es"],
+            "LANGUAGES": list(INTERFACE_LANGUAGES),
             "MAX_CLAUSE_BODY_CHARS": int(env.get("MAX_CLAUSE_BODY_CHARS", "20000")),
             "MAX_COMMENT_CHARS": int(env.get("MAX_COMMENT_CHARS", "10000")),
             "ISEAL_MIN_ROUND_DAYS": 60,

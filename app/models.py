@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.translation.models import ClauseTranslation, VersionTranslation
 
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
@@ -31,6 +32,8 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(ClauseTranslation)
+immutability.register(VersionTranslation, "title")
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -43,6 +46,8 @@ immutability.register(
 
 __all__ = [
     "AuditEvent",
+    "ClauseTranslation",
+    "VersionTranslation",
     "Ballot",
     "BallotVoter",
     "Clause",
