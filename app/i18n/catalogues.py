@@ -7,6 +7,7 @@ so that a message added to the code without a French or Spanish translation fail
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import re
 import sys
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "translations"
 POT = CATALOGUES / "messages.pot"
 TRANSLATED = ("fr", "es")
+FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 KEYWORDS = {
     **DEFAULT_KEYWORDS,
     "_l": None,
@@ -30,7 +32,9 @@ KEYWORDS = {
     "lazy_ngettext": (1, 2),
 }
 # %(name)s, %d, %s … but not %% (a literal percent sign).
-PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
+PLACEHOLDER = re.compile(
+    r"%%|%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]"
+)
 
 
 def extract() -> Catalog:
@@ -70,6 +74,8 @@ def _write_po(catalog: Catalog, path: Path) -> None:
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
+    # Fixed dates: a .mo must depend on its .po only, so that CI can check it is current.
+    catalog.creation_date = catalog.revision_date = FIXED_DATE
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
@@ -104,7 +110,7 @@ def compile_catalogue(lang: str) -> None:
 
 
 def placeholders(text: str) -> list[str]:
-    return sorted(PLACEHOLDER.findall(text))
+    return sorted(p for p in PLACEHOLDER.findall(text) if p != "%%")
 
 
 def _entry_problems(lang: str, message: Message) -> Iterable[str]:
