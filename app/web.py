@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import zoneinfo
 
@@ -17,7 +16,7 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -25,6 +24,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app import formatting
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.text.markdown import render_markdown
@@ -174,8 +174,7 @@ def init_app(app: Flask) -> None:
         return _error_page(exc.code or 500, exc.name, exc.description or "")
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["when"] = format_when
-    app.jinja_env.globals["utc_iso"] = utc_iso
+    formatting.install(app.jinja_env)
     app.jinja_env.globals["timezones"] = _timezones
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
@@ -211,17 +210,6 @@ def _run_jobs_after_response(app: Flask):
                 log.exception("running queued jobs failed")
 
     return run
-
-
-def utc_iso(value: dt.datetime | None) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
-
-
-def format_when(value: dt.datetime | None, style: str = "medium") -> str:
-    """Show a UTC datetime in the reader's zone, naming the zone."""
-    if value is None:
-        return ""
-    return f"{format_datetime(value, style)} {get_timezone().zone}"
 
 
 def _timezones() -> list[str]:
