@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(Config(app.instance_path, config).values)
+    # The catalogues live at the top level, beside templates/, not inside the package.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
     from app import (
@@ -69,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.translation.views import init_app as init_translation
     from app.web import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -78,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
     app.register_blueprint(api_bp)
+    init_translation(app)
     csrf.exempt(api_bp)
 
 

@@ -221,12 +221,15 @@ def ballots_close_due() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.translation.cli import translations_cli
+
     app.cli.add_command(ballots_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(translations_cli)
 
     @app.cli.command("demo")
     def demo() -> None:

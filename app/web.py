@@ -187,8 +187,13 @@ def init_app(app: Flask) -> None:
 
         from app.auth.models import Role
         from app.auth.permissions import is_staff
+        from app.drafting.models import VERSION_STATE_LABELS
 
-        return {"Role": Role, "is_staff": is_staff(current_user)}
+        return {
+            "Role": Role,
+            "is_staff": is_staff(current_user),
+            "version_state_labels": VERSION_STATE_LABELS,
+        }
 
 
 def _busy() -> Response:

@@ -27,9 +27,12 @@ from app.consultation.models import (
 _LONG = Length(max=200_000)
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """Turn (value, label) pairs into WTForms choices."""
-    return [SelectChoice(str(value), str(label)) for value, label in pairs]
+def choices(pairs, lang: str | None = None) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices; `lang` marks labels that are content."""
+    return [
+        SelectChoice(str(value), str(label), render_kw={"lang": lang} if lang and value else {})
+        for value, label in pairs
+    ]
 
 
 def comment_type_choices():

@@ -33,6 +33,7 @@ from app.drafting.service import version_nodes
 from app.errors import ValidationError
 from app.extensions import db, public_write_limit
 from app.forms import show_error
+from app.translation.service import AUTHORITATIVE
 from app.web import _timezones
 
 bp = Blueprint("consultation", __name__)
@@ -137,7 +138,7 @@ def new_round():
 
 def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     form = CommentForm(clause_uid=clause_uid)
-    form.clause_uid.choices = choices(_clause_choices(nodes))
+    form.clause_uid.choices = choices(_clause_choices(nodes), lang=AUTHORITATIVE)
     return form
 
 
@@ -226,7 +227,7 @@ def comment_edit(round_id: int, comment_id: int):
             anchor_start=comment.anchor_start,
             anchor_end=comment.anchor_end,
         )
-        form.clause_uid.choices = choices(_clause_choices(nodes))
+        form.clause_uid.choices = choices(_clause_choices(nodes), lang=AUTHORITATIVE)
     else:
         form = _comment_form(nodes)
         if form.validate_on_submit():

@@ -45,6 +45,14 @@ class VersionState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+VERSION_STATE_LABELS = {
+    VersionState.FROZEN: _l("frozen"),
+    VersionState.ADOPTED: _l("adopted"),
+    VersionState.PUBLISHED: _l("published"),
+    VersionState.WITHDRAWN: _l("withdrawn"),
+}
+
+
 class Standard(Base):
     __tablename__ = "standard"
 

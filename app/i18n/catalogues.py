@@ -92,7 +92,8 @@ def update() -> Catalog:
             catalog = read(path, lang)
         else:
             catalog = Catalog(locale=lang, project="Clausewise", version="", charset="utf-8")
-        catalog.update(template, update_header_comment=False)
+        # No fuzzy guesses: a new message is simply untranslated until someone translates it.
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         catalog.obsolete.clear()
         catalog.fuzzy = False
         catalog.last_translator = "Clausewise languages <translations@clausewise.invalid>"
