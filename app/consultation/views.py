@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -38,6 +39,11 @@ from app.web import _timezones
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
+
+
+def _content_lang() -> str | None:
+    """Mark clause titles as English when the interface is in another language."""
+    return AUTHORITATIVE if str(get_locale()) != AUTHORITATIVE else None
 
 
 def _clause_choices(nodes) -> list[tuple[str, str]]:
@@ -138,7 +144,7 @@ def new_round():
 
 def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     form = CommentForm(clause_uid=clause_uid)
-    form.clause_uid.choices = choices(_clause_choices(nodes), lang=AUTHORITATIVE)
+    form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     return form
 
 
@@ -227,7 +233,7 @@ def comment_edit(round_id: int, comment_id: int):
             anchor_start=comment.anchor_start,
             anchor_end=comment.anchor_end,
         )
-        form.clause_uid.choices = choices(_clause_choices(nodes), lang=AUTHORITATIVE)
+        form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     else:
         form = _comment_form(nodes)
         if form.validate_on_submit():
