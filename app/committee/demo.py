@@ -417,11 +417,10 @@ def _load(session, standard: Standard) -> list[str]:
             organisation=author.organisation if kind != SubmissionKind.INDIVIDUAL else "",
             consent_publish_name=consent,
             stakeholder_group=str(author.stakeholder_group),
-            status=SubmissionStatus.SUBMITTED,
-            receipt=f"RA-R1-{round_.receipt_counter:04d}",
+            # Comments join a draft (the database refuses them on a submitted one).
+            status=SubmissionStatus.DRAFT,
             created_at=submitted - DAY,
             updated_at=submitted,
-            submitted_at=submitted,
             cover_statement=(
                 "Formal submission of the Indigenous Peoples Advisory Forum on draft 1."
                 if kind == SubmissionKind.FORMAL
@@ -449,6 +448,10 @@ def _load(session, standard: Standard) -> list[str]:
             session.flush()
             points[(email, ordinal)] = comment
             answers.append((comment, item))
+        submission.status = SubmissionStatus.SUBMITTED
+        submission.receipt = f"RA-R1-{round_.receipt_counter:04d}"
+        submission.submitted_at = submitted
+        session.flush()
         record(
             session,
             author,
