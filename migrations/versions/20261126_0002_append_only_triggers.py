@@ -17,6 +17,7 @@ these tables drops its triggers: such a migration must create them again
 (`tests/test_append_only.py` checks that every trigger exists at head).
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_append_only_triggers"
@@ -232,11 +233,27 @@ END""",
     )
 
 
+HEAD_FK = "fk_clause_head_revision_id_clause_revision"
+
+
+def _head_revision_fk() -> None:
+    """Add clause.head_revision_id's foreign key where 0001 could not.
+
+    It is declared use_alter (clause and clause_revision refer to each other);
+    create_table leaves such a key out on PostgreSQL, expecting an ALTER that
+    the generated 0001 (written on SQLite, which keeps the key inline) lacks.
+    """
+    keys = sa.inspect(op.get_bind()).get_foreign_keys("clause")
+    if not any(k["name"] == HEAD_FK for k in keys):
+        op.create_foreign_key(HEAD_FK, "clause", "clause_revision", ["head_revision_id"], ["id"])
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _upgrade_sqlite()
     elif dialect == "postgresql":
+        _head_revision_fk()
         _upgrade_postgresql()
     else:
         raise NotImplementedError(f"no append-only triggers for {dialect}")
@@ -273,3 +290,4 @@ def downgrade() -> None:
         functions += [f"cw_{t}_frozen_delete" for t in DELETE_RULES]
         for function in functions:
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
+        op.drop_constraint(HEAD_FK, "clause", type_="foreignkey")
