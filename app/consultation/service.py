@@ -227,7 +227,9 @@ def clean_round(
     )
 
 
-def create_round(session: Session, actor: User, fields: RoundFields) -> ConsultationRound:
+def create_round(
+    session: Session, actor: User, fields: RoundFields, *, now: dt.datetime | None = None
+) -> ConsultationRound:
     """Open a consultation round on a frozen version (secretariat only)."""
     require_any_role(actor, Role.SECRETARIAT)
     round_ = ConsultationRound(
@@ -242,6 +244,7 @@ def create_round(session: Session, actor: User, fields: RoundFields) -> Consulta
         audiences=fields.audiences,
         receipt_counter=0,
         created_by_id=actor.id,
+        created_at=now or utcnow(),
     )
     session.add(round_)
     session.flush()
