@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
+from app.consultation import service as consultation
 from app.drafting import editing, service
 from app.drafting.forms import (
     ClauseAddForm,
@@ -57,13 +58,7 @@ def standards():
 def standard(slug: str):
     std = service.get_standard(db.session, slug)
     versions = service.list_versions(db.session, std)
-    rounds = []
-    try:
-        from app.consultation import service as consultation
-
-        rounds = consultation.list_rounds(db.session, standard=std)
-    except ImportError:
-        pass
+    rounds = consultation.list_rounds(db.session, standard=std)
     return render_template(
         "drafting/standard.html",
         standard=std,
@@ -109,7 +104,7 @@ def freeze(slug: str):
         "drafting/standard.html",
         standard=std,
         versions=service.list_versions(db.session, std),
-        rounds=[],
+        rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=form,
     ), 422
 
