@@ -15,10 +15,12 @@ import pytest
 from app.auth.models import StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.committee import diffs
-from app.consultation import intake
+from app.consultation import drafts, submitting
 from app.consultation import service as rounds
+from app.consultation.comment_fields import AnchorInput
 from app.consultation.models import CommentType, CommentVisibility, SubmissionKind
 from app.database import utcnow
+from app.drafting import editing
 from app.drafting import service as drafting
 
 _n = itertools.count(1)
@@ -93,7 +95,7 @@ def make_round(session):
 
 @pytest.fixture
 def make_submission(session, make_user):
-    """Return a function that sends a submission of comments through intake, a day into the round.
+    """Return a function that sends a submission through the services, a day into the round.
 
     points: one clause (a Clause of the round's version, or None for the whole draft)
     per comment; quote: a passage of the first clause to anchor on. Returns the comments.
@@ -114,27 +116,27 @@ def make_submission(session, make_user):
         author = author or make_user(stakeholder_group=group, organisation="Friends of Tests")
         when = min(round_.opens_at + DAY, round_.closes_at - dt.timedelta(seconds=1))
         comments = [
-            intake.add_comment(
+            drafts.add_comment(
                 session,
                 author,
                 round_,
                 clause_uid=clause.uid if clause is not None else None,
                 comment_type=comment_type,
                 body=body,
-                anchor=intake.AnchorInput(passage=quote) if quote and i == 0 else None,
+                anchor=AnchorInput(passage=quote) if quote and i == 0 else None,
                 now=when,
             )
             for i, clause in enumerate(points)
         ]
         submission = comments[0].submission
-        details = intake.SubmissionDetails(
+        details = drafts.SubmissionDetails(
             kind=kind,
             organisation=author.organisation,
             consent_publish_name=consent,
             cover_statement="The Forum's points." if kind == SubmissionKind.FORMAL else "",
         )
-        intake.update_submission(session, author, submission, details, now=when)
-        intake.submit(session, author, submission, now=when)
+        drafts.update_submission(session, author, submission, details, now=when)
+        submitting.submit(session, author, submission, now=when)
         session.flush()
         return comments
 
@@ -157,7 +159,7 @@ def edit(session):
 
     def save(clause, body: str, *, number: str | None = None, actor=SYSTEM):
         head = clause.head
-        result = drafting.save_clause(
+        result = editing.save_clause(
             session,
             actor,
             clause,

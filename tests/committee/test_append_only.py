@@ -17,7 +17,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.committee import ballots, dispositions
 from app.committee.models import Ballot, Disposition, Vote
-from app.consultation import intake
+from app.consultation import drafts, submitting
 from app.consultation import service as consultation
 from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
@@ -124,8 +124,8 @@ def test_draft_comments_follow_their_own_rule(
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1, closed=False)
     author = make_user()
-    first = intake.add_comment(session, author, round_, body="First thought")
-    second = intake.add_comment(session, author, round_, body="Second thought")
+    first = drafts.add_comment(session, author, round_, body="First thought")
+    second = drafts.add_comment(session, author, round_, body="Second thought")
     session.execute(update(Comment).where(Comment.id == first.id).values(body="Better thought"))
     session.execute(delete(Comment).where(Comment.id == second.id))
     # The ORM guard agrees: a draft comment is edited like any row.
@@ -133,7 +133,7 @@ def test_draft_comments_follow_their_own_rule(
     first = session.get(Comment, first.id)
     first.proposed_change = "Say it better."
     session.flush()
-    submission = intake.submit(session, author, first.submission)
+    submission = submitting.submit(session, author, first.submission)
     assert submission.status == SubmissionStatus.SUBMITTED
     refused(session, update(Comment).where(Comment.id == first.id).values(body="Changed mind"))
     first.body = "Changed mind via the ORM"
