@@ -51,7 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
         except ValueError:
             return None
 
-    from app import i18n, web
+    from app import web
+    from app.i18n import views as i18n
 
     web.init_app(app)
     i18n.init_app(app)

@@ -1,4 +1,6 @@
-"""Dates, times and numbers shown to people: one way per locale, in the reader's zone.
+"""Dates, times, zones and numbers as every area shows them; anyone may import this module.
+
+One way per locale, in the reader's zone.
 
 Every template (filters `when`, `day`, `number`, `percent`), mail and message uses these,
 so a time reads the same on every page: the locale's medium date and short time, no
@@ -8,6 +10,8 @@ seconds, followed by the zone ("12 mars 2026, 14:00 Europe/Paris").
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 
 from babel.dates import get_datetime_format
 from flask_babel import (
@@ -54,6 +58,38 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
 def format_share(value: float | None) -> str:
     """A fraction (0.25) as a percentage in the locale's way ("25 %" in French)."""
     return "" if value is None else format_percent(value)
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezones() -> list[str]:
+    """Return the IANA time zone names a person may choose, sorted."""
+    return list(_zone_names())
+
+
+def is_timezone(name: str) -> bool:
+    return name == "UTC" or name in _zone_names()
+
+
+def zone(name: str | None) -> zoneinfo.ZoneInfo:
+    """Return the named zone, or UTC for an empty or unknown name."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def localize(value: dt.datetime | None, name: str | None) -> dt.datetime | None:
+    """Attach a named zone to a naive datetime from a form; None if the name is unknown."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=zoneinfo.ZoneInfo(name or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def install(jinja_env) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import zoneinfo
 
 from flask import (
     Blueprint,
@@ -20,13 +20,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import formatting
+from app.committee import comments as committee
+from app.consultation import service as consultation
+from app.database import utcnow
+from app.drafting import service as drafting
 from app.errors import DomainError
 from app.extensions import db, limiter
+from app.formatting import timezones
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -35,16 +40,11 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def home():
-    from app.committee.models import SynopsisPublication
-    from app.consultation import service as consultation
-    from app.drafting import service as drafting
-
-    published = set(db.session.scalars(select(SynopsisPublication.round_id)))
     return render_template(
         "site/home.html",
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
-        published=published,
+        published=committee.published_round_ids(db.session),
     )
 
 
@@ -175,7 +175,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.install(app.jinja_env)
-    app.jinja_env.globals["timezones"] = _timezones
+    app.jinja_env.globals["timezones"] = timezones
+    app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True
@@ -217,8 +218,11 @@ def _run_jobs_after_response(app: Flask):
     return run
 
 
-def _timezones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+def request_now() -> dt.datetime:
+    """Return the moment of this request: every rule on one page reads the same clock."""
+    if "now" not in g:
+        g.now = utcnow()
+    return g.now
 
 
 def flash_error(message: str) -> None:

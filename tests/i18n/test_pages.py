@@ -9,8 +9,9 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from app import demo
 from app.consultation.models import ConsultationRound
+from app.demo.accounts import DEMO_PASSWORD
+from app.demo.loader import load_demo
 from app.i18n import catalogues
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
@@ -91,7 +92,7 @@ def leftovers(html: str, lang: str, strings: tuple[set[str], list[str]]) -> list
 
 @pytest.fixture
 def demo_site(db, session):
-    demo.load_demo(db)
+    load_demo(db)
     session.commit()
     rounds = session.scalars(select(ConsultationRound).order_by(ConsultationRound.number)).all()
     return {r.number: r.id for r in rounds}
@@ -142,7 +143,7 @@ def test_signed_in_pages_follow_the_profile_language(client, auth, demo_site, se
     from app.auth.service import find_by_email, set_language
 
     member = find_by_email(session, "chair@demo.clausewise.org")
-    auth.sign_in(member, demo.DEMO_PASSWORD)
+    auth.sign_in(member, DEMO_PASSWORD)
     problems = {}
     for lang in ("fr", "es"):
         set_language(session, member, lang)

@@ -198,3 +198,21 @@ def test_only_the_secretariat_reaches_the_translation_pages(
     assert client.get("/standards/small/versions/1.0-draft-1/translations").status_code == 302
     auth.sign_in(make_user())
     assert client.get("/standards/small/versions/1.0-draft-1/translations").status_code == 403
+
+
+def test_demo_ships_a_french_translation_marked_where_draft_2_changed(db, session):
+    from app.demo import translations
+    from app.demo.standard import load_standard
+
+    load_standard(db)
+    lines = translations.load(db)
+    assert "12 clauses written" in lines[0]
+    assert "0 clauses written" in translations.load(db)[0]  # safe to run twice
+    standard = drafting.get_standard(session, "responsible-aluminium")
+    draft_2 = drafting.get_version(session, standard, "3.0-draft-2")
+    read = _by_uid(session, draft_2, "fr")
+    assert read["RA-1f28"].heading == "Respect de la législation"
+    assert read["RA-1f28"].out_of_date is False
+    # 1.2.1 gained gifts and hospitality, 1.2.2 a 48-hour deadline, 1.3 grievances.
+    assert {uid for uid, t in read.items() if t.out_of_date} >= {"RA-d03e", "RA-8767", "RA-7c58"}
+    assert "RA-2b8b" not in read  # new in draft 2: not translated
