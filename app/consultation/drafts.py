@@ -199,6 +199,7 @@ def add_comment(
     body: str,
     proposed_change: str = "",
     anchor: AnchorInput | None = None,
+    language: str | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Add a comment to the person's draft submission in a round (starting the draft)."""
@@ -213,6 +214,7 @@ def add_comment(
         body=body,
         proposed_change=proposed_change,
         anchor=anchor,
+        language=language,
     )
     submission = start_submission(session, actor, round_, now=now)
     count, last = session.execute(
@@ -264,6 +266,7 @@ def edit_comment(
     body: str,
     proposed_change: str = "",
     anchor: AnchorInput | None = None,
+    language: str | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Revise a comment of a draft submission."""
@@ -279,6 +282,7 @@ def edit_comment(
         body=body,
         proposed_change=proposed_change,
         anchor=anchor,
+        language=language,
     )
     result = session.execute(
         update(Comment)

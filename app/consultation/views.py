@@ -76,6 +76,7 @@ def _comment_values(form: CommentForm) -> dict:
     return {
         "clause_uid": form.clause_uid.data or None,
         "comment_type": form.comment_type.data,
+        "language": form.language.data or None,
         "body": form.body.data or "",
         "proposed_change": form.proposed_change.data or "",
         "anchor": _anchor_input(form),
@@ -145,6 +146,8 @@ def new_round():
 
 def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     form = CommentForm(clause_uid=clause_uid)
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
     form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     return form
 
@@ -226,6 +229,7 @@ def comment_edit(round_id: int, comment_id: int):
         form = CommentForm(
             clause_uid=comment.clause.uid if comment.clause else "",
             comment_type=comment.comment_type,
+            language=comment.language,
             body=comment.body,
             proposed_change=comment.proposed_change,
             anchor_exact=comment.anchor_exact or "",
