@@ -80,7 +80,7 @@ def import_source(
     current = {n.uid: n for n in working_draft(session, standard)}
     current_siblings: dict[str | None, list[str]] = {}
     for node in current.values():
-        parent = node.revision.parent.uid if node.revision.parent_clause_id else None
+        parent = node.revision.parent.uid if node.revision.parent is not None else None
         current_siblings.setdefault(parent, []).append(node.uid)
     for siblings in current_siblings.values():
         siblings.sort(key=lambda uid: (current[uid].revision.position, uid))
@@ -93,10 +93,10 @@ def import_source(
     for clause in doc.clauses:
         siblings = file_siblings[clause.parent_uid]
         same_order = current_siblings.get(clause.parent_uid) == siblings
-        node = current.get(clause.uid)
+        found = current.get(clause.uid)
         position = (
-            node.revision.position
-            if same_order and node is not None
+            found.revision.position
+            if same_order and found is not None
             else float(siblings.index(clause.uid) + 1)
         )
         values = {
@@ -126,7 +126,7 @@ def import_source(
         report.changed += 1
     for uid, node in current.items():
         if uid not in clause_ids:
-            row = session.get(Clause, node.clause_id)
+            row = session.get_one(Clause, node.clause_id)
             append_revision(session, actor, row, deleted=True, message=note)
             report.deleted += 1
     record(
@@ -160,7 +160,9 @@ def _document(
                 number=n.revision.number,
                 heading=n.revision.heading,
                 depth=n.depth,
-                parent_uid=uid_of.get(n.revision.parent_clause_id),
+                parent_uid=(
+                    uid_of.get(n.revision.parent_clause_id) if n.revision.parent_clause_id else None
+                ),
                 line=0,
                 body_lines=n.revision.body.split("\n") if n.revision.body else [],
             )

@@ -141,7 +141,7 @@ def check_anchor(
     ):
         return make_anchor(text, start, end)
     location = locate(Anchor(exact, prefix or "", suffix or "", start or 0, end or 0), text)
-    if location.status != AnchorStatus.ANCHORED:
+    if location.status != AnchorStatus.ANCHORED or location.start is None or location.end is None:
         raise PassageNotFound("quote not in text")
     return make_anchor(text, location.start, location.end)
 
@@ -214,7 +214,7 @@ def _find_context(text: str, needle: str, expected: int, *, tail: bool) -> int:
     """Return where a context string starts in text, nearest the expected place, or -1."""
     if not needle:
         return -1
-    hits = []
+    hits: list[int] = []
     begin = text.find(needle)
     while begin != -1 and len(hits) < 200:
         hits.append(begin)
@@ -279,7 +279,7 @@ def locate(anchor: Anchor, text: str) -> Location:
     quote = anchor.exact
     if not quote or len(quote) > MAX_QUOTE:
         return Location(AnchorStatus.ORPHANED)
-    hits = []
+    hits: list[int] = []
     begin = text.find(quote)
     while begin != -1 and len(hits) < 200:
         hits.append(begin)
