@@ -291,12 +291,13 @@ def edit_comment(
         proposed_change=proposed_change,
         anchor=anchor,
     )
-    for key, value in fields.values().items():
-        setattr(comment, key, value)
-    submission.updated_at = now
-    # The database refuses the change if a concurrent submit froze the comment.
+    # The database refuses the change if a concurrent submit froze the comment; the
+    # savepoint (begun before the change: begin_nested flushes) keeps the session usable.
     try:
         with session.begin_nested():
+            for key, value in fields.values().items():
+                setattr(comment, key, value)
+            submission.updated_at = now
             session.flush()
     except RecordFrozen:
         raise Conflict(_("This comment has been submitted and can no longer be changed.")) from None
@@ -319,10 +320,10 @@ def remove_comment(
     now = now or utcnow()
     require_open(submission.round, now)
     comment_id = comment.id
-    session.delete(comment)
-    submission.updated_at = now
     try:
         with session.begin_nested():
+            session.delete(comment)
+            submission.updated_at = now
             session.flush()
     except RecordFrozen:
         raise Conflict(_("This comment has been submitted and can no longer be removed.")) from None
