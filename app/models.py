@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.models import Publication
 
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
@@ -31,6 +32,7 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(Publication)
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -52,6 +54,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "Publication",
     "RoleGrant",
     "Standard",
     "Submission",
