@@ -14,6 +14,7 @@ from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import require_signed_in
 from app.committee.models import Ballot, BallotOutcome, BallotQuestion
+from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
@@ -108,6 +109,7 @@ class Standing:
     newest: Publication
     corrected_by: Publication | None
     previous: Publication | None
+    corrects: Publication | None
 
 
 def standing(
@@ -125,7 +127,10 @@ def standing(
         (p for p in reversed(publications) if p.corrects_id == publication.id), None
     )
     older = [p for p in publications if p.id < publication.id]
-    return Standing(state, force, publications[0], corrected_by, older[0] if older else None)
+    corrects = next((p for p in publications if p.id == publication.corrects_id), None)
+    return Standing(
+        state, force, publications[0], corrected_by, older[0] if older else None, corrects
+    )
 
 
 def read(session: Session, publication: Publication) -> list[DraftNode]:
@@ -156,6 +161,22 @@ def publishable_versions(session: Session, standard: Standard) -> list[Version]:
             .order_by(Version.id.desc())
         )
     )
+
+
+def synopsis_marker(session: Session, round_id: int) -> str:
+    """Say what could still change a published synopsis: moderation and withdrawals."""
+    moderated = session.scalar(
+        select(func.max(Moderation.id))
+        .join(Comment, Comment.id == Moderation.comment_id)
+        .join(Submission, Submission.id == Comment.submission_id)
+        .where(Submission.round_id == round_id)
+    )
+    withdrawn = session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.round_id == round_id, Submission.status == SubmissionStatus.WITHDRAWN
+        )
+    )
+    return f"{moderated or 0}-{withdrawn or 0}"
 
 
 # --- permalinks ------------------------------------------------------------------
