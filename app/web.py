@@ -38,6 +38,7 @@ def home():
     from app.committee.models import SynopsisPublication
     from app.consultation import service as consultation
     from app.drafting import service as drafting
+    from app.publishing import service as publishing
 
     published = set(db.session.scalars(select(SynopsisPublication.round_id)))
     return render_template(
@@ -45,6 +46,7 @@ def home():
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
         published=published,
+        in_force=publishing.in_force_by_standard(db.session),
     )
 
 

@@ -136,7 +136,26 @@ def _ballot_page(ballot, form, status=200):
         flags=ballot.flags if ballot.closed_at else live_flags,
         flag_message=service.flag_message,
         labels=LABELS,
+        **_adoption_record(ballot),
     ), status
+
+
+def _adoption_record(ballot) -> dict:
+    """What became of the version a carried adoption ballot adopted."""
+    from app.publishing import service as publishing
+
+    if ballot.version.state not in (VersionState.ADOPTED, VersionState.PUBLISHED):
+        return {"editions": [], "may_publish": False}
+    editions = [
+        p
+        for p in publishing.list_publications(db.session, ballot.standard)
+        if p.version_id == ballot.version_id
+    ]
+    return {
+        "editions": editions,
+        "may_publish": ballot.version.state == VersionState.ADOPTED
+        and publishing.can_publish(current_user, ballot.standard),
+    }
 
 
 @bp.get("/ballots/<int:ballot_id>")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
@@ -57,20 +58,45 @@ def standards():
 def standard(slug: str):
     std = service.get_standard(db.session, slug)
     versions = service.list_versions(db.session, std)
-    rounds = []
-    try:
-        from app.consultation import service as consultation
+    from app.consultation import service as consultation
 
-        rounds = consultation.list_rounds(db.session, standard=std)
-    except ImportError:
-        pass
     return render_template(
         "drafting/standard.html",
         standard=std,
         versions=versions,
-        rounds=rounds,
+        rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=FreezeForm(),
+        **_public_record(std),
     )
+
+
+def _public_record(std) -> dict:
+    """Publications and ballots of a standard, for its page."""
+    from app.committee.forms import OUTCOME_LABELS
+    from app.committee.models import Ballot, SynopsisPublication
+    from app.consultation.models import ConsultationRound
+    from app.publishing import service as publishing
+
+    publications = publishing.list_publications(db.session, std)
+    ballots = db.session.scalars(
+        select(Ballot).where(Ballot.standard_id == std.id).order_by(Ballot.id.desc())
+    ).all()
+    synopses = set(
+        db.session.scalars(
+            select(SynopsisPublication.round_id)
+            .join(ConsultationRound, ConsultationRound.id == SynopsisPublication.round_id)
+            .where(ConsultationRound.standard_id == std.id)
+        )
+    )
+    return {
+        "synopses": synopses,
+        "publications": publications,
+        "in_force": publishing.in_force(publications),
+        "ballots": ballots,
+        "outcome_labels": OUTCOME_LABELS,
+        "may_publish": publishing.can_publish(current_user, std),
+        "publishable": publishing.publishable_versions(db.session, std),
+    }
 
 
 @bp.get("/standards/<slug>/versions/<label>")
@@ -84,7 +110,30 @@ def version(slug: str, label: str):
         nodes=nodes,
         kind_labels=CLAUSE_KIND_LABELS,
         working=ver is None,
+        **(_version_record(ver) if ver else {}),
     )
+
+
+def _version_record(ver) -> dict:
+    """The round open on a frozen draft, and the editions published from it."""
+    from app.consultation.models import ConsultationRound
+    from app.database import utcnow
+    from app.publishing.models import Publication
+
+    now = utcnow()
+    open_round = db.session.scalar(
+        select(ConsultationRound)
+        .where(
+            ConsultationRound.version_id == ver.id,
+            ConsultationRound.opens_at <= now,
+            ConsultationRound.closes_at > now,
+        )
+        .limit(1)
+    )
+    editions = db.session.scalars(
+        select(Publication).where(Publication.version_id == ver.id).order_by(Publication.id)
+    ).all()
+    return {"open_round": open_round, "editions": editions}
 
 
 @bp.post("/standards/<slug>/freeze")
@@ -111,6 +160,7 @@ def freeze(slug: str):
         versions=service.list_versions(db.session, std),
         rounds=[],
         freeze_form=form,
+        **_public_record(std),
     ), 422
 
 
