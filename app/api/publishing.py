@@ -8,8 +8,8 @@ from app.api import openapi
 from app.api.views import bp, clause_json, standard_json
 from app.drafting import service as drafting
 from app.extensions import db
+from app.formatting import utc_iso
 from app.publishing import history, service
-from app.web import utc_iso
 
 
 def publication_json(publication, standing=None) -> dict:

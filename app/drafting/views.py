@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
-from app.drafting import service
+from app.consultation import service as consultation
+from app.drafting import editing, service
 from app.drafting.forms import (
     ClauseAddForm,
     ClauseEditForm,
@@ -58,8 +58,6 @@ def standards():
 def standard(slug: str):
     std = service.get_standard(db.session, slug)
     versions = service.list_versions(db.session, std)
-    from app.consultation import service as consultation
-
     return render_template(
         "drafting/standard.html",
         standard=std,
@@ -71,28 +69,17 @@ def standard(slug: str):
 
 
 def _public_record(std) -> dict:
-    """Publications and ballots of a standard, for its page."""
+    """Publications, ballots and published synopses of a standard, for its page."""
     from app.committee.forms import OUTCOME_LABELS
-    from app.committee.models import Ballot, SynopsisPublication
-    from app.consultation.models import ConsultationRound
+    from app.publishing import history
     from app.publishing import service as publishing
 
     publications = publishing.list_publications(db.session, std)
-    ballots = db.session.scalars(
-        select(Ballot).where(Ballot.standard_id == std.id).order_by(Ballot.id.desc())
-    ).all()
-    synopses = set(
-        db.session.scalars(
-            select(SynopsisPublication.round_id)
-            .join(ConsultationRound, ConsultationRound.id == SynopsisPublication.round_id)
-            .where(ConsultationRound.standard_id == std.id)
-        )
-    )
     return {
-        "synopses": synopses,
+        "synopses": history.synopsis_round_ids(db.session, std),
         "publications": publications,
         "in_force": publishing.in_force(publications),
-        "ballots": ballots,
+        "ballots": history.ballots(db.session, std),
         "outcome_labels": OUTCOME_LABELS,
         "may_publish": publishing.can_publish(current_user, std),
         "publishable": publishing.publishable_versions(db.session, std),
@@ -116,24 +103,13 @@ def version(slug: str, label: str):
 
 def _version_record(ver) -> dict:
     """The round open on a frozen draft, and the editions published from it."""
-    from app.consultation.models import ConsultationRound
-    from app.database import utcnow
-    from app.publishing.models import Publication
+    from app.publishing import history
+    from app.publishing import service as publishing
 
-    now = utcnow()
-    open_round = db.session.scalar(
-        select(ConsultationRound)
-        .where(
-            ConsultationRound.version_id == ver.id,
-            ConsultationRound.opens_at <= now,
-            ConsultationRound.closes_at > now,
-        )
-        .limit(1)
-    )
-    editions = db.session.scalars(
-        select(Publication).where(Publication.version_id == ver.id).order_by(Publication.id)
-    ).all()
-    return {"open_round": open_round, "editions": editions}
+    return {
+        "open_round": history.open_round_on(db.session, ver),
+        "editions": publishing.editions_of(db.session, ver),
+    }
 
 
 @bp.post("/standards/<slug>/freeze")
@@ -158,7 +134,7 @@ def freeze(slug: str):
         "drafting/standard.html",
         standard=std,
         versions=service.list_versions(db.session, std),
-        rounds=[],
+        rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=form,
         **_public_record(std),
     ), 422
@@ -170,7 +146,7 @@ def renumber(slug: str):
     std = service.get_standard(db.session, slug)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    changed = service.renumber(db.session, current_user, std)
+    changed = editing.renumber(db.session, current_user, std)
     flash(_("Renumbered %(n)d clauses.", n=changed), "success")
     return redirect(url_for("drafting.version", slug=slug, label=service.WORKING))
 
@@ -192,7 +168,7 @@ def add_clause(slug: str):
     form.parent.choices = _parent_choices(std)
     if form.validate_on_submit():
         try:
-            rev = service.add_clause(
+            rev = editing.add_clause(
                 db.session,
                 current_user,
                 std,
@@ -246,7 +222,7 @@ def edit_clause(uid: str):
     form = ClauseEditForm()
     if form.validate_on_submit():
         try:
-            result = service.save_clause(
+            result = editing.save_clause(
                 db.session,
                 current_user,
                 cl,
@@ -254,7 +230,7 @@ def edit_clause(uid: str):
                 **form.clause_values(),
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
-        except service.EditConflict as conflict:
+        except editing.EditConflict as conflict:
             form.based_on.data = str(conflict.head.id)
             theirs = word_diff(conflict.base.body, conflict.head.body)
             mine = word_diff(conflict.base.body, form.body.data or "")
@@ -302,7 +278,7 @@ def move_clause(uid: str):
     form.parent.choices = [c for c in _parent_choices(cl.standard) if c.value != uid]
     if form.validate_on_submit():
         try:
-            service.move_clause(
+            editing.move_clause(
                 db.session,
                 current_user,
                 cl,
@@ -326,7 +302,7 @@ def delete_clause(uid: str):
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
-    service.delete_clause(db.session, current_user, cl, message=form.message.data)
+    editing.delete_clause(db.session, current_user, cl, message=form.message.data)
     flash(_("Clause deleted from the working draft. Its history is kept."), "success")
     return redirect(url_for("drafting.version", slug=cl.standard.slug, label=service.WORKING))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.committee.models import Ballot, SynopsisPublication
 from app.consultation.models import Comment, ConsultationRound, Submission, SubmissionStatus
+from app.database import utcnow
 from app.drafting.models import Standard, Version
 from app.publishing.models import Publication
 
@@ -86,3 +87,40 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
         events.append(Event(PUBLICATION, publication.published_at, publication))
     events.sort(key=lambda e: (e.at, _ORDER[e.kind], getattr(e.subject, "id", 0)))
     return events
+
+
+def ballots(session: Session, standard: Standard) -> list[Ballot]:
+    """Return the standard's ballots, newest first."""
+    return list(
+        session.scalars(
+            select(Ballot).where(Ballot.standard_id == standard.id).order_by(Ballot.id.desc())
+        )
+    )
+
+
+def synopsis_round_ids(session: Session, standard: Standard) -> set[int]:
+    """Return the ids of the standard's rounds whose synopsis is published."""
+    return set(
+        session.scalars(
+            select(SynopsisPublication.round_id)
+            .join(ConsultationRound, ConsultationRound.id == SynopsisPublication.round_id)
+            .where(ConsultationRound.standard_id == standard.id)
+        )
+    )
+
+
+def open_round_on(
+    session: Session, version: Version, now: dt.datetime | None = None
+) -> ConsultationRound | None:
+    """Return the consultation round open on a frozen version now, if there is one."""
+    now = now or utcnow()
+    return session.scalar(
+        select(ConsultationRound)
+        .where(
+            ConsultationRound.version_id == version.id,
+            ConsultationRound.opens_at <= now,
+            ConsultationRound.closes_at > now,
+        )
+        .order_by(ConsultationRound.number)
+        .limit(1)
+    )

@@ -138,6 +138,15 @@ def read(session: Session, publication: Publication) -> list[DraftNode]:
     return drafting.version_nodes(session, publication.version)
 
 
+def editions_of(session: Session, version: Version) -> list[Publication]:
+    """Return the publications of a version (an edition and its re-issued corrections)."""
+    return list(
+        session.scalars(
+            select(Publication).where(Publication.version_id == version.id).order_by(Publication.id)
+        )
+    )
+
+
 def adoption_ballot(session: Session, version: Version) -> Ballot | None:
     """Return the carried adoption ballot of a version, if it has one."""
     return session.scalar(

@@ -9,6 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from app.auth.permissions import SYSTEM
+from app.drafting import editing
 from app.drafting import service as drafting
 from tests.conftest import csrf_token
 
@@ -17,7 +18,7 @@ def _renumbered(session, standard):
     """Insert a clause before criterion 1.1, renumber, and drop criterion 1.3."""
     nodes = drafting.working_draft(session, standard)
     principle = nodes[0].revision.clause
-    drafting.add_clause(
+    editing.add_clause(
         session,
         SYSTEM,
         standard,
@@ -29,8 +30,8 @@ def _renumbered(session, standard):
         index=0,
     )
     third = next(n for n in nodes if n.revision.number == "1.3").revision.clause
-    drafting.delete_clause(session, SYSTEM, third, message="Merged into 1.2")
-    drafting.renumber(session, SYSTEM, standard)
+    editing.delete_clause(session, SYSTEM, third, message="Merged into 1.2")
+    editing.renumber(session, SYSTEM, standard)
     return nodes
 
 
