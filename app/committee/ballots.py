@@ -24,7 +24,7 @@ from app.committee.models import (
     Vote,
     VoteChoice,
 )
-from app.consultation.models import ConsultationRound
+from app.consultation.models import ConsultationRound, RoundState
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
@@ -96,7 +96,10 @@ def iseal_flags(
     rounds = list(
         session.scalars(
             select(ConsultationRound)
-            .where(ConsultationRound.standard_id == standard_id, ConsultationRound.opens_at <= now)
+            .where(
+                ConsultationRound.standard_id == standard_id,
+                ConsultationRound.in_state(now, RoundState.OPEN, RoundState.CLOSED),
+            )
             .order_by(ConsultationRound.number)
         )
     )
@@ -265,7 +268,10 @@ def unfinished_round(session: Session, standard_id: int, now: dt.datetime):
     """Return a consultation round of the standard that is open or not yet open, if any."""
     return session.scalar(
         select(ConsultationRound)
-        .where(ConsultationRound.standard_id == standard_id, ConsultationRound.closes_at > now)
+        .where(
+            ConsultationRound.standard_id == standard_id,
+            ConsultationRound.in_state(now, RoundState.SCHEDULED, RoundState.OPEN),
+        )
         .order_by(ConsultationRound.opens_at)
         .limit(1)
     )

@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.committee.models import Ballot, SynopsisPublication
-from app.consultation.models import Comment, ConsultationRound, Submission, SubmissionStatus
+from app.consultation.models import (
+    Comment,
+    ConsultationRound,
+    RoundState,
+    Submission,
+    SubmissionStatus,
+)
 from app.database import utcnow
 from app.drafting.models import Standard, Version
 from app.publishing.models import Publication
@@ -118,8 +124,7 @@ def open_round_on(
         select(ConsultationRound)
         .where(
             ConsultationRound.version_id == version.id,
-            ConsultationRound.opens_at <= now,
-            ConsultationRound.closes_at > now,
+            ConsultationRound.in_state(now, RoundState.OPEN),
         )
         .order_by(ConsultationRound.number)
         .limit(1)

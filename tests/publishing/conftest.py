@@ -13,7 +13,11 @@ from app.committee import ballots, diffs
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.publishing import service as publishing
-from tests.committee.conftest import make_comment, make_round  # noqa: F401 - shared fixtures
+from tests.committee.conftest import (  # noqa: F401 - shared fixtures
+    make_comment,
+    make_round,
+    make_submission,
+)
 
 _n = itertools.count(1)
 HOUR = dt.timedelta(hours=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from app.audit.models import AuditEvent
 from app.auth.permissions import SYSTEM
@@ -13,8 +13,9 @@ from app.committee import ballots
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.drafting.models import VersionState
-from app.errors import Conflict, PermissionDenied, ValidationError
+from app.errors import Conflict, PermissionDenied, RecordFrozen, ValidationError
 from app.publishing import service as publishing
+from app.publishing.models import Publication
 
 DAY = dt.timedelta(days=1)
 
@@ -90,6 +91,19 @@ def test_a_publication_never_changes(session, make_standard, published):
     with pytest.raises(Conflict):
         session.flush()
     session.rollback()
+
+
+def test_the_database_refuses_changes_to_a_publication(session, make_standard, published):
+    publication = published(make_standard(), "1.0")
+    rows = Publication.id == publication.id
+    for statement in (
+        update(Publication).where(rows).values(number="9.9"),
+        delete(Publication).where(rows),
+    ):
+        with pytest.raises(RecordFrozen), session.begin_nested():
+            session.execute(statement)
+    session.expire_all()
+    assert session.get(Publication, publication.id).number == "1.0"
 
 
 def test_newer_publication_supersedes_once_in_effect(session, make_standard, published):
