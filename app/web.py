@@ -31,6 +31,7 @@ from app.drafting import service as drafting
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import format_when, timezones, utc_iso
+from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def home():
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
         published=committee.published_round_ids(db.session),
+        in_force=publishing.in_force_by_standard(db.session),
     )
 
 

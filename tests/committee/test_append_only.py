@@ -53,6 +53,7 @@ def closed_ballot(session, secretariat, make_user, make_standard, freeze):
         question_kind="adopt",
         question="Adopt d1?",
         closes_at=opened + 24 * HOUR,
+        justification="Tests hold no consultation rounds.",
         now=opened,
     )
     ballots.cast_vote(session, voters[0], ballot, choice="yes", now=opened + HOUR)
@@ -83,6 +84,7 @@ def test_every_trigger_exists_at_head(session):
         "version",
         "submission",
         "ballot",
+        "publication",
     }
     assert {t for t in tables if any(n.startswith(f"tr_{t}_") for n in names)} == tables
 
@@ -223,6 +225,7 @@ def open_ballot(session, secretariat, make_user, make_standard, freeze):
         question_kind="adopt",
         question="Adopt d1?",
         closes_at=utcnow() + 24 * HOUR,
+        justification="Tests hold no consultation rounds.",
     )
     return ballot, voters
 

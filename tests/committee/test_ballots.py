@@ -31,6 +31,8 @@ def version(make_standard, freeze):
 def open_ballot(session, secretariat, members, version):
     def make(**rules):
         now = rules.pop("now", utcnow())
+        # No rounds were held on the test standard: adoption needs the secretariat's reasons.
+        rules.setdefault("justification", "Tests hold no consultation rounds.")
         return ballots.open_ballot(
             session,
             secretariat,

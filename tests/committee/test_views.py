@@ -237,20 +237,26 @@ def test_secretariat_opens_a_ballot_through_the_form(
     version = freeze(make_standard(), "d1")
     auth.sign_in(secretariat)
     path = f"/ballots/new?version={version.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="adoption-flags"' in page and "flag-few-rounds" in page
     closes = (utcnow() + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(
-        path,
-        data={
-            "version": str(version.id),
-            "question_kind": "adopt",
-            "question": "Adopt d1?",
-            "closes_at": closes,
-            "quorum": "1/2",
-            "threshold": "2/3",
-            "csrf_token": csrf_token(client, path),
-        },
-    )
+    data = {
+        "version": str(version.id),
+        "question_kind": "adopt",
+        "question": "Adopt d1?",
+        "closes_at": closes,
+        "quorum": "1/2",
+        "threshold": "2/3",
+        "csrf_token": csrf_token(client, path),
+    }
+    response = client.post(path, data=data)
+    assert response.status_code == 422
+    assert 'id="justification-error"' in response.get_data(as_text=True)
+    data["justification"] = "The earlier edition's rounds were held on paper."
+    response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="justification"' in page and "held on paper" in page
     assert client.get("/ballots").status_code == 200
 
 
