@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:25:51.591205
+Create Date: 2026-11-26 13:45:09.984408
 """
 from alembic import op
 import sqlalchemy as sa
@@ -89,7 +89,7 @@ def upgrade() -> None:
     )
     op.create_table('clause',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('uid', sa.String(length=24), nullable=False),
+    sa.Column('uid', sa.String(length=64), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
     sa.Column('head_revision_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
