@@ -23,7 +23,7 @@ from app.committee.models import (
     Vote,
     VoteChoice,
 )
-from app.consultation.models import ConsultationRound
+from app.consultation.models import ConsultationRound, RoundState
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
@@ -94,7 +94,10 @@ def iseal_flags(
     rounds = list(
         session.scalars(
             select(ConsultationRound)
-            .where(ConsultationRound.standard_id == standard_id, ConsultationRound.opens_at <= now)
+            .where(
+                ConsultationRound.standard_id == standard_id,
+                ConsultationRound.in_state(now, RoundState.OPEN, RoundState.CLOSED),
+            )
             .order_by(ConsultationRound.number)
         )
     )

@@ -25,6 +25,7 @@ from app.consultation.models import (
     Comment,
     CommentType,
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
@@ -41,15 +42,15 @@ MAX_COMMENTS_PER_SUBMISSION = 300
 
 def require_open(round_: ConsultationRound, now: dt.datetime | None = None) -> None:
     """Refuse unless the round takes comments at this moment."""
-    now = now or utcnow()
-    if now < round_.opens_at:
+    state = round_.state_at(now or utcnow())
+    if state == RoundState.SCHEDULED:
         raise Gone(
             _(
                 "This consultation round opens on %(when)s; comments cannot be sent yet.",
                 when=format_datetime(round_.opens_at),
             )
         )
-    if now >= round_.closes_at:
+    if state == RoundState.CLOSED:
         raise Gone(
             _(
                 "This consultation round closed on %(when)s. Comments and submissions "

@@ -15,6 +15,7 @@ from app.auth.permissions import is_staff, require_signed_in
 from app.consultation.drafts import own_draft, require_open
 from app.consultation.models import (
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
@@ -158,7 +159,7 @@ def withdraw(
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted submission can be withdrawn."))
     now = now or utcnow()
-    if now >= submission.round.closes_at:
+    if submission.round.state_at(now) == RoundState.CLOSED:
         raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
