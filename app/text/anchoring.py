@@ -150,16 +150,17 @@ def _context_score(text: str, start: int, end: int, anchor: Anchor) -> float:
     score = 0.0
     if anchor.prefix:
         before = text[max(0, start - len(anchor.prefix)) : start]
-        score += W_PREFIX * _similarity(before, anchor.prefix)
+        score += W_PREFIX * similarity(before, anchor.prefix)
     if anchor.suffix:
         after = text[end : end + len(anchor.suffix)]
-        score += W_SUFFIX * _similarity(after, anchor.suffix)
+        score += W_SUFFIX * similarity(after, anchor.suffix)
     distance = abs(start - anchor.start)
     score += W_POSITION * (1 - min(distance, len(text) or 1) / (len(text) or 1))
     return score
 
 
-def _similarity(a: str, b: str) -> float:
+def similarity(a: str, b: str) -> float:
+    """Return how alike two texts are, from 0 (nothing shared) to 1 (equal)."""
     if not a and not b:
         return 1.0
     if not a or not b:
@@ -205,10 +206,10 @@ def _fuzzy(anchor: Anchor, text: str) -> Location:
         if not 0.5 * len(quote) <= end - start <= 1.5 * len(quote):
             return Location(AnchorStatus.ORPHANED)
     start, end = _settle(anchor, text, start, end)
-    similarity = _similarity(text[start:end], quote)
-    if similarity < MIN_SIMILARITY:
-        return Location(AnchorStatus.ORPHANED, similarity=similarity)
-    return Location(AnchorStatus.MOVED, start, end, similarity)
+    likeness = similarity(text[start:end], quote)
+    if likeness < MIN_SIMILARITY:
+        return Location(AnchorStatus.ORPHANED, similarity=likeness)
+    return Location(AnchorStatus.MOVED, start, end, likeness)
 
 
 def _settle(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
@@ -296,10 +297,10 @@ def _bracket(anchor: Anchor, text: str) -> Location:
         end -= 1
     if end <= start or end - start > 3 * len(quote) + CONTEXT:
         return Location(AnchorStatus.ORPHANED)
-    similarity = _similarity(text[start:end], quote)
-    if similarity < MIN_BRACKET_SIMILARITY:
-        return Location(AnchorStatus.ORPHANED, similarity=similarity)
-    return Location(AnchorStatus.MOVED, start, end, similarity)
+    likeness = similarity(text[start:end], quote)
+    if likeness < MIN_BRACKET_SIMILARITY:
+        return Location(AnchorStatus.ORPHANED, similarity=likeness)
+    return Location(AnchorStatus.MOVED, start, end, likeness)
 
 
 def locate(anchor: Anchor, text: str) -> Location:
