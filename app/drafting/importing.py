@@ -45,9 +45,13 @@ def import_source(
     standard = session.scalar(select(Standard).where(Standard.slug == doc.slug))
     created = standard is None
     if standard is None:
-        if session.scalar(select(Standard.id).where(Standard.uid_prefix == doc.uid_prefix)):
+        holder = session.scalar(select(Standard).where(Standard.uid_prefix == doc.uid_prefix))
+        if holder is not None:
             raise source.SourceError(
-                filename, 2, f"uid-prefix {doc.uid_prefix} is already used by another standard"
+                filename,
+                doc.key_lines.get("uid-prefix", 1),
+                f"uid-prefix {doc.uid_prefix} is already used by the standard "
+                f"'{holder.title}' ({holder.slug}): choose another",
             )
         standard = Standard(
             slug=doc.slug,
@@ -62,7 +66,7 @@ def import_source(
         if standard.uid_prefix != doc.uid_prefix:
             raise source.SourceError(
                 filename,
-                2,
+                doc.key_lines.get("uid-prefix", 1),
                 f"uid-prefix {doc.uid_prefix} differs from the standard's {standard.uid_prefix}",
             )
         standard.title, standard.summary = doc.title, doc.summary
@@ -73,8 +77,12 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
+            holder = session.get(Standard, other.standard_id)
             raise source.SourceError(
-                filename, clause.line, f"uid '{clause.uid}' belongs to another standard"
+                filename,
+                clause.line,
+                f"uid '{clause.uid}' already names a clause of the standard "
+                f"'{holder.title}' ({holder.slug}): clause uids are unique across standards",
             )
 
     current = {n.uid: n for n in working_draft(session, standard)}

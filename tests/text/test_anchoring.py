@@ -160,3 +160,36 @@ def test_any_present_passage_is_anchored_exactly(tokens, data):
     assert location.status == AnchorStatus.ANCHORED
     assert text[location.start : location.end] == quote
     assert location.start == offset  # its context singles out the right occurrence
+
+
+TITLE_OLD = (
+    "Provide a text alternative for non-text content, such as the title attribute. "
+    "Captions are provided for all prerecorded audio content in synchronised media."
+)
+
+
+def test_words_inserted_at_the_end_of_an_edited_passage_are_part_of_it():
+    anchor = find_passage(TITLE_OLD, "such as the title attribute.")
+    newer = TITLE_OLD.replace("title attribute.", "title attribute [[HTML]].")
+    location = locate(anchor, newer)
+    assert location.status == AnchorStatus.MOVED
+    assert newer[location.start : location.end] == "such as the title attribute [[HTML]]."
+
+
+def test_words_inserted_at_the_end_of_a_long_edited_passage_are_part_of_it():
+    passage = "Provide a text alternative for non-text content, such as the title attribute."
+    anchor = find_passage(TITLE_OLD, passage)
+    newer = TITLE_OLD.replace("title attribute.", "title attribute [[HTML]].")
+    location = locate(anchor, newer)
+    assert location.status == AnchorStatus.MOVED
+    assert newer[location.start : location.end] == passage.replace(".", " [[HTML]].")
+
+
+def test_words_inserted_at_the_start_of_an_edited_passage_are_part_of_it():
+    anchor = find_passage(TITLE_OLD, "Captions are provided for all prerecorded audio")
+    newer = TITLE_OLD.replace("Captions are", "Open or closed captions are")
+    location = locate(anchor, newer)
+    assert location.found
+    assert newer[location.start : location.end] == (
+        "Open or closed captions are provided for all prerecorded audio"
+    )
