@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.publishing.views import bp as publishing_bp
     from app.translation.views import init_app as init_translation
     from app.web import bp as site_bp
 
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(publishing_bp)
     app.register_blueprint(api_bp)
     init_translation(app)
     csrf.exempt(api_bp)

@@ -94,6 +94,9 @@ def localize(value: dt.datetime | None, name: str | None) -> dt.datetime | None:
 
 def install(jinja_env) -> None:
     jinja_env.filters["when"] = format_when
+    # Flask-Babel's own filters, so that every template formats through this module.
+    jinja_env.filters["datetimeformat"] = format_when
+    jinja_env.filters["dateformat"] = format_day
     jinja_env.filters["day"] = format_day
     jinja_env.filters["number"] = format_number
     jinja_env.filters["share"] = format_share

@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.models import Publication
 from app.translation.models import ClauseTranslation, VersionTranslation
 
 
@@ -41,6 +42,7 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(Publication)
 immutability.register(ClauseTranslation)
 immutability.register(VersionTranslation, "title")
 # A submission may change while it is a draft; once submitted, only withdrawal.
@@ -66,6 +68,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "Publication",
     "RoleGrant",
     "Standard",
     "Submission",

@@ -32,6 +32,7 @@ from app.drafting import service as drafting
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import timezones
+from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def home():
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
         published=committee.published_round_ids(db.session),
+        in_force=publishing.in_force_by_standard(db.session),
     )
 
 
@@ -171,7 +173,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _error_page(exc.code or 500, exc.name, exc.description or "")
+        code = exc.code or 500
+        title, message = _http_texts().get(code, (exc.name, exc.description or ""))
+        if exc.description and exc.description != type(exc).description:
+            message = exc.description  # a view said something specific
+        return _error_page(code, title, message)
 
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.install(app.jinja_env)
@@ -195,6 +201,24 @@ def init_app(app: Flask) -> None:
             "is_staff": is_staff(current_user),
             "version_state_labels": VERSION_STATE_LABELS,
         }
+
+
+def _http_texts() -> dict[int, tuple[str, str]]:
+    """Titles and explanations of the HTTP errors, in the reader's language."""
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
+        403: (_("Not allowed"), _("You do not have permission to see or do this.")),
+        404: (
+            _("Page not found"),
+            _("There is nothing at this address. It may have been mistyped or removed."),
+        ),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        410: (_("Gone"), _("What was here has been removed for good.")),
+        500: (
+            _("Something went wrong"),
+            _("An error on our side stopped this page. Nothing was lost; try again later."),
+        ),
+    }
 
 
 def _busy() -> Response:

@@ -22,6 +22,7 @@ from app.consultation.models import (
 )
 from app.database import utcnow
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
+from app.formatting import format_when
 from app.mail import queue_mail
 
 MAX_REASON = 500
@@ -130,12 +131,13 @@ def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
         _("Comments: %(n)d", n=len(submission.comments)),
-        _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
+        # The person's own request sends it: their language, their zone (named).
+        _("Submitted: %(when)s", when=format_when(submission.submitted_at)),
         "",
         _(
             "Your submission is now on record and cannot be changed. You can withdraw it until "
-            "the round closes on %(when)s UTC.",
-            when=round_.closes_at.strftime("%Y-%m-%d %H:%M"),
+            "the round closes on %(when)s.",
+            when=format_when(round_.closes_at),
         ),
         _("Every comment will receive a written response in the round's public synopsis."),
     ]
@@ -188,7 +190,7 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
     submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
     if submission is None or not (
         is_staff(viewer)
-        or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
+        or (viewer is not None and viewer.id is not None and submission.author_id == viewer.id)
     ):
         raise NotFound(_("There is no submission with this receipt that you can see."))
     return submission
