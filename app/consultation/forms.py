@@ -101,7 +101,7 @@ class CommentForm(FlaskForm):
     )
     comment_type = SelectField(_l("Type of comment"), choices=comment_type_choices)
     language = SelectField(
-        _l("Language of your comment"),
+        _l("Language of the comment"),
         choices=comment_language_choices,
         validate_choice=False,
         description=_l("Write in the language you are most at ease in; say which it is."),

@@ -20,7 +20,7 @@ def test_comment_form_defaults_to_the_interface_language_and_records_the_choice(
     path = f"/consultations/{round_.id}/comment"
     page = client.get(path, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<option selected value="es">Español</option>' in page
-    assert "Idioma de su comentario" in page
+    assert "Idioma del comentario" in page
     response = client.post(
         path,
         data={
