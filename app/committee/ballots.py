@@ -30,7 +30,7 @@ from app.consultation.models import ConsultationRound, RoundState
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
-from app.formatting import utc_iso
+from app.formatting import format_when, utc_iso
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000
@@ -291,7 +291,7 @@ def refuse_adoption_during_consultation(
                 "(“%(title)s”) is open or scheduled: it closes %(when)s.",
                 n=round_.number,
                 title=round_.title,
-                when=utc_iso(round_.closes_at),
+                when=format_when(round_.closes_at),
             ),
             field="question_kind",
         )
