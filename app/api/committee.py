@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.api import openapi
 from app.api.views import bp
 from app.committee import service
-from app.committee.ballots import flag_message
+from app.consultation.iseal import flag_message
 from app.errors import NotFound
 from app.extensions import db
 from app.formatting import utc_iso

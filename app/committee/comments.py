@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.models import Disposition, SynopsisPublication
+from app.committee.permissions import can_use_workspace
 from app.consultation.models import (
     Comment,
     ConsultationRound,
@@ -23,13 +24,7 @@ from app.consultation.models import (
 from app.drafting.models import Clause
 from app.errors import NotFound
 
-STAFF = (Role.COMMITTEE, Role.SECRETARIAT, Role.ADMIN)
 NONE, DRAFTED, AGREED = "none", "drafted", "agreed"
-
-
-def require_staff(actor: User | None) -> User:
-    """Refuse anyone but committee, secretariat and admin accounts."""
-    return require_any_role(actor, *STAFF)
 
 
 @dataclass
@@ -148,7 +143,7 @@ def round_rows(session: Session, round_: ConsultationRound) -> list[CommentRow]:
 
 def clause_comments(session: Session, viewer: User, clause: Clause) -> list[CommentRow]:
     """Return every comment ever made on a clause, across rounds, oldest round first."""
-    require_staff(viewer)
+    require(can_use_workspace(viewer))
     comments = list(
         session.scalars(
             submitted_comments()

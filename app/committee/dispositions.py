@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.comments import (
     AGREED,
     NONE,
@@ -25,13 +25,12 @@ from app.committee.comments import (
     synopsis_publication,
 )
 from app.committee.models import Decision, Disposition
+from app.committee.permissions import can_agree_disposition, can_draft_disposition
 from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
 
-DRAFTERS = (Role.COMMITTEE, Role.SECRETARIAT)
-AGREERS = (Role.COMMITTEE,)
 MAX_RESPONSE = 10_000
 
 
@@ -164,7 +163,7 @@ def draft(
     now: dt.datetime | None = None,
 ) -> Disposition:
     """Draft or revise the answer to a comment; a revision replaces any agreement."""
-    require_any_role(actor, *DRAFTERS)
+    require(can_draft_disposition(actor))
     comment = get_comment(session, comment.id)
     _refuse_if_published(session, comment.submission.round)
     values = _clean(session, comment, decision, response, duplicate_of_id, addressed_by_revision_id)
@@ -190,7 +189,7 @@ def agree(
     session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
 ) -> Disposition:
     """Mark the current draft disposition of a comment as agreed by the committee."""
-    require_any_role(actor, *AGREERS)
+    require(can_agree_disposition(actor))
     comment = get_comment(session, comment.id)
     _refuse_if_published(session, comment.submission.round)
     previous = current(session, comment)
@@ -234,9 +233,9 @@ def answer_duplicates(
     now: dt.datetime | None = None,
 ) -> list[Disposition]:
     """Answer many comments at once as duplicates of one, with one shared response."""
-    require_any_role(actor, *DRAFTERS)
+    require(can_draft_disposition(actor))
     if agreed:
-        require_any_role(actor, *AGREERS)
+        require(can_agree_disposition(actor))
     targets = [c for c in comments if c.id != original.id]
     if not targets:
         raise ValidationError(

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.comments import (
     CommentRow,
     comment_label,
@@ -21,6 +21,7 @@ from app.committee.comments import (
 )
 from app.committee.dispositions import Progress, progress_of
 from app.committee.models import Disposition, SynopsisPublication
+from app.committee.permissions import can_publish_synopsis
 from app.consultation.models import (
     Comment,
     ConsultationRound,
@@ -84,7 +85,7 @@ def publish(
     session: Session, actor: User, round_: ConsultationRound, now=None
 ) -> SynopsisPublication:
     """Publish a closed round's synopsis once every comment has an agreed disposition."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_publish_synopsis(actor, round_))
     now = now or utcnow()
     if synopsis_publication(session, round_) is not None:
         raise Gone(_("The synopsis of this round is already published."))

@@ -12,13 +12,13 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
+from app.consultation import iseal
 from app.consultation.comment_fields import (
     AnchorInput,
     setting,
@@ -46,6 +46,11 @@ from app.consultation.models import (
     Submission,
     SubmissionKind,
     SubmissionStatus,
+)
+from app.consultation.permissions import (
+    can_moderate,
+    can_open_round,
+    can_read_every_comment,
 )
 from app.consultation.submitting import get_by_receipt, my_submissions, submit, withdraw
 from app.database import utcnow
@@ -89,36 +94,6 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
     if found is None:
         raise NotFound(_("There is no such consultation round."))
     return found
-
-
-def iseal_flags(session: Session, round_: ConsultationRound) -> list[str]:
-    """Say where a round falls below what the ISEAL Code expects (allowed, but flagged)."""
-    flags = []
-    min_days = setting("ISEAL_MIN_ROUND_DAYS", 60)
-    min_rounds = setting("ISEAL_MIN_ROUNDS", 2)
-    days = round_.length_days
-    if days < min_days:
-        flags.append(
-            _(
-                "This round is open for %(days)s days, shorter than the %(min)d days the ISEAL "
-                "Code expects for public consultation.",
-                days=f"{days:.0f}" if days >= 1 else f"{days:.1f}",
-                min=min_days,
-            )
-        )
-    count = len(rounds_for_standard(session, round_.standard))
-    if count < min_rounds:
-        flags.append(
-            ngettext(
-                "This standard has had %(num)d consultation round so far; the ISEAL Code expects "
-                "at least %(min)d rounds before the standard goes to a ballot.",
-                "This standard has had %(num)d consultation rounds so far; the ISEAL Code expects "
-                "at least %(min)d rounds before the standard goes to a ballot.",
-                count,
-                min=min_rounds,
-            )
-        )
-    return flags
 
 
 def days_left(round_: ConsultationRound, now: dt.datetime | None = None) -> int:
@@ -234,7 +209,7 @@ def create_round(
     session: Session, actor: User, fields: RoundFields, *, now: dt.datetime | None = None
 ) -> ConsultationRound:
     """Open a consultation round on a frozen version (secretariat only)."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_open_round(actor, fields.standard))
     round_ = ConsultationRound(
         standard_id=fields.standard.id,
         version_id=fields.version.id,
@@ -251,7 +226,7 @@ def create_round(
     )
     session.add(round_)
     session.flush()
-    flags = iseal_flags(session, round_)
+    flags = iseal.round_flags(session, round_)
     record(
         session,
         actor,
@@ -369,7 +344,7 @@ def record_comments(
     public; staff always see everything submitted, withdrawn and hidden included.
     """
     filters = filters or CommentFilters()
-    staff = is_staff(viewer)
+    staff = can_read_every_comment(viewer, round_)
     if staff:
         query = (
             select(Comment)
@@ -419,7 +394,7 @@ def formal_submissions(
 ) -> list[Submission]:
     """Return the round's formal submissions (with cover statements) this reader may see."""
     statuses = [SubmissionStatus.SUBMITTED]
-    if is_staff(viewer):
+    if can_read_every_comment(viewer, round_):
         statuses.append(SubmissionStatus.WITHDRAWN)
     elif not comments_public(round_, now):
         return []
@@ -467,7 +442,7 @@ def moderate(
     session: Session, actor: User, comment: Comment, *, hidden: bool, reason: str
 ) -> Moderation:
     """Hide a comment from the public (or show it again), with a reason kept on record."""
-    require_any_role(actor, Role.SECRETARIAT, Role.ADMIN)
+    require(can_moderate(actor, comment.submission.round))
     if actor.id is None:
         raise PermissionDenied(_("Moderation is recorded under a person's name; sign in."))
     reason = " ".join((reason or "").split())
@@ -522,7 +497,6 @@ __all__ = [
     "get_by_receipt",
     "get_comment",
     "get_round",
-    "iseal_flags",
     "list_rounds",
     "moderate",
     "moderation_of",

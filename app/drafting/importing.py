@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.drafting import source
 from app.drafting.editing import append_revision
 from app.drafting.models import Clause, Standard, Version
+from app.drafting.permissions import can_import_source
 from app.drafting.service import version_nodes, working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import clean_clause_fields
@@ -33,7 +34,7 @@ def import_source(
     session: Session, actor: User, text: str, filename: str = "<source>"
 ) -> ImportReport:
     """Make the working draft match a source file; all or nothing (secretariat only)."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_import_source(actor))
     doc = source.parse(text, filename)
     for clause in doc.clauses:
         try:
