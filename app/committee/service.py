@@ -49,8 +49,8 @@ from app.committee.dispositions import (
 from app.committee.permissions import can_draft_disposition
 from app.committee.reanchoring import Locator, Placement, status_counts
 from app.committee.synopsis import build as build_synopsis
-from app.committee.synopsis import public_name, publish_blockers, responses_for_author
 from app.committee.synopsis import publish as publish_synopsis
+from app.committee.synopsis import publish_blockers, responses_for_author
 from app.committee.tally import Tally
 from app.committee.tally import count as tally
 from app.consultation.models import Comment
@@ -150,7 +150,6 @@ __all__ = [
     "open_ballot",
     "previous_label",
     "progress_of",
-    "public_name",
     "publish_blockers",
     "publish_synopsis",
     "responses_for_author",

@@ -178,16 +178,6 @@ def build(session: Session, round_: ConsultationRound, *, public: bool = True) -
     return result
 
 
-def public_name(row: CommentRow) -> str | None:
-    """Return the submitter's name if they consented to its publication."""
-    submission = row.submission
-    if not submission.consent_publish_name:
-        return None
-    if submission.organisation:
-        return f"{submission.author.name} ({submission.organisation})"
-    return submission.author.name
-
-
 def responses_for_author(session: Session, user: User) -> dict[int, Disposition]:
     """Map each of a user's comments to its agreed disposition, for published synopses only."""
     if user is None or getattr(user, "id", None) is None:

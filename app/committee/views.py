@@ -14,6 +14,7 @@ from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, Revi
 from app.committee.models import DECISION_LABELS
 from app.committee.permissions import can_use_workspace
 from app.consultation.models import COMMENT_TYPE_LABELS
+from app.consultation.names import public_submitter
 from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import CLAUSE_KIND_LABELS
@@ -361,7 +362,7 @@ def synopsis(round_id: int):
         synopsis=result,
         blockers=blockers,
         publish_form=AgreeForm(),
-        public_name=service.public_name,
+        public_submitter=public_submitter,
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
         group_labels=STAKEHOLDER_LABELS,

@@ -22,7 +22,6 @@ from app.consultation import iseal
 from app.consultation.comment_fields import (
     AnchorInput,
     setting,
-    stakeholder_label,
     version_clause,
 )
 from app.consultation.drafts import (
@@ -36,7 +35,6 @@ from app.consultation.drafts import (
     update_submission,
 )
 from app.consultation.models import (
-    SUBMISSION_KIND_LABELS,
     Comment,
     CommentType,
     CommentVisibility,
@@ -47,6 +45,7 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.names import author_line, public_submitter, stakeholder_label
 from app.consultation.permissions import (
     can_moderate,
     can_open_round,
@@ -411,26 +410,6 @@ def formal_submissions(
     )
 
 
-def author_line(submission: Submission) -> str:
-    """Return the author line the submitter's consent allows the public to see."""
-    group = stakeholder_label(submission.stakeholder_group)
-    if submission.kind == SubmissionKind.FORMAL:
-        forum = str(SUBMISSION_KIND_LABELS[SubmissionKind.FORMAL])
-        if submission.consent_publish_name:
-            return _("%(forum)s, filed by %(name)s", forum=forum, name=submission.author.name)
-        return forum
-    if not submission.consent_publish_name:
-        return str(group)
-    if submission.kind == SubmissionKind.ORGANISATION and submission.organisation:
-        return _(
-            "%(name)s on behalf of %(org)s (%(group)s)",
-            name=submission.author.name,
-            org=submission.organisation,
-            group=group,
-        )
-    return _("%(name)s (%(group)s)", name=submission.author.name, group=group)
-
-
 def get_comment(session: Session, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -486,6 +465,7 @@ __all__ = [
     "SubmissionDetails",
     "add_comment",
     "author_line",
+    "public_submitter",
     "clean_round",
     "comments_public",
     "create_round",
