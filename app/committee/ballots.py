@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -28,6 +28,7 @@ from app.database import utcnow
 from app.drafting.models import Standard, Version, VersionState
 from app.errors import Conflict, Gone, NotFound, ValidationError
 from app.formatting import utc_iso
+from app.history import latest
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000
@@ -52,13 +53,11 @@ def list_ballots(session: Session, *, closed_only: bool = False) -> list[Ballot]
 
 def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
     """Return each voter's latest vote: one vote per voter counts."""
-    latest = (
-        select(Vote.voter_id, func.max(Vote.id).label("id"))
-        .where(Vote.ballot_id == ballot.id)
-        .group_by(Vote.voter_id)
-        .subquery()
+    rows = session.scalars(
+        latest(Vote, key=[Vote.ballot_id, Vote.voter_id], by=Vote.id).where(
+            Vote.ballot_id == ballot.id
+        )
     )
-    rows = session.scalars(select(Vote).join(latest, Vote.id == latest.c.id)).all()
     return {v.voter_id: v for v in rows}
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -18,6 +18,7 @@ from app.committee.comments import (
     NONE,
     CommentRow,
     comment_label,
+    current_disposition,
     current_dispositions,
     get_comment,
     round_rows,
@@ -355,8 +356,14 @@ def count_unanswered(session: Session, round_ids: list[int]) -> int:
     """Count submitted comments of the rounds that have no agreed disposition."""
     if not round_ids:
         return 0
-    ids = session.scalars(
-        submitted_comments().with_only_columns(Comment.id).where(Submission.round_id.in_(round_ids))
-    ).all()
-    current_rows = current_dispositions(session, ids)
-    return sum(1 for i in ids if not (current_rows.get(i) and current_rows[i].agreed))
+    agreed = (
+        current_disposition()
+        .with_only_columns(Disposition.comment_id)
+        .where(Disposition.agreed.is_(True))
+    )
+    query = (
+        submitted_comments()
+        .with_only_columns(func.count(Comment.id))
+        .where(Submission.round_id.in_(round_ids), Comment.id.not_in(agreed))
+    )
+    return session.scalar(query) or 0

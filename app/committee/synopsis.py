@@ -183,18 +183,14 @@ def responses_for_author(session: Session, user: User) -> dict[int, Disposition]
     if user is None or getattr(user, "id", None) is None:
         return {}
     published_rounds = select(SynopsisPublication.round_id)
-    comments = (
-        session.scalars(
-            select(Comment)
-            .join(Submission, Comment.submission_id == Submission.id)
-            .where(
-                Submission.author_id == user.id,
-                Submission.status == SubmissionStatus.SUBMITTED,
-                Submission.round_id.in_(published_rounds),
-            )
+    theirs = (
+        select(Comment.id)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .where(
+            Submission.author_id == user.id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+            Submission.round_id.in_(published_rounds),
         )
-        .unique()
-        .all()
     )
-    found = current_dispositions(session, [c.id for c in comments])
+    found = current_dispositions(session, theirs)
     return {cid: d for cid, d in found.items() if d.agreed}

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -55,6 +55,7 @@ from app.consultation.submitting import get_by_receipt, my_submissions, submit, 
 from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
+from app.history import latest
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -259,25 +260,25 @@ def comments_public(round_: ConsultationRound, now: dt.datetime | None = None) -
     return round_.visibility == CommentVisibility.LIVE or state == RoundState.CLOSED
 
 
-def _latest_moderation_ids():
-    return select(func.max(Moderation.id)).group_by(Moderation.comment_id)
+def current_moderation() -> Select:
+    """Select the current (latest) moderation decision of each comment that has one."""
+    return latest(Moderation, key=[Moderation.comment_id], by=Moderation.id)
 
 
 def moderation_of(session: Session, comment_ids: list[int]) -> dict[int, Moderation]:
-    """Return the current moderation decision of each comment that has one."""
+    """Return the current moderation decision of each given comment that has one."""
     if not comment_ids:
         return {}
-    rows = session.scalars(
-        select(Moderation).where(
-            Moderation.id.in_(_latest_moderation_ids()), Moderation.comment_id.in_(comment_ids)
-        )
-    )
+    rows = session.scalars(current_moderation().where(Moderation.comment_id.in_(comment_ids)))
     return {m.comment_id: m for m in rows}
 
 
-def _hidden_comment_ids():
-    return select(Moderation.comment_id).where(
-        Moderation.id.in_(_latest_moderation_ids()), Moderation.hidden.is_(True)
+def hidden_comments() -> Select:
+    """Select the ids of the comments whose current moderation hides them."""
+    return (
+        current_moderation()
+        .with_only_columns(Moderation.comment_id)
+        .where(Moderation.hidden.is_(True))
     )
 
 
@@ -288,7 +289,7 @@ def _visible_comments(round_: ConsultationRound):
         .where(
             Submission.round_id == round_.id,
             Submission.status == SubmissionStatus.SUBMITTED,
-            Comment.id.not_in(_hidden_comment_ids()),
+            Comment.id.not_in(hidden_comments()),
         )
     )
 
