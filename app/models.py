@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.models import Publication
 
 
 def _submitted(submission: immutability.Stored | None) -> bool:
@@ -40,6 +41,7 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(Publication)
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -61,6 +63,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "Publication",
     "RoleGrant",
     "Standard",
     "Submission",

@@ -35,6 +35,7 @@ from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import format_when, timezones, utc_iso
+from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def home():
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
         published=committee.published_round_ids(db.session),
+        in_force=publishing.in_force_by_standard(db.session),
     )
 
 

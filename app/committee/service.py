@@ -46,6 +46,7 @@ from app.committee.dispositions import (
     progress_of,
     round_progress,
 )
+from app.committee.moved import comments_moved_here
 from app.committee.permissions import can_draft_disposition
 from app.committee.reanchoring import Locator, Placement, status_counts
 from app.committee.synopsis import build as build_synopsis
@@ -126,6 +127,7 @@ __all__ = [
     "Placement",
     "Tally",
     "agree",
+    "comments_moved_here",
     "answer_duplicates",
     "build_synopsis",
     "cast_vote",

@@ -167,7 +167,16 @@ def round_page(round_id: int):
         draft=draft,
         form=form,
         kind_labels=CLAUSE_KIND_LABELS,
+        synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
+        and _synopsis_published(round_),
     )
+
+
+def _synopsis_published(round_) -> bool:
+    # Views sit above every area: the committee's record of the round is linked here.
+    from app.committee.comments import synopsis_publication
+
+    return synopsis_publication(db.session, round_) is not None
 
 
 # --- commenting -----------------------------------------------------------------------
