@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import User
-from app.auth.permissions import require
+from app.auth.models import Role, User
+from app.auth.permissions import require_any_role
 from app.drafting import source
 from app.drafting.editing import append_revision
 from app.drafting.models import Clause, Standard, Version
-from app.drafting.permissions import can_import_source
 from app.drafting.service import version_nodes, working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import clean_clause_fields
@@ -34,7 +33,7 @@ def import_source(
     session: Session, actor: User, text: str, filename: str = "<source>"
 ) -> ImportReport:
     """Make the working draft match a source file; all or nothing (secretariat only)."""
-    require(can_import_source(actor))
+    require_any_role(actor, Role.SECRETARIAT)
     doc = source.parse(text, filename)
     for clause in doc.clauses:
         try:
@@ -78,7 +77,7 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
-            holder = session.get_one(Standard, other.standard_id)
+            holder = other.standard
             raise source.SourceError(
                 filename,
                 clause.line,
