@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -385,7 +387,7 @@ def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
         .where(Ballot.id == ballot.id, Ballot.closed_at.is_(None))
         .values(closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         session.refresh(ballot)
         return False
     session.refresh(ballot)

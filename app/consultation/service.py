@@ -204,6 +204,7 @@ def clean_round(
             raise ValidationError(_("Give the date and time."), field=name)
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(_("Give the time zone of this date and time."), field=name)
+    assert opens_at is not None and closes_at is not None  # checked just above
     opens_at = opens_at.astimezone(dt.UTC)
     closes_at = closes_at.astimezone(dt.UTC)
     if closes_at <= opens_at:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:50:55.071808
+Create Date: 2026-11-26 13:58:35.643072
 """
 from alembic import op
 import sqlalchemy as sa
@@ -91,7 +91,7 @@ def upgrade() -> None:
     )
     op.create_table('clause',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('uid', sa.String(length=24), nullable=False),
+    sa.Column('uid', sa.String(length=64), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
     sa.Column('head_revision_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
