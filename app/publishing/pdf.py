@@ -17,7 +17,7 @@ from flask import current_app
 log = logging.getLogger(__name__)
 PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "print.css"
 # Bump when the printed layout changes, so that cached files are made again.
-LAYOUT = 1
+LAYOUT = 2
 
 
 def cache_dir() -> Path:
