@@ -162,7 +162,8 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
 
 def test_open_a_ballot_and_vote(page: Page, live_server: str):
     marker = f"ballot-{uuid.uuid4().hex[:10]}"
-    # Adoption waits for the open second round (tests/browser/test_publishing.py).
+    # Adoption waits for the second round, open in the demo: this ballot sends the
+    # draft to a further round.
     question = f"Send {NEW} to a third round of consultation? ({marker})"
 
     sign_in(page, live_server, SECRETARIAT)

@@ -112,7 +112,7 @@ def test_only_each_voters_latest_vote_counts_whatever_the_order(
             question_kind=kind,
             question="Q",
             closes_at=now + HOUR,
-            justification="Tests hold no consultation rounds.",
+            justification="A test of counting, not of the ISEAL expectations.",
         )
         for kind in ("adopt", "another-round")
     ]
