@@ -16,6 +16,7 @@ from app.audit.service import record
 from app.auth.models import Role, RoleGrant, User
 from app.auth.permissions import require
 from app.committee import tally as arithmetic
+from app.committee.adoption import refuse_adoption_during_consultation
 from app.committee.dispositions import count_unanswered
 from app.committee.models import (
     Ballot,
@@ -208,37 +209,6 @@ def open_ballot(
         justification=justification,
     )
     return ballot
-
-
-def unfinished_round(session: Session, standard_id: int, now: dt.datetime):
-    """Return a consultation round of the standard that is open or not yet open, if any."""
-    return session.scalar(
-        select(ConsultationRound)
-        .where(
-            ConsultationRound.standard_id == standard_id,
-            ConsultationRound.in_state(now, RoundState.SCHEDULED, RoundState.OPEN),
-        )
-        .order_by(ConsultationRound.opens_at)
-        .limit(1)
-    )
-
-
-def refuse_adoption_during_consultation(
-    session: Session, standard_id: int, now: dt.datetime
-) -> None:
-    """Refuse to put adoption to the vote while the public may still comment."""
-    round_ = unfinished_round(session, standard_id, now)
-    if round_ is not None:
-        raise Conflict(
-            _(
-                "Adoption cannot be put to the vote while consultation round %(n)s "
-                "(“%(title)s”) is open or scheduled: it closes %(when)s.",
-                n=round_.number,
-                title=round_.title,
-                when=utc_iso(round_.closes_at),
-            ),
-            field="question_kind",
-        )
 
 
 # --- voting -----------------------------------------------------------------------
