@@ -191,13 +191,12 @@ def jobs_run() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rounds_load(path: Path) -> None:
     """Open the consultation round a TOML file defines (see app/consultation/rounds_file.py)."""
-    from app.consultation import rounds_file
-    from app.consultation.service import iseal_flags
+    from app.consultation import iseal, rounds_file
 
     try:
         with db.transaction() as session:
             round_ = rounds_file.load(session, SYSTEM, path)
-            flags = iseal_flags(session, round_)
+            flags = [iseal.flag_message(f) for f in iseal.round_flags(session, round_)]
             click.echo(
                 f"Round {round_.number} of {round_.standard.slug} on "
                 f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "

@@ -17,6 +17,7 @@ LAYERS = [
         "app.errors",
         "app.extensions",
         "app.formatting",
+        "app.history",
         "app.forms",
         "app.i18n",
         "app.immutability",
