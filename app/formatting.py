@@ -35,8 +35,8 @@ def format_when(value: dt.datetime | None, zone: bool = True) -> str:
         return ""
     date = format_date(value, "medium")  # Flask-Babel moves both into the reader's zone
     time = format_time(value, "short")
-    text = get_datetime_format("medium", locale=get_locale()).replace("{1}", date)
-    text = text.replace("{0}", time).replace("'", "")
+    pattern = str(get_datetime_format("medium", locale=get_locale()))  # e.g. "{1}, {0}"
+    text = pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
     return f"{text} {get_timezone().zone}" if zone else text
 
 
