@@ -110,6 +110,9 @@ def _pages(rounds: dict[int, int]) -> list[str]:
         f"/consultations/{open_round}",
         f"/consultations/{open_round}/comments",
         f"/consultations/{rounds[1]}/synopsis",
+        "/standards/responsible-aluminium/2.0",
+        "/standards/responsible-aluminium/2.0/changes",
+        "/standards/responsible-aluminium/history",
         "/sign-in",
         "/register",
         "/password/forgot",
@@ -117,7 +120,17 @@ def _pages(rounds: dict[int, int]) -> list[str]:
     ]
 
 
-SIGNED_IN_PAGES = ["/profile", "/my/submissions", "/committee", "/ballots"]
+SIGNED_IN_PAGES = [
+    "/profile",
+    "/my/submissions",
+    "/committee",
+    "/committee/rounds/1",
+    "/committee/rounds/2",
+    "/ballots",
+    "/ballots/1",
+    "/standards/responsible-aluminium/versions/working",
+    "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
+]
 
 
 def test_main_pages_are_wholly_in_the_language_asked_for(client, demo_site):
@@ -139,19 +152,41 @@ def test_main_pages_are_wholly_in_the_language_asked_for(client, demo_site):
     assert problems == {}
 
 
-def test_signed_in_pages_follow_the_profile_language(client, auth, demo_site, session):
+SECRETARIAT_PAGES = [
+    "/audit",
+    "/consultations/new",
+    "/ballots/new",
+    "/committee/comments/1",
+    "/standards/responsible-aluminium/versions/3.0-draft-1/translations",
+    "/standards/responsible-aluminium/versions/3.0-draft-1/translations/fr",
+    "/standards/responsible-aluminium/versions/3.0-draft-1/translations/fr/RA-1f28",
+]
+
+
+@pytest.mark.parametrize(
+    ("email", "paths"),
+    [
+        ("chair@demo.clausewise.org", SIGNED_IN_PAGES),
+        ("secretariat@demo.clausewise.org", SECRETARIAT_PAGES),
+    ],
+)
+def test_signed_in_pages_follow_the_profile_language(
+    client, auth, demo_site, session, email, paths
+):
     from app.auth.service import find_by_email, set_language
 
-    member = find_by_email(session, "chair@demo.clausewise.org")
-    auth.sign_in(member, DEMO_PASSWORD)
+    person = find_by_email(session, email)
+    auth.sign_in(person, DEMO_PASSWORD)
     problems = {}
     for lang in ("fr", "es"):
-        set_language(session, member, lang)
+        set_language(session, person, lang)
         session.commit()
         strings = english_ui_strings(lang)
-        for path in SIGNED_IN_PAGES:
+        for path in paths:
             # The browser asks for English: the profile wins.
-            html = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+            response = client.get(path, headers={"Accept-Language": "en"})
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200, path
             assert f'<html lang="{lang}">' in html, path
             found = leftovers(html, lang, strings)
             if found:
