@@ -120,6 +120,8 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
+        if _depends_on_person():
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(DomainError)
@@ -190,6 +192,23 @@ def init_app(app: Flask) -> None:
         from app.auth.permissions import is_staff
 
         return {"Role": Role, "is_staff": is_staff(current_user)}
+
+
+def _depends_on_person() -> bool:
+    """Tell whether this response may show who is signed in or an account's secrets.
+
+    Every response to a signed-in person (their name, roles, drafts, tokens) and
+    every account page (sign-in, registration, password reset links) must not be
+    kept by a shared cache or the browser's back/forward history. Static files
+    are the same for everyone and stay cacheable.
+    """
+    from flask_login import current_user
+
+    if request.endpoint == "static":
+        return False
+    if request.blueprint == "auth":
+        return True
+    return bool(current_user and current_user.is_authenticated)
 
 
 def _busy() -> Response:
