@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.committee import comments as committee
@@ -160,6 +160,19 @@ def init_app(app: Flask) -> None:
                 "send it again; nothing was saved.",
                 kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024,
             ),
+        )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc: Exception):
+        # A last line behind request_guard and the form validators: a value the
+        # database cannot hold (SQLite's 64-bit integers, PostgreSQL's types) is
+        # the request's fault, not the server's.
+        log.warning("value out of range reached the database: %r", exc)
+        return _error_page(
+            400,
+            _("A value is out of range"),
+            _("Something you sent (a number or a date) is outside what we can store."),
         )
 
     @app.errorhandler(OperationalError)

@@ -19,6 +19,7 @@ LAYERS = [
         "app.formatting",
         "app.forms",
         "app.immutability",
+        "app.request_guard",
         "app.safe_redirect",
         "app.text",
     },

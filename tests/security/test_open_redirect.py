@@ -57,6 +57,9 @@ def test_safe_next_keeps_same_site_paths(app, target):
 
 
 def _assert_stays_on_site(response):
+    if response.status_code == 400:  # refused outright (a NUL byte in the query)
+        assert "Location" not in response.headers
+        return
     assert response.status_code == 302
     location = response.headers["Location"]
     parts = urlsplit(location)
