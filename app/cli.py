@@ -14,6 +14,7 @@ from app.auth.models import Role
 from app.auth.permissions import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
+from app.publishing import cli as publishing_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,12 +116,15 @@ def users_grant(email: str, role: str) -> None:
     """Grant a role to an existing account."""
     from app.auth import service
 
-    with db.transaction() as session:
-        user = service.find_by_email(session, email)
-        if user is None:
-            raise click.ClickException(f"no account for {email}")
-        service.grant_role(session, None, user, role)
-    click.echo(f"{email} now holds {role}")
+    try:
+        with db.transaction() as session:
+            user = service.find_by_email(session, email)
+            if user is None:
+                raise click.ClickException(f"no account for {email}")
+            granted = service.grant_role(session, SYSTEM, user, role)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{email} now holds {role}" if granted else f"{email} already holds {role}")
 
 
 @standards_cli.command("import")
@@ -225,6 +229,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
+    standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
 

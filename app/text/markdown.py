@@ -74,8 +74,8 @@ def parse_link_label_bounded(state: StateInline, start: int, disableNested: bool
 def _build() -> MarkdownIt:
     md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
     md.disable("image")
-    md.validateLink = is_safe_link
-    md.helpers = SimpleNamespace(
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.helpers = SimpleNamespace(  # type: ignore[assignment]
         parseLinkLabel=parse_link_label_bounded,
         parseLinkDestination=helpers.parseLinkDestination,
         parseLinkTitle=helpers.parseLinkTitle,
