@@ -30,8 +30,8 @@ def ballot(session, secretariat, members, make_standard, freeze):
         session,
         secretariat,
         freeze(make_standard(), "d1"),
-        question_kind="adopt",
-        question="Adopt d1?",
+        question_kind="another-round",
+        question="Hold another round on d1?",
         closes_at=start + 24 * HOUR,
         now=start,
     )

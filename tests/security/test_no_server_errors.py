@@ -147,7 +147,7 @@ def world(session, make_user, make_standard):
         session,
         people["secretariat"],
         version,
-        question_kind="adopt",
+        question_kind="another-round",
         question="Adopt?",
         closes_at=utcnow() + DAY,
     )
