@@ -51,9 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
         except ValueError:
             return None
 
-    from app import web
+    from app import request_guard, web
     from app.i18n import views as i18n
 
+    request_guard.init_app(app)  # before the blueprints: it replaces the int converter
     web.init_app(app)
     i18n.init_app(app)
     _register_blueprints(app)

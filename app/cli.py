@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
+from app.backup import cli as backup_cli
 from app.errors import DomainError
 from app.extensions import db
 from app.publishing import cli as publishing_cli
@@ -234,6 +235,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(translations_cli)
+    backup_cli.register(app)
 
     @app.cli.command("demo")
     def demo() -> None:

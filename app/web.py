@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import formatting
@@ -133,6 +133,8 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
+        if _depends_on_person():
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(DomainError)
@@ -174,6 +176,19 @@ def init_app(app: Flask) -> None:
                 "send it again; nothing was saved.",
                 kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024,
             ),
+        )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc: Exception):
+        # A last line behind request_guard and the form validators: a value the
+        # database cannot hold (SQLite's 64-bit integers, PostgreSQL's types) is
+        # the request's fault, not the server's.
+        log.warning("value out of range reached the database: %r", exc)
+        return _error_page(
+            400,
+            _("A value is out of range"),
+            _("Something you sent (a number or a date) is outside what we can store."),
         )
 
     @app.errorhandler(OperationalError)
@@ -232,6 +247,23 @@ def _http_texts() -> dict[int, tuple[str, str]]:
             _("An error on our side stopped this page. Nothing was lost; try again later."),
         ),
     }
+
+
+def _depends_on_person() -> bool:
+    """Tell whether this response may show who is signed in or an account's secrets.
+
+    Every response to a signed-in person (their name, roles, drafts, tokens) and
+    every account page (sign-in, registration, password reset links) must not be
+    kept by a shared cache or the browser's back/forward history. Static files
+    are the same for everyone and stay cacheable.
+    """
+    from flask_login import current_user
+
+    if request.endpoint == "static":
+        return False
+    if request.blueprint == "auth":
+        return True
+    return bool(current_user and current_user.is_authenticated)
 
 
 def _busy() -> Response:

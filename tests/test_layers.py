@@ -12,6 +12,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # Lowest first. A module may import from its own package and from lower layers only.
 LAYERS = [
     {
+        "app.backup",
         "app.config",
         "app.database",
         "app.errors",
@@ -21,6 +22,8 @@ LAYERS = [
         "app.forms",
         "app.i18n",
         "app.immutability",
+        "app.request_guard",
+        "app.safe_redirect",
         "app.text",
     },
     {"app.jobs", "app.audit"},

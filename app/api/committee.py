@@ -124,6 +124,7 @@ def _ballot_json(ballot, *, full: bool) -> dict:
                 "choice": r["choice"],
                 "reason": r["reason"],
                 "cast_at": r["cast_at"] or None,
+                "counted": r.get("counted", True),
             }
             for r in roll
         ]
@@ -309,6 +310,11 @@ openapi.add(
                             "choice": {"enum": ["yes", "no", "abstain", "recuse", None]},
                             "reason": _STR,
                             "cast_at": {"type": ["string", "null"], "format": "date-time"},
+                            "counted": {
+                                "type": "boolean",
+                                "description": "False if the member left the committee "
+                                "before the close; the vote was not counted",
+                            },
                         },
                     },
                 },

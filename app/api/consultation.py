@@ -13,6 +13,7 @@ from app.database import utcnow
 from app.errors import PermissionDenied
 from app.extensions import db
 from app.formatting import utc_iso
+from app.request_guard import int_arg
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PAGE_SIZE = 200
@@ -128,10 +129,7 @@ def round_comments(round_id: int):
         stakeholder_group=request.args.get("group", ""),
         clause_uid=request.args.get("clause", ""),
     )
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = int_arg("page")
     # The API shows the public record to everyone, staff included.
     entries, total = service.record_comments(
         db.session, None, round_, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE

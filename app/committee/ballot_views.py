@@ -119,6 +119,14 @@ def _adoption_flags(version_id: str | None) -> list[dict]:
 
 def _ballot_page(ballot, form, status=200):
     votes = service.current_votes(db.session, ballot)
+    standing = service.roll_standing(db.session, ballot)
+    if ballot.closed_at is not None:  # the roll as it stood at the close, recorded then
+        recorded = (ballot.tally or {}).get("roll", [])
+        left_roll = [r["name"] for r in recorded if not r.get("counted", True)]
+        eligible = (ballot.tally or {}).get("eligible", len(recorded))
+    else:
+        left_roll = sorted(v.user.name for v in ballot.voters if not standing[v.user_id])
+        eligible = sum(standing.values())
     mine = votes.get(current_user.id) if current_user.is_authenticated else None
     live_flags = None
     if ballot.closed_at is None:
@@ -130,8 +138,11 @@ def _ballot_page(ballot, form, status=200):
         ballot=ballot,
         form=form,
         mine=mine,
-        may_vote=ballot.closed_at is None and can_vote(current_user, ballot),
-        cast=len(votes),
+        may_vote=ballot.closed_at is None and service.may_vote(db.session, ballot, current_user),
+        on_roll=can_vote(current_user, ballot),
+        cast=sum(1 for uid in votes if standing.get(uid)),
+        eligible=eligible,
+        left_roll=left_roll,
         flags=ballot.flags if ballot.closed_at else live_flags,
         flag_message=iseal.flag_message,
         labels=LABELS,

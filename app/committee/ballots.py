@@ -30,7 +30,7 @@ from app.committee.permissions import can_open_ballot, can_vote
 from app.consultation import iseal
 from app.database import utcnow
 from app.drafting.models import Standard, Version, VersionState
-from app.errors import Conflict, Gone, NotFound, ValidationError
+from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import utc_iso
 from app.history import latest
 
@@ -66,9 +66,40 @@ def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
     return {v.voter_id: v for v in rows}
 
 
+def roll_standing(session: Session, ballot: Ballot) -> dict[int, bool]:
+    """Map each voter on the opening roll to whether they still count.
+
+    The roll is fixed when the ballot opens (nobody joins it later), and a
+    member whose committee role is withdrawn, or whose account is closed,
+    before the close leaves it: their vote is not counted and they no longer
+    count towards quorum. The role grants say who is a member now; the audit
+    log records each withdrawal, so the tally can be re-derived.
+    """
+    still_members = set(
+        session.scalars(
+            select(RoleGrant.user_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .join(BallotVoter, BallotVoter.user_id == RoleGrant.user_id)
+            .where(
+                BallotVoter.ballot_id == ballot.id,
+                RoleGrant.role == Role.COMMITTEE,
+                User.active.is_(True),
+            )
+        )
+    )
+    return {v.user_id: v.user_id in still_members for v in ballot.voters}
+
+
+def may_vote(session: Session, ballot: Ballot, user: User | None) -> bool:
+    """Tell whether user's vote on this open ballot would be counted."""
+    if user is None or not can_vote(user, ballot):
+        return False
+    return roll_standing(session, ballot).get(user.id, False)
+
+
 def count_votes(session: Session, ballot: Ballot) -> arithmetic.Tally:
     """Tally the current votes of the roll with the ballot's own rules."""
-    roll = {v.user_id for v in ballot.voters}
+    roll = {uid for uid, counts in roll_standing(session, ballot).items() if counts}
     choices = [v.choice for uid, v in current_votes(session, ballot).items() if uid in roll]
     return arithmetic.count(len(roll), choices, quorum=ballot.quorum, threshold=ballot.threshold)
 
@@ -230,6 +261,13 @@ def cast_vote(
     require(
         can_vote(actor, ballot), _("You are not on the roll of eligible voters of this ballot.")
     )
+    if not may_vote(session, ballot, actor):
+        raise PermissionDenied(
+            _(
+                "You are no longer a member of the Standards Committee, so you no longer "
+                "vote on this ballot."
+            )
+        )
     try:
         choice = VoteChoice(choice)
     except ValueError:
@@ -268,10 +306,12 @@ class RollEntry:
     choice: str | None
     reason: str
     cast_at: str
+    counted: bool = True
 
 
 def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     votes = current_votes(session, ballot)
+    standing = roll_standing(session, ballot)
     entries = []
     for voter in sorted(ballot.voters, key=lambda v: v.user.name):
         vote = votes.get(voter.user_id)
@@ -282,6 +322,7 @@ def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
                 str(vote.choice) if vote else None,
                 vote.reason if vote else "",
                 utc_iso(vote.cast_at) if vote else "",
+                standing[voter.user_id],
             )
         )
     return entries

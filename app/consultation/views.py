@@ -39,6 +39,7 @@ from app.errors import ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize, timezones
 from app.forms import show_error
+from app.request_guard import int_arg
 from app.translation.service import AUTHORITATIVE
 from app.web import request_now
 
@@ -436,10 +437,7 @@ def _record_page(
         "clause": [("", _("All clauses")), ("-", _("The whole draft"))]
         + _clause_choices(nodes)[1:],
     }
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = int_arg("page")
     entries, total = service.record_comments(
         db.session, current_user, round_, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
     )

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.drafting.models import CLAUSE_KIND_LABELS
+from app.forms import BoundedIntegerField
 
 
 def kind_choices():
@@ -64,7 +65,7 @@ class ClauseEditForm(ClauseFields, FlaskForm):
 
 class ClauseAddForm(ClauseFields, FlaskForm):
     parent = SelectField(_l("Place under"), validate_choice=False)
-    index = IntegerField(
+    index = BoundedIntegerField(
         _l("Position among its siblings"),
         validators=[Optional()],
         description=_l("1 for first; leave empty to add it at the end."),
@@ -73,7 +74,7 @@ class ClauseAddForm(ClauseFields, FlaskForm):
 
 class ClauseMoveForm(FlaskForm):
     parent = SelectField(_l("Move under"), validate_choice=False)
-    index = IntegerField(
+    index = BoundedIntegerField(
         _l("Position among its new siblings"),
         validators=[Optional()],
         description=_l("1 for first; leave empty to put it at the end."),

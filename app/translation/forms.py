@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -17,14 +16,16 @@ def text_language_choices() -> list[SelectChoice]:
 
 class ImportTranslationForm(FlaskForm):
     language = SelectField(_l("Language of the translation"), choices=text_language_choices)
-    source = FileField(
-        _l("Translation file"),
+    # Clausewise takes no file uploads (app/request_guard.py): the file's text is pasted,
+    # or read into this field by static/js/translation.js when a file is chosen.
+    text = TextAreaField(
+        _l("The translation, in the standards_src format"),
+        validators=[Length(max=1_000_000)],
         description=_l(
             "Markdown in the standards_src format, with the same clause identifiers "
             "({#RA-1f28}) as the English text. Clauses left out keep their current translation."
         ),
     )
-    text = TextAreaField(_l("Or paste its text"), validators=[Length(max=1_000_000)])
 
 
 class ClauseTranslationForm(FlaskForm):

@@ -115,7 +115,10 @@ def import_translation(
     _check_translator(actor)
     _check_language(language)
     # A SourceError is a ValidationError naming the line at fault.
-    doc = parse(text, filename=f"{version.standard.slug}.{language}.md")
+    try:
+        doc = parse(text, filename=f"{version.standard.slug}.{language}.md")
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="text") from None
     if doc.slug != version.standard.slug:
         raise ValidationError(
             _(
@@ -123,7 +126,7 @@ def import_translation(
                 other=doc.slug,
                 slug=version.standard.slug,
             ),
-            field="source",
+            field="text",
         )
     entries = _entries(session, version)
     unknown = [c.uid for c in doc.clauses if c.uid not in entries]
@@ -134,7 +137,7 @@ def import_translation(
                 label=version.label,
                 uids=", ".join(unknown[:10]),
             ),
-            field="source",
+            field="text",
         )
     translation = _translation(session, actor, version, language)
     if doc.title and doc.title != translation.title:

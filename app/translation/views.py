@@ -70,18 +70,10 @@ def overview(slug: str, label: str):
     version = _version(slug, label)
     form = ImportTranslationForm()
     if form.validate_on_submit():
-        upload = form.source.data
         text = form.text.data or ""
-        if upload:
-            try:
-                text = upload.read().decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
         try:
-            if text is None:
-                raise ValidationError(_("The file is not UTF-8 text."), field="source")
             if not text.strip():
-                raise ValidationError(_("Choose a file or paste its text."), field="source")
+                raise ValidationError(_("Choose a file or paste its text."), field="text")
             result = service.import_translation(
                 db.session, current_user, version, form.language.data, text
             )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:29:34.341035
+Create Date: 2026-11-26 14:40:24.862311
 """
 from alembic import op
 import sqlalchemy as sa
