@@ -168,6 +168,7 @@ SECRETARIAT_PAGES = [
     [
         ("chair@demo.clausewise.org", SIGNED_IN_PAGES),
         ("secretariat@demo.clausewise.org", SECRETARIAT_PAGES),
+        ("admin@demo.clausewise.org", ["/admin/users", "/admin/users/1", "/audit"]),
     ],
 )
 def test_signed_in_pages_follow_the_profile_language(
