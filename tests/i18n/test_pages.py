@@ -7,9 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.consultation.models import ConsultationRound
+from app.committee.models import Ballot
+from app.consultation.models import Comment, ConsultationRound
 from app.demo.accounts import DEMO_PASSWORD
 from app.demo.loader import load_demo
 from app.i18n import catalogues
@@ -124,10 +125,10 @@ SIGNED_IN_PAGES = [
     "/profile",
     "/my/submissions",
     "/committee",
-    "/committee/rounds/1",
-    "/committee/rounds/2",
+    "/committee/rounds/{round1}",
+    "/committee/rounds/{round2}",
     "/ballots",
-    "/ballots/1",
+    "/ballots/{ballot}",
     "/standards/responsible-aluminium/versions/working",
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
 ]
@@ -156,7 +157,7 @@ SECRETARIAT_PAGES = [
     "/audit",
     "/consultations/new",
     "/ballots/new",
-    "/committee/comments/1",
+    "/committee/comments/{comment}",
     "/standards/responsible-aluminium/versions/3.0-draft-1/translations",
     "/standards/responsible-aluminium/versions/3.0-draft-1/translations/fr",
     "/standards/responsible-aluminium/versions/3.0-draft-1/translations/fr/RA-1f28",
@@ -168,7 +169,7 @@ SECRETARIAT_PAGES = [
     [
         ("chair@demo.clausewise.org", SIGNED_IN_PAGES),
         ("secretariat@demo.clausewise.org", SECRETARIAT_PAGES),
-        ("admin@demo.clausewise.org", ["/admin/users", "/admin/users/1", "/audit"]),
+        ("admin@demo.clausewise.org", ["/admin/users", "/admin/users/{user}", "/audit"]),
     ],
 )
 def test_signed_in_pages_follow_the_profile_language(
@@ -177,13 +178,21 @@ def test_signed_in_pages_follow_the_profile_language(
     from app.auth.service import find_by_email, set_language
 
     person = find_by_email(session, email)
+    ids = {
+        "round1": demo_site[1],
+        "round2": demo_site[2],
+        "ballot": session.scalar(select(func.min(Ballot.id))),
+        "comment": session.scalar(select(func.min(Comment.id))),
+        "user": person.id,
+    }
     auth.sign_in(person, DEMO_PASSWORD)
     problems = {}
     for lang in ("fr", "es"):
         set_language(session, person, lang)
         session.commit()
         strings = english_ui_strings(lang)
-        for path in paths:
+        for template in paths:
+            path = template.format(**ids)
             # The browser asks for English: the profile wins.
             response = client.get(path, headers={"Accept-Language": "en"})
             html = response.get_data(as_text=True)
