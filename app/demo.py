@@ -6,8 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.auth import second_factor
 from app.auth import service as accounts
-from app.auth.models import Role, StakeholderGroup
+from app.auth.models import PRIVILEGED_ROLES, Role, StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.database import Database
 from app.drafting import service as drafting
@@ -16,7 +17,10 @@ from app.drafting.models import Standard
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "standards_src"
-DEMO_PASSWORD = "clausewise-demo"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "bauxite-to-billet-demo"  # noqa: S105 - printed for the demo on purpose
+# The staff accounts share one authenticator, printed too, so that a visitor can
+# try every role at once (add it to an authenticator app, or `oathtool --totp -b`).
+DEMO_TOTP_SECRET = "CLAUSEWISEDEMO2FACTORSECRETKEY23"  # noqa: S105
 
 DEMO_ACCOUNTS = [
     ("admin@demo.clausewise.org", "Ada Admin", [Role.ADMIN], "Clausewise", StakeholderGroup.OTHER),
@@ -102,8 +106,9 @@ def load_accounts(db: Database) -> list[str]:
     lines = []
     with db.transaction() as session:
         for email, name, roles, org, group in DEMO_ACCOUNTS:
-            if accounts.find_by_email(session, email) is None:
-                accounts.create_user(
+            user = accounts.find_by_email(session, email)
+            if user is None:
+                user = accounts.create_user(
                     session,
                     email=email,
                     password=DEMO_PASSWORD,
@@ -112,6 +117,8 @@ def load_accounts(db: Database) -> list[str]:
                     organisation=org,
                     stakeholder_group=group,
                 )
+            if set(roles) & PRIVILEGED_ROLES:
+                second_factor.assign(session, SYSTEM, user, DEMO_TOTP_SECRET)
             lines.append(f"  {email:<36} {', '.join(roles) or 'public commenter'}")
     return lines
 
@@ -134,6 +141,7 @@ def load_demo(db: Database) -> list[str]:
     lines = load_standard(db)
     lines += _load_areas(db)
     lines.append(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    lines.append(f"Staff accounts ask for a code: TOTP secret: {DEMO_TOTP_SECRET}")
     return lines + account_lines
 
 

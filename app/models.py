@@ -2,7 +2,7 @@
 
 from app import immutability
 from app.audit.models import AuditEvent
-from app.auth.models import RoleGrant, User
+from app.auth.models import PageText, RoleGrant, User
 from app.committee.models import (
     Ballot,
     BallotVoter,
@@ -22,6 +22,7 @@ from app.jobs.models import Job
 
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
+immutability.register(PageText)
 immutability.register(ClauseRevision)
 immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
@@ -52,6 +53,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "PageText",
     "RoleGrant",
     "Standard",
     "Submission",

@@ -40,6 +40,15 @@ def require_any_role(user: User | None, *roles: Role) -> User:
     """Refuse unless the user holds at least one of the roles."""
     user = require_signed_in(user)
     if not user.has_role(*roles):
+        granted = getattr(user, "granted_roles", set())
+        if granted.intersection(roles):
+            raise PermissionDenied(
+                _(
+                    "Your role needs more than a password: sign in with your second factor "
+                    "(and, if asked, choose a longer password) on your profile page first."
+                ),
+                needs_second_factor=True,
+            )
         raise PermissionDenied(_("You do not have permission to do that."))
     return user
 

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from app.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.totp import TotpClock
 
 COMMITTEE = "committee@demo.clausewise.org"
 SECRETARIAT = "secretariat@demo.clausewise.org"
 IPAF = "ipaf@demo.clausewise.org"
 PUBLIC = "public@demo.clausewise.org"
+STAFF = {COMMITTEE, SECRETARIAT, "admin@demo.clausewise.org", "chair@demo.clausewise.org"}
+STAFF |= {"committee2@demo.clausewise.org", "committee3@demo.clausewise.org"}
+totp_clock = TotpClock(DEMO_TOTP_SECRET)
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the real form and wait until the header offers to sign out."""
+    """Sign in through the real form (with the staff code) until the header offers to sign out."""
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if email in STAFF:
+        page.get_by_label("Code", exact=True).fill(totp_clock.code(email))
+        page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -30,6 +37,7 @@ def register(
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Repeat the password").fill(password)
+    page.get_by_label("I agree to the terms").check()
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
