@@ -228,22 +228,24 @@ def auth(client):
     """Sign the test client in (with the second factor when asked for) and out."""
 
     class Auth:
-        def sign_in(self, user, password: str = PASSWORD):
-            response = client.post(
+        def sign_in(self, user, password: str = PASSWORD, via=None):
+            """Sign in on the test client, or on another client given as `via`."""
+            browser = via or client
+            response = browser.post(
                 "/sign-in",
                 data={
                     "email": user.email,
                     "password": password,
-                    "csrf_token": csrf_token(client, "/sign-in"),
+                    "csrf_token": csrf_token(browser, "/sign-in"),
                 },
             )
             assert response.status_code == 302, response.get_data(as_text=True)
             if response.headers["Location"].endswith("/sign-in/code"):
-                response = client.post(
+                response = browser.post(
                     "/sign-in/code",
                     data={
                         "code": totp_clock.code(user.email),
-                        "csrf_token": csrf_token(client, "/sign-in/code"),
+                        "csrf_token": csrf_token(browser, "/sign-in/code"),
                     },
                 )
                 assert response.status_code == 302, response.get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.auth.models import Role, User
-from app.errors import PermissionDenied
+from app.errors import PermissionDenied, ValidationError
 
 
 class SystemActor:
@@ -60,3 +60,18 @@ def is_staff(user: User | None) -> bool:
         and getattr(user, "is_authenticated", False)
         and user.has_role(Role.ADMIN, Role.SECRETARIAT, Role.COMMITTEE)
     )
+
+
+def require_verified_email(user: User) -> User:
+    """Refuse a submission until the account's address is confirmed (drafts are kept)."""
+    if user is not SYSTEM and getattr(user, "email_verified_at", None) is None:
+        raise ValidationError(
+            _(
+                "Confirm your email address before submitting: open the link we sent to "
+                "%(email)s. Your draft is kept; you can ask for a new link from the notice "
+                "at the top of the page.",
+                email=user.email,
+            ),
+            needs_verification=True,
+        )
+    return user

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import STAKEHOLDER_LABELS, Role, StakeholderGroup, User
-from app.auth.permissions import is_staff, require_signed_in
+from app.auth.permissions import is_staff, require_signed_in, require_verified_email
 from app.consultation.models import (
     Comment,
     CommentType,
@@ -576,6 +576,7 @@ def submit(
 ) -> Submission:
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     _own_draft(actor, submission)
+    require_verified_email(actor)
     now = now or utcnow()
     round_ = submission.round
     require_open(round_, now)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from app.auth.models import User
+from app.auth.personal_data import verification_token
 from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.browser.serve import LIVE_SECRET
 from tests.totp import TotpClock
 
 COMMITTEE = "committee@demo.clausewise.org"
@@ -40,6 +43,19 @@ def register(
     page.get_by_label("I agree to the terms").check()
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    confirm_email(page, base_url)
+
+
+def confirm_email(page: Page, base_url: str) -> None:
+    """Open the link of the verification mail, as the person would from their inbox.
+
+    The mail stays in the live server's process; the link is the same signed token,
+    made here with the server's secret for the account the data download names.
+    """
+    account = page.request.get(f"{base_url}/profile/data.json").json()["account"]
+    token = verification_token(User(id=account["id"], email=account["email"]), LIVE_SECRET)
+    page.goto(f"{base_url}/email/verify/{token}")
+    expect(page.get_by_role("status").filter(has_text="is confirmed")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
