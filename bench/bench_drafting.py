@@ -125,7 +125,8 @@ def build_app(workdir: Path):
     from app.cli import upgrade_schema
     from app.consultation import service as consultation
     from app.database import utcnow
-    from app.demo import load_accounts, load_standard
+    from app.demo.accounts import load_accounts
+    from app.demo.standard import load_standard
     from app.drafting import service as drafting
     from app.drafting.importing import import_source
     from app.extensions import db
@@ -220,7 +221,7 @@ def page_case(client, name: str, path: str, clauses: int, note: str = "") -> Cas
 
 
 def build_cases(app) -> list[Case]:
-    from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET
     from app.drafting import service as drafting
     from app.extensions import db
     from app.text.diffing import word_diff

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from app.auth.models import PRIVILEGED_ROLES, Role, RoleGrant, StakeholderGroup,
 from app.auth.permissions import SYSTEM, require_any_role
 from app.database import utcnow
 from app.errors import NotFound, ValidationError
+from app.formatting import is_timezone
 
 MIN_PASSWORD = passwords.MIN_LENGTH
 RESET_MAX_AGE_S = 3600
@@ -56,7 +56,7 @@ def _clean_profile(name: str, organisation: str, group: str, timezone: str) -> d
             _("Choose a stakeholder group from the list."), field="stakeholder_group"
         ) from None
     timezone = timezone or "UTC"
-    if timezone not in zoneinfo.available_timezones() and timezone != "UTC":
+    if not is_timezone(timezone):
         raise ValidationError(_("Choose a time zone from the list."), field="timezone")
     return {
         "name": name,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:33:42.720545
+Create Date: 2026-11-26 13:41:43.042403
 """
 from alembic import op
 import sqlalchemy as sa

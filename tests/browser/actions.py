@@ -6,7 +6,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.auth.models import User
 from app.auth.personal_data import verification_token
-from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.serve import LIVE_SECRET
 from tests.totp import TotpClock
 
