@@ -51,8 +51,15 @@ def send_verification(user: User) -> None:
     )
 
 
-@bp.get("/email/verify/<token>")
+def _confirm_page(title: str, button: str):
+    """Links in mail open a page whose button posts: link scanners confirm nothing."""
+    return render_template("auth/confirm_link.html", title=title, button=button, form=EmptyForm())
+
+
+@bp.route("/email/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
+    if not EmptyForm().validate_on_submit():
+        return _confirm_page(_("Confirm your email address"), _("Confirm my address"))
     user = personal_data.verify_email(db.session, token, _secret())
     flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
     return redirect(url_for("auth.profile"))
@@ -124,8 +131,10 @@ def change_email():
     return render_template("auth/email_change.html", form=form, pending=pending), status
 
 
-@bp.get("/email/change/<token>")
+@bp.route("/email/change/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
+    if not EmptyForm().validate_on_submit():
+        return _confirm_page(_("Confirm the change of address"), _("Confirm the change"))
     change = personal_data.confirm_email_change(db.session, token, _secret())
     if change.done_at is not None:
         flash(_("Your email address is now %(email)s.", email=change.new_email), "success")

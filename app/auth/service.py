@@ -277,8 +277,10 @@ def revoke_role(session: Session, actor: User, user: User, role: str) -> bool:
         return False
     user.role_grants.remove(grant)
     session.flush()
-    # A browser signed in with the role must not keep acting in it.
-    ended = sessions.revoke_all(session, user, "role revoked")
+    # A browser signed in with the role must not keep acting in it (an admin
+    # dropping one of their own other roles keeps the browser they do it from).
+    keep = actor.acting_session if getattr(actor, "id", None) == user.id else None
+    ended = sessions.revoke_all(session, user, "role revoked", keep=keep)
     record(
         session,
         actor,

@@ -55,6 +55,7 @@ def confirm_email(page: Page, base_url: str) -> None:
     account = page.request.get(f"{base_url}/profile/data.json").json()["account"]
     token = verification_token(User(id=account["id"], email=account["email"]), LIVE_SECRET)
     page.goto(f"{base_url}/email/verify/{token}")
+    page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_role("status").filter(has_text="is confirmed")).to_be_visible()
 
 
