@@ -129,6 +129,10 @@ def record_sign_in(session: Session, user: User, *, second_factor: bool) -> None
     )
 
 
+def record_failed_code(session: Session, user: User) -> None:
+    record(session, None, "user.sign_in_failed", user, summary="Wrong second-factor code")
+
+
 _DUMMY_HASH = "scrypt:32768:8:1$0pN2eqIkvk6tjL8a$" + "0" * 128
 
 

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from app.audit.service import record
 from app.auth import second_factor, service, sessions, throttle
 from app.auth.data_views import send_verification
 from app.auth.forms import (
@@ -152,7 +151,7 @@ def sign_in_code():
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(pending["next"])
         throttle.fail(db.session, keys)
-        record(db.session, None, "user.sign_in_failed", user, summary="Wrong second-factor code")
+        service.record_failed_code(db.session, user)
         db.session.commit()
         form.code.errors = [_("That code is not right. Enter the code your app shows now.")]
         return render_template("auth/sign_in_code.html", form=form), 401

@@ -144,3 +144,19 @@ def test_only_admins_reset_factors(client, auth, make_user):
     auth.sign_in(secretariat)
     path = f"/admin/users/{member.id}/second-factor/reset"
     assert client.post(path, data={"csrf_token": csrf_token(client, "/profile")}).status_code == 403
+
+
+def test_shell_recovers_an_account(runner, make_user, session):
+    admin = make_user(Role.ADMIN)
+    from app.auth import sessions
+
+    sessions.start(session, admin)
+    result = runner.invoke(args=["accounts", "sign-out-everywhere", admin.email])
+    assert result.exit_code == 0 and "Ended 1 session" in result.output
+    result = runner.invoke(args=["accounts", "reset-second-factor", admin.email])
+    assert result.exit_code == 0, result.output
+    assert second_factor.enrolment(session, admin) is None
+    again = runner.invoke(args=["accounts", "reset-second-factor", admin.email])
+    assert again.exit_code == 1 and "no authenticator" in again.output
+    missing = runner.invoke(args=["accounts", "sign-out-everywhere", "nobody@example.org"])
+    assert missing.exit_code == 1 and "no account" in missing.output

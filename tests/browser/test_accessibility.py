@@ -21,6 +21,7 @@ PUBLIC_PAGES = [
     "/consultations/1/synopsis",
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
     "/ballots/1",
+    "/privacy",
 ]
 COMMITTEE_PAGES = [
     "/standards/responsible-aluminium/versions/working",
@@ -34,6 +35,11 @@ COMMITTEE_PAGES = [
     "/consultations/2/comment",
     "/my/submissions",
     "/profile",
+    "/profile/password",
+    "/profile/sessions",
+    "/profile/second-factor",
+    "/profile/email",
+    "/profile/close",
 ]
 
 
