@@ -15,6 +15,7 @@ from app.auth.models import Role
 from app.auth.permissions import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
+from app.publishing import cli as publishing_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -229,6 +230,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
+    standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(accounts_cli)

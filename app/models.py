@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.models import Publication
 
 
 def _submitted(submission: immutability.Stored | None) -> bool:
@@ -41,6 +42,7 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(Publication)
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -63,6 +65,7 @@ __all__ = [
     "Job",
     "Moderation",
     "PageText",
+    "Publication",
     "RoleGrant",
     "Standard",
     "Submission",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import (
@@ -25,10 +26,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.committee import comments as committee
 from app.consultation import service as consultation
+from app.database import utcnow
 from app.drafting import service as drafting
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import format_when, timezones, utc_iso
+from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ def home():
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
         published=committee.published_round_ids(db.session),
+        in_force=publishing.in_force_by_standard(db.session),
     )
 
 
@@ -174,6 +178,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["utc_iso"] = utc_iso
     app.jinja_env.globals["timezones"] = timezones
+    app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True
@@ -208,6 +213,13 @@ def _run_jobs_after_response(app: Flask):
                 log.exception("running queued jobs failed")
 
     return run
+
+
+def request_now() -> dt.datetime:
+    """Return the moment of this request: every rule on one page reads the same clock."""
+    if "now" not in g:
+        g.now = utcnow()
+    return g.now
 
 
 def flash_error(message: str) -> None:

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from app.api import openapi
 from app.api.views import bp
 from app.consultation import service
-from app.consultation.models import Comment, ConsultationRound
+from app.consultation.models import Comment, ConsultationRound, RoundState
+from app.database import utcnow
 from app.errors import PermissionDenied
 from app.extensions import db
 from app.formatting import utc_iso
@@ -27,7 +28,7 @@ def round_json(round_: ConsultationRound) -> dict:
         "version": round_.version.label,
         "opens_at": utc_iso(round_.opens_at),
         "closes_at": utc_iso(round_.closes_at),
-        "status": "open" if round_.is_open else "upcoming" if round_.is_upcoming else "closed",
+        "status": str(round_.state_at(utcnow())),
         "visibility": str(round_.visibility),
         "comments_public": service.comments_public(round_),
         "url": url_for("consultation.round_page", round_id=round_.id, _external=True),
@@ -244,7 +245,7 @@ openapi.add(
                 "version": _STR,
                 "opens_at": {"type": "string", "format": "date-time"},
                 "closes_at": {"type": "string", "format": "date-time"},
-                "status": {"enum": ["upcoming", "open", "closed"]},
+                "status": {"enum": [str(s) for s in RoundState]},
                 "visibility": {"enum": ["live", "after-close"]},
                 "comments_public": {"type": "boolean"},
                 "url": {"type": "string", "format": "uri"},

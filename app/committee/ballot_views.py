@@ -22,7 +22,7 @@ from app.committee.forms import (
 )
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
-from app.errors import Gone, ValidationError
+from app.errors import Conflict, Gone, ValidationError
 from app.extensions import db
 from app.formatting import zone as named_zone
 from app.forms import show_error
@@ -66,6 +66,7 @@ def new_ballot():
     form.version.choices = [
         SelectChoice(str(v.id), f"{v.standard.title} — {v.label}") for v in versions
     ]
+    conflict = False
     if form.validate_on_submit():
         try:
             version = db.session.get(Version, int(form.version.data or 0))
@@ -80,9 +81,12 @@ def new_ballot():
                 closes_at=form.closes_at.data.replace(tzinfo=zone).astimezone(dt.UTC),
                 quorum=form.quorum.data,
                 threshold=form.threshold.data,
+                justification=form.justification.data,
             )
-        except ValidationError as exc:
+        except (ValidationError, Conflict) as exc:
             show_error(form, exc)
+            if isinstance(exc, Conflict):
+                conflict = True
         except ValueError:
             abort(400)
         else:
@@ -91,10 +95,25 @@ def new_ballot():
                 "success",
             )
             return redirect(url_for("committee.ballots.ballot", ballot_id=ballot.id))
-    status = 422 if form.is_submitted() else 200
+    status = (409 if conflict else 422) if form.is_submitted() else 200
     return render_template(
-        "committee/ballot_new.html", form=form, members=service.committee_members(db.session)
+        "committee/ballot_new.html",
+        form=form,
+        members=service.committee_members(db.session),
+        adoption_flags=_adoption_flags(form.version.data),
+        flag_message=service.flag_message,
     ), status
+
+
+def _adoption_flags(version_id: str | None) -> list[dict]:
+    """Say, for the chosen version's standard, where adoption now falls short of ISEAL."""
+    try:
+        version = db.session.get(Version, int(version_id or 0))
+    except ValueError:
+        return []
+    if version is None:
+        return []
+    return service.iseal_flags(db.session, version.standard_id, "adopt", utcnow())
 
 
 def _ballot_page(ballot, form, status=200):
@@ -115,7 +134,26 @@ def _ballot_page(ballot, form, status=200):
         flags=ballot.flags if ballot.closed_at else live_flags,
         flag_message=service.flag_message,
         labels=LABELS,
+        **_adoption_record(ballot),
     ), status
+
+
+def _adoption_record(ballot) -> dict:
+    """What became of the version a carried adoption ballot adopted."""
+    from app.publishing import service as publishing
+
+    if ballot.version.state not in (VersionState.ADOPTED, VersionState.PUBLISHED):
+        return {"editions": [], "may_publish": False}
+    editions = [
+        p
+        for p in publishing.list_publications(db.session, ballot.standard)
+        if p.version_id == ballot.version_id
+    ]
+    return {
+        "editions": editions,
+        "may_publish": ballot.version.state == VersionState.ADOPTED
+        and publishing.can_publish(current_user, ballot.standard),
+    }
 
 
 @bp.get("/ballots/<int:ballot_id>")

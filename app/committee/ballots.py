@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -18,12 +20,13 @@ from app.committee import tally as arithmetic
 from app.committee.dispositions import count_unanswered
 from app.committee.models import (
     Ballot,
+    BallotOutcome,
     BallotQuestion,
     BallotVoter,
     Vote,
     VoteChoice,
 )
-from app.consultation.models import ConsultationRound
+from app.consultation.models import ConsultationRound, RoundState
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
@@ -31,6 +34,7 @@ from app.formatting import utc_iso
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000
+MAX_JUSTIFICATION = 10_000
 FEW_ROUNDS, SHORT_ROUND, UNANSWERED = "few-rounds", "short-round", "unanswered"
 
 
@@ -94,7 +98,10 @@ def iseal_flags(
     rounds = list(
         session.scalars(
             select(ConsultationRound)
-            .where(ConsultationRound.standard_id == standard_id, ConsultationRound.opens_at <= now)
+            .where(
+                ConsultationRound.standard_id == standard_id,
+                ConsultationRound.in_state(now, RoundState.OPEN, RoundState.CLOSED),
+            )
             .order_by(ConsultationRound.number)
         )
     )
@@ -172,9 +179,15 @@ def open_ballot(
     closes_at: dt.datetime,
     quorum: float | Fraction | str = arithmetic.DEFAULT_QUORUM,
     threshold: float | Fraction | str = arithmetic.DEFAULT_THRESHOLD,
+    justification: str = "",
     now: dt.datetime | None = None,
 ) -> Ballot:
-    """Open a ballot on a frozen version; the committee members of today are its roll."""
+    """Open a ballot on a frozen version; the committee members of today are its roll.
+
+    Adoption is not put to the vote while a consultation round on the standard is
+    open or scheduled, and where the ISEAL expectations are not met the secretariat
+    must justify going ahead.
+    """
     require_any_role(actor, Role.SECRETARIAT)
     now = now or utcnow()
     if version.state != VersionState.FROZEN:
@@ -193,6 +206,21 @@ def open_ballot(
     if closes_at <= now:
         raise ValidationError(_("The closing time must be in the future."), field="closes_at")
     quorum_f, threshold_f = _fraction(quorum, "quorum"), _fraction(threshold, "threshold")
+    justification = (justification or "").strip()
+    if len(justification) > MAX_JUSTIFICATION:
+        raise ValidationError(_("The justification is too long."), field="justification")
+    flags: list[dict] = []
+    if kind == BallotQuestion.ADOPT:
+        refuse_adoption_during_consultation(session, version.standard_id, now)
+        flags = iseal_flags(session, version.standard_id, kind, now)
+        if flags and not justification:
+            raise ValidationError(
+                _(
+                    "The ISEAL expectations are not met (see the list above): write why "
+                    "adoption should be put to the vote all the same."
+                ),
+                field="justification",
+            )
     if session.scalar(
         select(Ballot.id).where(
             Ballot.version_id == version.id,
@@ -215,6 +243,7 @@ def open_ballot(
         threshold=float(threshold_f),
         created_by_id=actor.id,
         created_at=now,
+        justification=justification,
     )
     session.add(ballot)
     session.flush()
@@ -231,8 +260,41 @@ def open_ballot(
         quorum=str(quorum_f),
         threshold=str(threshold_f),
         closes_at=utc_iso(closes_at),
+        iseal_flags=[f["code"] for f in flags],
+        justification=justification,
     )
     return ballot
+
+
+def unfinished_round(session: Session, standard_id: int, now: dt.datetime):
+    """Return a consultation round of the standard that is open or not yet open, if any."""
+    return session.scalar(
+        select(ConsultationRound)
+        .where(
+            ConsultationRound.standard_id == standard_id,
+            ConsultationRound.in_state(now, RoundState.SCHEDULED, RoundState.OPEN),
+        )
+        .order_by(ConsultationRound.opens_at)
+        .limit(1)
+    )
+
+
+def refuse_adoption_during_consultation(
+    session: Session, standard_id: int, now: dt.datetime
+) -> None:
+    """Refuse to put adoption to the vote while the public may still comment."""
+    round_ = unfinished_round(session, standard_id, now)
+    if round_ is not None:
+        raise Conflict(
+            _(
+                "Adoption cannot be put to the vote while consultation round %(n)s "
+                "(“%(title)s”) is open or scheduled: it closes %(when)s.",
+                n=round_.number,
+                title=round_.title,
+                when=utc_iso(round_.closes_at),
+            ),
+            field="question_kind",
+        )
 
 
 # --- voting -----------------------------------------------------------------------
@@ -325,10 +387,18 @@ def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
         .where(Ballot.id == ballot.id, Ballot.closed_at.is_(None))
         .values(closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         session.refresh(ballot)
         return False
     session.refresh(ballot)
+    if ballot.question_kind == BallotQuestion.ADOPT and counted.outcome == BallotOutcome.CARRIED:
+        # The version is adopted by the vote itself; publishing it is the secretariat's next step.
+        session.execute(
+            update(Version)
+            .where(Version.id == ballot.version_id, Version.state == VersionState.FROZEN)
+            .values(state=VersionState.ADOPTED)
+        )
+        session.refresh(ballot.version)
     record(
         session,
         None,

@@ -106,6 +106,15 @@ class BallotForm(FlaskForm):
         choices=_choices(FRACTION_LABELS),
         default="2/3",
     )
+    justification = TextAreaField(
+        _l("Justification"),
+        validators=[Length(max=10_000)],
+        description=_l(
+            "Required for adoption when ISEAL expectations are not met (rounds too short or "
+            "too few, comments without an agreed response): why the vote should go ahead. "
+            "It is shown on the ballot and on the publication."
+        ),
+    )
 
 
 class VoteForm(FlaskForm):

@@ -48,6 +48,7 @@ from app.committee.dispositions import (
     progress_of,
     round_progress,
 )
+from app.committee.moved import comments_moved_here
 from app.committee.reanchoring import Locator, Placement, status_counts
 from app.committee.synopsis import build as build_synopsis
 from app.committee.synopsis import public_name, publish_blockers, responses_for_author
@@ -126,6 +127,7 @@ __all__ = [
     "Placement",
     "Tally",
     "agree",
+    "comments_moved_here",
     "answer_duplicates",
     "build_synopsis",
     "cast_vote",

@@ -24,6 +24,7 @@ from app.committee.models import Disposition, SynopsisPublication
 from app.consultation.models import (
     Comment,
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionStatus,
 )
@@ -65,7 +66,7 @@ def publish_blockers(session: Session, round_: ConsultationRound, now=None) -> l
     reasons = []
     if synopsis_publication(session, round_) is not None:
         reasons.append(_("The synopsis is already published."))
-    if now < round_.closes_at:
+    if round_.state_at(now) != RoundState.CLOSED:
         reasons.append(_("The round has not closed yet."))
     progress = progress_of(round_rows(session, round_))
     if progress.lacking:

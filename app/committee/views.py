@@ -329,6 +329,7 @@ def clause_comments(uid: str):
     rows = service.clause_comments(db.session, current_user, clause)
     nodes = drafting.working_draft(db.session, clause.standard)
     placements = service.Locator(nodes).place_all(row.comment for row in rows)
+    arrivals = service.comments_moved_here(db.session, current_user, clause, nodes)
     by_round: dict[int, list] = {}
     for row in rows:
         by_round.setdefault(row.comment.submission.round_id, []).append(row)
@@ -338,6 +339,7 @@ def clause_comments(uid: str):
         head=clause.head,
         by_round=by_round,
         placements=placements,
+        arrivals=arrivals,
         total=len(rows),
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,

@@ -42,6 +42,7 @@ from app.consultation.models import (
     CommentVisibility,
     ConsultationRound,
     Moderation,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
@@ -67,7 +68,9 @@ def list_rounds(session: Session, standard: Standard | None = None) -> list[Cons
         query = query.where(ConsultationRound.standard_id == standard.id)
     rounds = list(session.scalars(query.order_by(ConsultationRound.opens_at.desc())))
     now = utcnow()
-    return sorted(rounds, key=lambda r: (r.closes_at <= now, -r.opens_at.timestamp()))
+    return sorted(
+        rounds, key=lambda r: (r.state_at(now) == RoundState.CLOSED, -r.opens_at.timestamp())
+    )
 
 
 def rounds_for_standard(session: Session, standard: Standard) -> list[ConsultationRound]:
@@ -201,6 +204,7 @@ def clean_round(
             raise ValidationError(_("Give the date and time."), field=name)
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(_("Give the time zone of this date and time."), field=name)
+    assert opens_at is not None and closes_at is not None  # checked just above
     opens_at = opens_at.astimezone(dt.UTC)
     closes_at = closes_at.astimezone(dt.UTC)
     if closes_at <= opens_at:
@@ -276,10 +280,10 @@ def frozen_versions(session: Session) -> list[Version]:
 
 def comments_public(round_: ConsultationRound, now: dt.datetime | None = None) -> bool:
     """Say whether the round's comments are public now."""
-    now = now or utcnow()
-    if now < round_.opens_at:
+    state = round_.state_at(now or utcnow())
+    if state == RoundState.SCHEDULED:
         return False
-    return round_.visibility == CommentVisibility.LIVE or now >= round_.closes_at
+    return round_.visibility == CommentVisibility.LIVE or state == RoundState.CLOSED
 
 
 def _latest_moderation_ids():

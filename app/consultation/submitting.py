@@ -15,6 +15,7 @@ from app.auth.permissions import is_staff, require_signed_in, require_verified_e
 from app.consultation.drafts import own_draft, require_open
 from app.consultation.models import (
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
@@ -130,7 +131,7 @@ def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
         _("Comments: %(n)d", n=len(submission.comments)),
-        _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
+        _("Submitted: %(when)s UTC", when=f"{submission.submitted_at:%Y-%m-%d %H:%M}"),
         "",
         _(
             "Your submission is now on record and cannot be changed. You can withdraw it until "
@@ -159,7 +160,7 @@ def withdraw(
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted submission can be withdrawn."))
     now = now or utcnow()
-    if now >= submission.round.closes_at:
+    if submission.round.state_at(now) == RoundState.CLOSED:
         raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
@@ -188,7 +189,7 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
     submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
     if submission is None or not (
         is_staff(viewer)
-        or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
+        or (viewer is not None and viewer.id is not None and submission.author_id == viewer.id)
     ):
         raise NotFound(_("There is no submission with this receipt that you can see."))
     return submission

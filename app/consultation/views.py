@@ -24,6 +24,7 @@ from app.consultation.forms import (
 from app.consultation.models import (
     COMMENT_TYPE_LABELS,
     SUBMISSION_KIND_LABELS,
+    RoundState,
     SubmissionStatus,
 )
 from app.database import utcnow
@@ -33,6 +34,7 @@ from app.errors import ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize, timezones
 from app.forms import show_error
+from app.web import request_now
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
@@ -148,7 +150,7 @@ def round_page(round_id: int):
     counts = service.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
     form = None
-    if current_user.is_authenticated and round_.is_open:
+    if current_user.is_authenticated and round_.state_at(request_now()) == RoundState.OPEN:
         form = _comment_form(nodes, request.args.get("clause", ""))
     return render_template(
         "consultation/round.html",
@@ -161,7 +163,16 @@ def round_page(round_id: int):
         draft=draft,
         form=form,
         kind_labels=CLAUSE_KIND_LABELS,
+        synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
+        and _synopsis_published(round_),
     )
+
+
+def _synopsis_published(round_) -> bool:
+    # Views sit above every area: the committee's record of the round is linked here.
+    from app.committee.comments import synopsis_publication
+
+    return synopsis_publication(db.session, round_) is not None
 
 
 # --- commenting -----------------------------------------------------------------------

@@ -336,7 +336,7 @@ def delete_clause(
     note = _message(message, _("Deleted"))
     revisions = []
     for clause_id in doomed:
-        target = session.get(Clause, clause_id)
+        target = session.get_one(Clause, clause_id)
         revisions.append(append_revision(session, actor, target, deleted=True, message=note))
     record(
         session,
@@ -345,7 +345,7 @@ def delete_clause(
         clause,
         object_id=clause.uid,
         summary=f"Deleted {clause.uid} and {len(doomed) - 1} sub-clauses",
-        clauses=[session.get(Clause, c).uid for c in doomed],
+        clauses=[session.get_one(Clause, c).uid for c in doomed],
     )
     return revisions
 
@@ -376,7 +376,7 @@ def renumber(session: Session, actor: User, standard: Standard) -> int:
             )
         numbers[rev.clause_id] = number
         if rev.number != number:
-            clause = session.get(Clause, rev.clause_id)
+            clause = session.get_one(Clause, rev.clause_id)
             append_revision(session, actor, clause, number=number, message=_("Renumbered"))
             changed += 1
     record(session, actor, "standard.renumber", standard, summary=f"Renumbered {changed} clauses")

@@ -69,7 +69,7 @@ class Clause(Base):
     __tablename__ = "clause"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(String(24), unique=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
     # Denormalised pointer to the newest revision, moved only by a
     # compare-and-set UPDATE so that concurrent saves are detected.

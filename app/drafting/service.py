@@ -5,6 +5,8 @@ Editing the working draft (clauses and their revisions) is in app.drafting.editi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import is_staff, require_any_role
+from app.database import utcnow
 from app.drafting.models import (
     Clause,
     ClauseRevision,
@@ -141,7 +144,13 @@ def get_revision(session: Session, clause: Clause, seq: int) -> ClauseRevision:
 
 
 def freeze(
-    session: Session, actor: User, standard: Standard, *, label: str, note: str = ""
+    session: Session,
+    actor: User,
+    standard: Standard,
+    *,
+    label: str,
+    note: str = "",
+    now: dt.datetime | None = None,
 ) -> Version:
     """Freeze the working draft as a named, immutable version (secretariat only)."""
     require_any_role(actor, Role.SECRETARIAT)
@@ -167,6 +176,7 @@ def freeze(
         summary=standard.summary,
         note=(note or "").strip(),
         created_by_id=actor.id,
+        created_at=now or utcnow(),
         state=VersionState.FROZEN,
     )
     session.add(version)

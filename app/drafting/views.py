@@ -58,14 +58,32 @@ def standards():
 def standard(slug: str):
     std = service.get_standard(db.session, slug)
     versions = service.list_versions(db.session, std)
-    rounds = consultation.list_rounds(db.session, standard=std)
     return render_template(
         "drafting/standard.html",
         standard=std,
         versions=versions,
-        rounds=rounds,
+        rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=FreezeForm(),
+        **_public_record(std),
     )
+
+
+def _public_record(std) -> dict:
+    """Publications, ballots and published synopses of a standard, for its page."""
+    from app.committee.forms import OUTCOME_LABELS
+    from app.publishing import history
+    from app.publishing import service as publishing
+
+    publications = publishing.list_publications(db.session, std)
+    return {
+        "synopses": history.synopsis_round_ids(db.session, std),
+        "publications": publications,
+        "in_force": publishing.in_force(publications),
+        "ballots": history.ballots(db.session, std),
+        "outcome_labels": OUTCOME_LABELS,
+        "may_publish": publishing.can_publish(current_user, std),
+        "publishable": publishing.publishable_versions(db.session, std),
+    }
 
 
 @bp.get("/standards/<slug>/versions/<label>")
@@ -79,7 +97,19 @@ def version(slug: str, label: str):
         nodes=nodes,
         kind_labels=CLAUSE_KIND_LABELS,
         working=ver is None,
+        **(_version_record(ver) if ver else {}),
     )
+
+
+def _version_record(ver) -> dict:
+    """The round open on a frozen draft, and the editions published from it."""
+    from app.publishing import history
+    from app.publishing import service as publishing
+
+    return {
+        "open_round": history.open_round_on(db.session, ver),
+        "editions": publishing.editions_of(db.session, ver),
+    }
 
 
 @bp.post("/standards/<slug>/freeze")
@@ -106,6 +136,7 @@ def freeze(slug: str):
         versions=service.list_versions(db.session, std),
         rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=form,
+        **_public_record(std),
     ), 422
 
 

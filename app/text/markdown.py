@@ -27,7 +27,7 @@ def is_safe_link(url: str) -> bool:
 def _build() -> MarkdownIt:
     md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
     md.disable("image")
-    md.validateLink = is_safe_link
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
 
     def link_open(self, tokens, idx, options, env):
         tokens[idx].attrSet("rel", "nofollow ugc noopener")

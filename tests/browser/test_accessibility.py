@@ -22,6 +22,12 @@ PUBLIC_PAGES = [
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
     "/ballots/1",
     "/privacy",
+    "/standards/responsible-aluminium/2.0",
+    "/standards/responsible-aluminium/1.1",
+    "/standards/responsible-aluminium/2.0/changes",
+    "/standards/responsible-aluminium/2.0/clauses/RA-07d0",
+    "/standards/responsible-aluminium/1.1/clauses/RA-1e55",
+    "/standards/responsible-aluminium/history",
 ]
 COMMITTEE_PAGES = [
     "/standards/responsible-aluminium/versions/working",
