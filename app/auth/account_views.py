@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app.auth import second_factor, service, sessions
+from app.auth import second_factor, service, sessions, throttle
 from app.auth.forms import ChangePasswordForm, CodeForm, EmptyForm, RemoveFactorForm
 from app.auth.models import User
 from app.errors import NotFound, ValidationError
@@ -22,6 +31,26 @@ ENROLMENT = "second_factor_enrolment"
 def notify(user: User, subject: str, body: str) -> None:
     """Tell the person by mail that something changed about how they sign in."""
     queue_mail(db.session, to=user.email, subject=subject, body=body)
+
+
+def throttled_response(wait: int):
+    """Answer 429 with Retry-After: too many failed sign-ins or codes."""
+    response = current_app.make_response(
+        (
+            render_template(
+                "site/error.html",
+                status=429,
+                title=_("Too many attempts"),
+                message=_(
+                    "Too many failed sign-ins. Wait %(seconds)d seconds and try again.",
+                    seconds=wait,
+                ),
+            ),
+            429,
+        )
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -136,6 +165,33 @@ def second_factor_page():
         secret=secret,
         qr=second_factor.qr_code_data_url(uri),
     ), status
+
+
+@bp.route("/profile/verify", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"], methods=["POST"])
+def verify_second_factor():
+    """Enter the code again in a browser that is already signed in (step-up)."""
+    if second_factor.enrolment(db.session, current_user) is None:
+        return redirect(url_for("account.second_factor_page"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        keys = throttle.keys_for(current_user.email, request.remote_addr)
+        wait = throttle.retry_after(db.session, keys)
+        if wait:
+            return throttled_response(wait)
+        if second_factor.verify(db.session, current_user, form.code.data):
+            throttle.succeed(db.session, keys[0])
+            sessions.mark_second_factor(db.session, current_user)
+            flash(_("Code accepted: your staff roles are active in this browser."), "success")
+            return redirect(url_for("auth.profile"))
+        throttle.fail(db.session, keys)
+        service.record_failed_code(db.session, current_user)
+        db.session.commit()
+        form.code.errors = [_("That code is not right. Enter the code your app shows now.")]
+        return render_template("auth/verify.html", form=form), 401
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/verify.html", form=form), status
 
 
 @bp.post("/profile/second-factor/recovery-codes")

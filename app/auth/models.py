@@ -23,6 +23,9 @@ class Role(StrEnum):
 # Roles that decide what a standard says: they act only after a second factor
 # in the current session and with a privileged-grade password.
 PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.SECRETARIAT, Role.COMMITTEE})
+# A remembered browser keeps its session for weeks; privileged roles ask for the
+# code again after this long (the person re-enters it on /profile/verify).
+SECOND_FACTOR_VALID = dt.timedelta(hours=12)
 
 
 ROLE_LABELS = {
@@ -113,7 +116,12 @@ class User(UserMixin, Base):
         session = self.acting_session
         if session is None:  # not a web session: services, the shell, tests
             return True
-        return session.second_factor_at is not None and self.password_privileged_grade
+        passed = session.second_factor_at
+        return (
+            passed is not None
+            and utcnow() - passed < SECOND_FACTOR_VALID
+            and self.password_privileged_grade
+        )
 
     @property
     def roles(self) -> set[Role]:

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth import passwords, sessions
-from app.auth.models import PRIVILEGED_ROLES, Role, RoleGrant, StakeholderGroup, User
+from app.auth.models import (
+    PRIVILEGED_ROLES,
+    SECOND_FACTOR_VALID,
+    Role,
+    RoleGrant,
+    StakeholderGroup,
+    User,
+)
 from app.auth.permissions import SYSTEM, require_any_role
 from app.database import utcnow
 from app.errors import NotFound, ValidationError
@@ -262,7 +269,8 @@ def privileged_readiness(session: Session, user: User) -> dict[str, bool]:
     from app.auth.second_factor import enrolment
 
     enrolled = enrolment(session, user) is not None
-    verified = user.acting_session is not None and user.acting_session.second_factor_at is not None
+    passed = user.acting_session.second_factor_at if user.acting_session is not None else None
+    verified = passed is not None and utcnow() - passed < SECOND_FACTOR_VALID
     return {
         "password": user.password_privileged_grade,
         "enrolled": enrolled,

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
 from app.auth import second_factor, service, sessions, throttle
+from app.auth.account_views import throttled_response
 from app.auth.data_views import send_verification
 from app.auth.forms import (
     CodeForm,
@@ -61,25 +62,6 @@ def _complete_sign_in(user, *, remember: bool, second_factor: bool) -> None:
     login_user(user, remember=remember)
 
 
-def _throttled(wait: int):
-    response = current_app.make_response(
-        (
-            render_template(
-                "site/error.html",
-                status=429,
-                title=_("Too many attempts"),
-                message=_(
-                    "Too many failed sign-ins. Wait %(seconds)d seconds and try again.",
-                    seconds=wait,
-                ),
-            ),
-            429,
-        )
-    )
-    response.headers["Retry-After"] = str(wait)
-    return response
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"], methods=["POST"])
 def sign_in():
@@ -88,7 +70,7 @@ def sign_in():
         keys = throttle.keys_for(form.email.data, request.remote_addr)
         wait = throttle.retry_after(db.session, keys)
         if wait:
-            return _throttled(wait)
+            return throttled_response(wait)
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             throttle.succeed(db.session, keys[0])
@@ -143,7 +125,7 @@ def sign_in_code():
         keys = throttle.keys_for(user.email, request.remote_addr)
         wait = throttle.retry_after(db.session, keys)
         if wait:
-            return _throttled(wait)
+            return throttled_response(wait)
         if second_factor.verify(db.session, user, form.code.data):
             throttle.succeed(db.session, keys[0])
             service.record_sign_in(db.session, user, second_factor=True)

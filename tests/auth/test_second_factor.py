@@ -160,3 +160,36 @@ def test_shell_recovers_an_account(runner, make_user, session):
     assert again.exit_code == 1 and "no authenticator" in again.output
     missing = runner.invoke(args=["accounts", "sign-out-everywhere", "nobody@example.org"])
     assert missing.exit_code == 1 and "no account" in missing.output
+
+
+def test_privileged_roles_ask_for_the_code_again_after_twelve_hours(
+    client, auth, make_user, session
+):
+    """A remembered staff browser keeps its session, but the roles pause until the code is given."""
+    import datetime as dt
+
+    from app.auth.models import UserSession
+    from app.database import utcnow
+
+    member = make_user(Role.COMMITTEE)
+    auth.sign_in(member)
+    assert client.get("/committee").status_code == 200
+    row = session.scalar(select(UserSession).where(UserSession.user_id == member.id))
+    row.second_factor_at = utcnow() - dt.timedelta(hours=13)
+    session.flush()
+    assert "enter the code from your authenticator" in client.get("/profile").get_data(as_text=True)
+    assert client.get("/committee").status_code == 403
+    wrong = client.post(
+        "/profile/verify",
+        data={"code": "000000", "csrf_token": csrf_token(client, "/profile/verify")},
+    )
+    assert wrong.status_code == 401
+    right = client.post(
+        "/profile/verify",
+        data={
+            "code": totp_clock.code(member.email),
+            "csrf_token": csrf_token(client, "/profile/verify"),
+        },
+    )
+    assert right.status_code == 302
+    assert client.get("/committee").status_code == 200
