@@ -10,26 +10,31 @@ import datetime as dt
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from app import models  # noqa: F401 - every area's tables are mapped
 from app.audit.models import AuditEvent
-from app.auth.models import EmailChange, RecoveryCode, SecondFactor, User, UserSession
-from app.committee.models import BallotVoter, Disposition, Vote
-from app.consultation.models import Comment, Moderation, Submission
-from app.drafting.models import ClauseRevision
+from app.auth.models import User
+from app.consultation.models import Comment, Submission
+from app.database import Base
 
 SECRET_COLUMNS = {"password_hash", "token_hash", "secret", "code_hash"}
 
-# (section name, model, the column naming the person)
-OWNED = [
-    ("submissions", Submission, Submission.author_id),
-    ("votes", Vote, Vote.voter_id),
-    ("ballot_rolls", BallotVoter, BallotVoter.user_id),
-    ("dispositions_written", Disposition, Disposition.author_id),
-    ("clause_revisions_written", ClauseRevision, ClauseRevision.author_id),
-    ("moderations", Moderation, Moderation.moderator_id),
-    ("sessions", UserSession, UserSession.user_id),
-    ("email_changes", EmailChange, EmailChange.user_id),
-    ("audit_events_as_actor", AuditEvent, AuditEvent.actor_id),
-]
+
+def _person_columns():
+    """Every mapped column that names a person, in every area: (section, model, column).
+
+    Found from the foreign keys, so a table added later is exported without
+    anyone remembering to list it here.
+    """
+    found = []
+    for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__name__):
+        model = mapper.class_
+        if model is User:
+            continue
+        for column in mapper.local_table.columns:
+            if any(fk.column.table.name == User.__tablename__ for fk in column.foreign_keys):
+                attr = mapper.get_property_by_column(column)
+                found.append((f"{mapper.local_table.name}.{column.name}", model, attr))
+    return found
 
 
 def _value(value):
@@ -56,15 +61,11 @@ def export_personal_data(session: Session, user: User) -> dict:
         "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "account": row_dict(user),
         "roles": [row_dict(grant) for grant in user.role_grants],
-        "second_factor": [
-            row_dict(f) for f in session.scalars(select(SecondFactor).filter_by(user_id=user.id))
-        ],
-        "recovery_codes": [
-            row_dict(c) for c in session.scalars(select(RecoveryCode).filter_by(user_id=user.id))
-        ],
     }
-    for name, model, column in OWNED:
-        rows = session.scalars(select(model).where(column == user.id).order_by(model.id))
+    for name, model, attr in _person_columns():
+        column = getattr(model, attr.key)
+        order = list(model.__mapper__.primary_key)
+        rows = session.scalars(select(model).where(column == user.id).order_by(*order))
         data[name] = [row_dict(row) for row in rows]
     comments = session.scalars(
         select(Comment)

@@ -12,7 +12,7 @@ from app.auth import personal_data
 from app.auth.models import Role, StakeholderGroup
 from app.consultation.models import Submission, SubmissionStatus
 from app.mail import sent_in_process
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, TOTP_SECRET, csrf_token
 
 
 def draft_a_comment(client, round_):
@@ -105,7 +105,7 @@ def test_registration_needs_consent_and_explains_data_use(client):
 
 
 def test_download_everything_held(client, auth, make_user, make_round, file_comment):
-    user = make_user(name="Dora Data")
+    user = make_user(name="Dora Data", totp=True)
     round_ = make_round()
     file_comment(user, round_, body="My exported comment.")
     auth.sign_in(user)
@@ -114,9 +114,14 @@ def test_download_everything_held(client, auth, make_user, make_round, file_comm
     data = json.loads(response.get_data(as_text=True))
     assert data["account"]["email"] == user.email and "password_hash" not in data["account"]
     assert [c["body"] for c in data["comments"]] == ["My exported comment."]
-    assert data["submissions"][0]["receipt"]
-    assert data["sessions"] and "token_hash" not in data["sessions"][0]
-    assert any(e["action"] == "user.sign_in" for e in data["audit_events_as_actor"])
+    assert data["submission.author_id"][0]["receipt"]
+    sessions = data["user_session.user_id"]
+    assert sessions and "token_hash" not in sessions[0]
+    assert any(e["action"] == "user.sign_in" for e in data["audit_event.actor_id"])
+    # Every table that names a person is there, found from the foreign keys.
+    assert {"vote.voter_id", "disposition.author_id", "clause_revision.author_id"} <= set(data)
+    factor = data["second_factor.user_id"]
+    assert factor and "secret" not in factor[0] and TOTP_SECRET not in json.dumps(data)
 
 
 def test_email_change_needs_both_addresses(client, auth, make_user, session):
