@@ -77,7 +77,7 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
-            holder = session.get(Standard, other.standard_id)
+            holder = other.standard
             raise source.SourceError(
                 filename,
                 clause.line,

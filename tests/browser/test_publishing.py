@@ -40,7 +40,7 @@ def test_home_to_edition_permalink_and_pdf(page: Page, live_server: str, tmp_pat
     expect(page).to_have_url(re.compile(rf"/2\.0#{FPIC}$"))
 
     # Downloading the PDF gives the clauses of the edition as text.
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=60_000) as download_info:
         page.get_by_role("link", name="Download the PDF").click()
     path = tmp_path / "edition.pdf"
     download_info.value.save_as(path)

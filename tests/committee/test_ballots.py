@@ -106,7 +106,13 @@ def test_only_each_voters_latest_vote_counts_whatever_the_order(
     now = utcnow()
     opened = [
         ballots.open_ballot(
-            session, secretariat, version, question_kind=kind, question="Q", closes_at=now + HOUR
+            session,
+            secretariat,
+            version,
+            question_kind=kind,
+            question="Q",
+            closes_at=now + HOUR,
+            justification="A test of counting, not of the ISEAL expectations.",
         )
         for kind in ("adopt", "another-round")
     ]
