@@ -39,14 +39,19 @@ from app.committee.comments import (
 )
 from app.committee.diffs import compare, frozen_pairs, previous_label
 from app.committee.dispositions import (
+    Meeting,
     agree,
+    agree_at_meeting,
     answer_duplicates,
+    can_agree,
     check_answer,
+    check_meeting,
     draft,
     filter_rows,
     history,
     progress_of,
     round_progress,
+    selected_comments,
 )
 from app.committee.moved import comments_moved_here
 from app.committee.reanchoring import Locator, Placement, status_counts
@@ -127,6 +132,11 @@ __all__ = [
     "Placement",
     "Tally",
     "agree",
+    "agree_at_meeting",
+    "can_agree",
+    "check_meeting",
+    "Meeting",
+    "selected_comments",
     "comments_moved_here",
     "answer_duplicates",
     "build_synopsis",
