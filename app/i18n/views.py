@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.i18n import COOKIE, _valid, languages
 from app.i18n.names import INTERFACE_LANGUAGES
+from app.safe_redirect import safe_next
 
 bp = Blueprint("i18n", __name__)
 COOKIE_AGE = 365 * 24 * 3600
@@ -24,12 +25,8 @@ def _without_lang(target: str) -> str:
 
 
 def _local(target: str | None) -> str:
-    """Return a path on this site to go back to, or the home page."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return _without_lang(target)
-    return url_for("site.home")
+    """Return a path on this site to go back to (without ?lang=), or the home page."""
+    return _without_lang(safe_next(target))
 
 
 def alternate_urls() -> dict[str, str]:

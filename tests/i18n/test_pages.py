@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from app.committee.models import Ballot
 from app.consultation.models import Comment, ConsultationRound
-from app.demo.accounts import DEMO_PASSWORD
+from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from app.demo.loader import load_demo
 from app.i18n import catalogues
+from tests.conftest import csrf_token
+from tests.totp import TotpClock
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 UI_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
@@ -89,6 +91,31 @@ def leftovers(html: str, lang: str, strings: tuple[set[str], list[str]]) -> list
     text = "\n".join(parser.texts)
     found += [s for s in phrases if re.search(rf"(?<![\w’']){re.escape(s)}(?![\w’'])", text)]
     return found
+
+
+DEMO_CLOCK = TotpClock(DEMO_TOTP_SECRET)
+
+
+def _sign_in_demo(client, email: str) -> None:
+    """Sign a demo account in, with its authenticator code when its roles ask for one."""
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": email,
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token(client, "/sign-in"),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"].endswith("/sign-in/code"):
+        response = client.post(
+            "/sign-in/code",
+            data={
+                "code": DEMO_CLOCK.code(email),
+                "csrf_token": csrf_token(client, "/sign-in/code"),
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -185,7 +212,7 @@ def test_signed_in_pages_follow_the_profile_language(
         "comment": session.scalar(select(func.min(Comment.id))),
         "user": person.id,
     }
-    auth.sign_in(person, DEMO_PASSWORD)
+    _sign_in_demo(client, email)
     problems = {}
     for lang in ("fr", "es"):
         set_language(session, person, lang)
