@@ -7,8 +7,11 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
+from app.auth.models import User
+from app.auth.personal_data import verification_token
 from app.demo.accounts import DEMO_PASSWORD
 from tests.browser.actions import select_with_mouse
+from tests.browser.serve import LIVE_SECRET
 
 CLAUSE = "RA-8270"
 PASSAGE = "6 tonnes CO2e per tonne of aluminium"
@@ -29,8 +32,15 @@ def test_public_journey_in_french(page: Page, live_server: str):
     page.get_by_label("Adresse électronique").fill(f"{marker}@example.org")
     page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
     page.get_by_label("Répétez le mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_label("J’accepte les conditions de participation").check()
     page.get_by_role("button", name="Créer le compte").click()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    # The link of the verification mail, opened as from the inbox.
+    account = page.request.get(f"{live_server}/profile/data.json").json()["account"]
+    token = verification_token(User(id=account["id"], email=account["email"]), LIVE_SECRET)
+    page.goto(f"{live_server}/email/verify/{token}")
+    page.get_by_role("button", name="Confirmer mon adresse").click()
+    expect(page.get_by_role("status").filter(has_text="est confirmée")).to_be_visible()
 
     nav = page.get_by_role("navigation", name="Menu principal")
     nav.get_by_role("link", name="Consultations").click()
