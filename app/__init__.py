@@ -46,8 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         return sessions.load(db.session, user_id)
 
-    from app import web
+    from app import request_guard, web
 
+    request_guard.init_app(app)  # before the blueprints: it replaces the int converter
     web.init_app(app)
     _register_blueprints(app)
 

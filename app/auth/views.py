@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -38,14 +37,9 @@ from app.extensions import db, limiter
 from app.formatting import timezones
 from app.forms import show_error
 from app.mail import queue_mail
+from app.safe_redirect import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and "\\" not in target:
-        return target
-    return url_for("site.home")
 
 
 def _complete_sign_in(user, *, remember: bool, second_factor: bool) -> None:
@@ -73,7 +67,7 @@ def sign_in():
             return throttled_response(wait)
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             if second_factor.enrolment(db.session, user) is not None:
                 # The account's failures are cleared only once the code is right too:
                 # knowing the password must not reset the count of wrong codes.
@@ -184,7 +178,7 @@ def register():
             send_verification(user)
             _complete_sign_in(user, remember=False, second_factor=False)
             flash(_("Your account is ready. Welcome, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
