@@ -177,6 +177,12 @@ def member(make_user):
 
 
 @pytest.fixture
+def second_member(make_user):
+    """Another committee member: agreement needs a second pair of eyes."""
+    return make_user(Role.COMMITTEE, name="Kenji Second")
+
+
+@pytest.fixture
 def secretariat(make_user):
     return make_user(Role.SECRETARIAT, name="Sam Secretariat")
 

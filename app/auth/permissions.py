@@ -44,7 +44,7 @@ def require_any_role(user: User | None, *roles: Role) -> User:
     """Refuse unless the user holds at least one of the roles."""
     user = require_signed_in(user)
     if not user.has_role(*roles):
-        granted = getattr(user, "granted_roles", set())
+        granted: set[Role] = getattr(user, "granted_roles", set())
         if granted.intersection(roles):
             raise PermissionDenied(
                 _(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:30:26.089497
+Create Date: 2026-11-26 14:41:56.220854
 """
 from alembic import op
 import sqlalchemy as sa
@@ -441,13 +441,18 @@ def upgrade() -> None:
     sa.Column('addressed_by_revision_id', sa.Integer(), nullable=True),
     sa.Column('agreed', sa.Boolean(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_on', sa.Date(), nullable=True),
+    sa.Column('minutes_ref', sa.String(length=120), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.CheckConstraint("(decision = 'duplicate' AND duplicate_of_id IS NOT NULL AND duplicate_of_id <> comment_id) OR (decision <> 'duplicate' AND duplicate_of_id IS NULL)", name=op.f('ck_disposition_duplicate_names_original')),
     sa.CheckConstraint("decision IN ('accepted', 'accepted-in-principle', 'partially-accepted', 'rejected', 'noted', 'out-of-scope', 'duplicate')", name=op.f('ck_disposition_decision_valid')),
+    sa.CheckConstraint('NOT agreed OR (meeting_on IS NOT NULL AND minutes_ref IS NOT NULL) OR (drafted_by_id IS NOT NULL AND author_id <> drafted_by_id)', name=op.f('ck_disposition_agreed_by_the_committee')),
     sa.CheckConstraint('seq >= 1', name=op.f('ck_disposition_seq_positive')),
     sa.ForeignKeyConstraint(['addressed_by_revision_id'], ['clause_revision.id'], name=op.f('fk_disposition_addressed_by_revision_id_clause_revision')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_disposition_author_id_user_account')),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_disposition_comment_id_comment')),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['user_account.id'], name=op.f('fk_disposition_drafted_by_id_user_account')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['comment.id'], name=op.f('fk_disposition_duplicate_of_id_comment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_disposition')),
     sa.UniqueConstraint('comment_id', 'seq', name=op.f('uq_disposition_comment_id_seq'))
