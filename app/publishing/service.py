@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.audit.service import record
 from app.auth.models import Role, User
-from app.auth.permissions import require_signed_in
+from app.auth.permissions import has_any_role, require_signed_in
 from app.committee.models import Ballot, BallotOutcome, BallotQuestion
 from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
@@ -34,11 +34,7 @@ IN_FORCE, SUPERSEDED, UPCOMING = "in-force", "superseded", "upcoming"
 
 def can_publish(actor: User | None, standard: Standard | None = None) -> bool:
     """Say whether the actor may publish editions of the standard (the secretariat)."""
-    return bool(
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.has_role(Role.SECRETARIAT)
-    )
+    return has_any_role(actor, Role.SECRETARIAT)
 
 
 # --- reading ---------------------------------------------------------------------
