@@ -300,8 +300,8 @@ def publish(
     if corrects is not None and corrects.standard_id != standard.id:
         raise ValidationError(_("A correction corrects a publication of the same standard."))
     ballot = adoption_ballot(session, version)
-    reissue = corrects is not None and corrects.version_id == version.id
-    if reissue:
+    if corrects is not None and corrects.version_id == version.id:
+        # A re-issue of the same text rests on the ballot that adopted it.
         ballot = session.get(Ballot, corrects.ballot_id) if corrects.ballot_id else None
     elif version.state == VersionState.PUBLISHED:
         raise Conflict(
