@@ -48,8 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         except ValueError:
             return None
 
-    from app import web
+    from app import request_guard, web
 
+    request_guard.init_app(app)  # before the blueprints: it replaces the int converter
     web.init_app(app)
     _register_blueprints(app)
 

@@ -33,7 +33,7 @@ immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
 # Clause uids, slugs and uid prefixes are permanent (links, receipts, exports rely on them).
 immutability.register(Clause, "head_revision_id")
-immutability.register(Standard, "title", "summary")
+immutability.register(Standard, "title", "summary", "iseal_min_round_days", "iseal_min_rounds")
 # A comment may change or go while its submission is a draft; once submitted, never.
 immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)

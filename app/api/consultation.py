@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 
 from app.api import openapi
 from app.api.views import bp
-from app.consultation import service
+from app.consultation import iseal, service
 from app.consultation.models import Comment, ConsultationRound, RoundState
 from app.database import utcnow
 from app.errors import PermissionDenied
 from app.extensions import db
 from app.formatting import utc_iso
+from app.request_guard import int_arg
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PAGE_SIZE = 200
@@ -111,7 +112,7 @@ def rounds():
 def round_detail(round_id: int):
     round_ = service.get_round(db.session, round_id)
     data = round_json(round_)
-    data["iseal_flags"] = service.iseal_flags(db.session, round_)
+    data["iseal_flags"] = [iseal.flag_message(f) for f in iseal.round_flags(db.session, round_)]
     if service.comments_public(round_):
         counts = service.public_comment_counts(db.session, round_)
         data["comment_count"] = sum(counts.values())
@@ -128,10 +129,7 @@ def round_comments(round_id: int):
         stakeholder_group=request.args.get("group", ""),
         clause_uid=request.args.get("clause", ""),
     )
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = int_arg("page")
     # The API shows the public record to everyone, staff included.
     entries, total = service.record_comments(
         db.session, None, round_, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE

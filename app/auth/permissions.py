@@ -55,6 +55,12 @@ def has_any_role(user: User | None, *roles: Role) -> bool:
     )
 
 
+def require(allowed: bool, message: str | None = None) -> None:
+    """Refuse unless a permission predicate allowed the action."""
+    if not allowed:
+        raise PermissionDenied(message or _("You do not have permission to do that."))
+
+
 def is_staff(user: User | None) -> bool:
     """Say whether the user may see non-public drafting material."""
     return bool(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:58:35.643072
+Create Date: 2026-11-26 14:00:45.170602
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,8 +82,12 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('uid_prefix', sa.String(length=8), nullable=False),
+    sa.Column('iseal_min_round_days', sa.Integer(), server_default='60', nullable=False),
+    sa.Column('iseal_min_rounds', sa.Integer(), server_default='2', nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('iseal_min_round_days >= 1', name=op.f('ck_standard_iseal_min_round_days_positive')),
+    sa.CheckConstraint('iseal_min_rounds >= 1', name=op.f('ck_standard_iseal_min_rounds_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_standard_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_standard')),
     sa.UniqueConstraint('slug', name=op.f('uq_standard_slug')),

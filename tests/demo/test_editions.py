@@ -16,8 +16,9 @@ from app.publishing import service as publishing
 def test_demo_editions_are_published_through_the_services(db, app):
     load_accounts(db)
     load_standard(db)
-    lines = edition.load(db)
-    assert [re.sub(r"ballot \d+", "ballot N", line) for line in lines] == [
+    # Ballot ids come from a sequence that PostgreSQL never rolls back: match any id.
+    lines = [re.sub(r"ballot \d+", "ballot N", line) for line in edition.load(db)]
+    assert lines == [
         "Published edition 1.1 (adoption ballot N: carried).",
         "Published edition 2.0 (adoption ballot N: carried).",
     ]
