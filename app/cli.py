@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.auth.cli import accounts_cli
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
 from app.backup import cli as backup_cli
@@ -192,13 +193,12 @@ def jobs_run() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rounds_load(path: Path) -> None:
     """Open the consultation round a TOML file defines (see app/consultation/rounds_file.py)."""
-    from app.consultation import rounds_file
-    from app.consultation.service import iseal_flags
+    from app.consultation import iseal, rounds_file
 
     try:
         with db.transaction() as session:
             round_ = rounds_file.load(session, SYSTEM, path)
-            flags = iseal_flags(session, round_)
+            flags = [iseal.flag_message(f) for f in iseal.round_flags(session, round_)]
             click.echo(
                 f"Round {round_.number} of {round_.standard.slug} on "
                 f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "
@@ -234,6 +234,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
     backup_cli.register(app)
+    app.cli.add_command(accounts_cli)
 
     @app.cli.command("demo")
     def demo() -> None:

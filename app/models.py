@@ -2,7 +2,7 @@
 
 from app import immutability
 from app.audit.models import AuditEvent
-from app.auth.models import RoleGrant, User
+from app.auth.models import PageText, RoleGrant, User
 from app.committee.models import (
     Ballot,
     BallotVoter,
@@ -28,12 +28,13 @@ def _submitted(submission: immutability.Stored | None) -> bool:
 
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
+immutability.register(PageText)
 immutability.register(ClauseRevision)
 immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
 # Clause uids, slugs and uid prefixes are permanent (links, receipts, exports rely on them).
 immutability.register(Clause, "head_revision_id")
-immutability.register(Standard, "title", "summary")
+immutability.register(Standard, "title", "summary", "iseal_min_round_days", "iseal_min_rounds")
 # A comment may change or go while its submission is a draft; once submitted, never.
 immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)
@@ -63,6 +64,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "PageText",
     "Publication",
     "RoleGrant",
     "Standard",

@@ -24,10 +24,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.auth.audit_log import can_read_audit_log
 from app.committee import comments as committee
+from app.committee.permissions import PREDICATES as COMMITTEE_PREDICATES
 from app.consultation import service as consultation
+from app.consultation.permissions import PREDICATES as CONSULTATION_PREDICATES
 from app.database import utcnow
 from app.drafting import service as drafting
+from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import format_when, timezones, utc_iso
@@ -36,6 +40,13 @@ from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
+# Permission predicates are Jinja globals: templates show a button when the service would allow it.
+PERMISSIONS = [
+    DRAFTING_PREDICATES,
+    CONSULTATION_PREDICATES,
+    COMMITTEE_PREDICATES,
+    {"can_read_audit_log": can_read_audit_log},
+]
 
 
 @bp.get("/")
@@ -194,6 +205,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["utc_iso"] = utc_iso
     app.jinja_env.globals["timezones"] = timezones
     app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())
+    for predicates in PERMISSIONS:
+        app.jinja_env.globals.update(predicates)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True

@@ -18,6 +18,7 @@ LAYERS = [
         "app.errors",
         "app.extensions",
         "app.formatting",
+        "app.history",
         "app.forms",
         "app.immutability",
         "app.request_guard",
@@ -33,8 +34,9 @@ LAYERS = [
     {"app.publishing"},
     {"app.search"},
 ]
-# Views, the API, the CLI, the demo and the app factory sit on top and may import anything.
-TOP = {"app", "app.api", "app.cli", "app.demo", "app.models", "app.web"}
+# Views, the API, the CLI, the demo, the personal-data export and the app factory sit on
+# top and may import anything.
+TOP = {"app", "app.api", "app.cli", "app.data_export", "app.demo", "app.models", "app.web"}
 TOP_MODULE_NAMES = ("views", "cli")
 
 

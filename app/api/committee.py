@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from app.api import openapi
 from app.api.views import bp
 from app.committee import service
-from app.committee.ballots import flag_message
+from app.consultation.iseal import flag_message
+from app.consultation.names import public_submitter
 from app.errors import NotFound
 from app.extensions import db
 from app.formatting import utc_iso
@@ -38,7 +39,7 @@ def _entry_json(row) -> dict:
             "body": comment.body,
             "proposed_change": comment.proposed_change,
             "quote": comment.anchor_exact,
-            "submitter": service.public_name(row),
+            "submitter": public_submitter(row.submission),
             "stakeholder_group": row.stakeholder_group,
             "formal": row.is_formal,
         },

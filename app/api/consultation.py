@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from app.api import openapi
 from app.api.views import bp
-from app.consultation import service
+from app.consultation import iseal, service
 from app.consultation.models import Comment, ConsultationRound, RoundState
 from app.database import utcnow
 from app.errors import PermissionDenied
@@ -112,7 +112,7 @@ def rounds():
 def round_detail(round_id: int):
     round_ = service.get_round(db.session, round_id)
     data = round_json(round_)
-    data["iseal_flags"] = service.iseal_flags(db.session, round_)
+    data["iseal_flags"] = [iseal.flag_message(f) for f in iseal.round_flags(db.session, round_)]
     if service.comments_public(round_):
         counts = service.public_comment_counts(db.session, round_)
         data["comment_count"] = sum(counts.values())

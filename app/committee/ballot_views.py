@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from app.auth.permissions import is_staff
 from app.committee import ballots as service
 from app.committee.forms import (
     CHOICE_LABELS,
@@ -20,6 +19,8 @@ from app.committee.forms import (
     BallotForm,
     VoteForm,
 )
+from app.committee.permissions import can_open_ballot, can_vote
+from app.consultation import iseal
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Conflict, Gone, ValidationError
@@ -53,7 +54,7 @@ def ballots():
 @bp.route("/ballots/new", methods=["GET", "POST"])
 @login_required
 def new_ballot():
-    if not is_staff(current_user):
+    if not can_open_ballot(current_user):
         abort(403)
     versions = _frozen_versions()
     zone = _user_zone()
@@ -101,7 +102,7 @@ def new_ballot():
         form=form,
         members=service.committee_members(db.session),
         adoption_flags=_adoption_flags(form.version.data),
-        flag_message=service.flag_message,
+        flag_message=iseal.flag_message,
     ), status
 
 
@@ -113,7 +114,7 @@ def _adoption_flags(version_id: str | None) -> list[dict]:
         return []
     if version is None:
         return []
-    return service.iseal_flags(db.session, version.standard_id, "adopt", utcnow())
+    return service.ballot_flags(db.session, version.standard, "adopt", utcnow())
 
 
 def _ballot_page(ballot, form, status=200):
@@ -129,8 +130,8 @@ def _ballot_page(ballot, form, status=200):
     mine = votes.get(current_user.id) if current_user.is_authenticated else None
     live_flags = None
     if ballot.closed_at is None:
-        live_flags = service.iseal_flags(
-            db.session, ballot.standard_id, ballot.question_kind, utcnow()
+        live_flags = service.ballot_flags(
+            db.session, ballot.standard, ballot.question_kind, utcnow()
         )
     return render_template(
         "committee/ballot.html",
@@ -138,12 +139,12 @@ def _ballot_page(ballot, form, status=200):
         form=form,
         mine=mine,
         may_vote=ballot.closed_at is None and service.may_vote(db.session, ballot, current_user),
-        on_roll=service.is_voter(ballot, current_user),
+        on_roll=can_vote(current_user, ballot),
         cast=sum(1 for uid in votes if standing.get(uid)),
         eligible=eligible,
         left_roll=left_roll,
         flags=ballot.flags if ballot.closed_at else live_flags,
-        flag_message=service.flag_message,
+        flag_message=iseal.flag_message,
         labels=LABELS,
         **_adoption_record(ballot),
     ), status

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import cast
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import Role, RoleGrant, User
-from app.auth.permissions import require_any_role
+from app.auth.permissions import require
 from app.committee import tally as arithmetic
+from app.committee.adoption import refuse_adoption_during_consultation
 from app.committee.dispositions import count_unanswered
 from app.committee.models import (
     Ballot,
@@ -26,16 +26,17 @@ from app.committee.models import (
     Vote,
     VoteChoice,
 )
-from app.consultation.models import ConsultationRound, RoundState
+from app.committee.permissions import can_open_ballot, can_vote
+from app.consultation import iseal
 from app.database import utcnow
-from app.drafting.models import Version, VersionState
+from app.drafting.models import Standard, Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import utc_iso
+from app.history import latest
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000
 MAX_JUSTIFICATION = 10_000
-FEW_ROUNDS, SHORT_ROUND, UNANSWERED = "few-rounds", "short-round", "unanswered"
 
 
 # --- reading ------------------------------------------------------------------
@@ -57,23 +58,12 @@ def list_ballots(session: Session, *, closed_only: bool = False) -> list[Ballot]
 
 def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
     """Return each voter's latest vote: one vote per voter counts."""
-    latest = (
-        select(Vote.voter_id, func.max(Vote.id).label("id"))
-        .where(Vote.ballot_id == ballot.id)
-        .group_by(Vote.voter_id)
-        .subquery()
+    rows = session.scalars(
+        latest(Vote, key=[Vote.ballot_id, Vote.voter_id], by=Vote.id).where(
+            Vote.ballot_id == ballot.id
+        )
     )
-    rows = session.scalars(select(Vote).join(latest, Vote.id == latest.c.id)).all()
     return {v.voter_id: v for v in rows}
-
-
-def is_voter(ballot: Ballot, user: User | None) -> bool:
-    """Tell whether user was on the roll fixed when the ballot opened."""
-    return (
-        user is not None
-        and getattr(user, "id", None) is not None
-        and any(v.user_id == user.id for v in ballot.voters)
-    )
 
 
 def roll_standing(session: Session, ballot: Ballot) -> dict[int, bool]:
@@ -102,7 +92,7 @@ def roll_standing(session: Session, ballot: Ballot) -> dict[int, bool]:
 
 def may_vote(session: Session, ballot: Ballot, user: User | None) -> bool:
     """Tell whether user's vote on this open ballot would be counted."""
-    if user is None or not is_voter(ballot, user):
+    if user is None or not can_vote(user, ballot):
         return False
     return roll_standing(session, ballot).get(user.id, False)
 
@@ -117,64 +107,17 @@ def count_votes(session: Session, ballot: Ballot) -> arithmetic.Tally:
 # --- ISEAL flags ----------------------------------------------------------------
 
 
-def _setting(name: str, default: int) -> int:
-    return current_app.config.get(name, default) if has_app_context() else default
-
-
-def iseal_flags(
-    session: Session, standard_id: int, question_kind: str, now: dt.datetime
+def ballot_flags(
+    session: Session, standard: Standard, question_kind: str, now: dt.datetime
 ) -> list[dict]:
-    """List where the standard's process falls short of the ISEAL expectations."""
-    min_rounds = _setting("ISEAL_MIN_ROUNDS", 2)
-    min_days = _setting("ISEAL_MIN_ROUND_DAYS", 60)
-    rounds = list(
-        session.scalars(
-            select(ConsultationRound)
-            .where(
-                ConsultationRound.standard_id == standard_id,
-                ConsultationRound.in_state(now, RoundState.OPEN, RoundState.CLOSED),
-            )
-            .order_by(ConsultationRound.number)
-        )
-    )
-    flags: list[dict] = []
-    if question_kind == BallotQuestion.ADOPT and len(rounds) < min_rounds:
-        flags.append({"code": FEW_ROUNDS, "rounds": len(rounds), "minimum": min_rounds})
-    for r in rounds:
-        if r.length_days < min_days:
-            flags.append(
-                {
-                    "code": SHORT_ROUND,
-                    "round": r.number,
-                    "days": round(r.length_days, 1),
-                    "minimum": min_days,
-                }
-            )
+    """List where the standard's process falls short of its ISEAL rules at a ballot."""
+    adoption = question_kind == BallotQuestion.ADOPT
+    flags = iseal.process_flags(session, standard, now, adoption=adoption)
+    rounds = iseal.held_rounds(session, standard, now)
     unanswered = count_unanswered(session, [r.id for r in rounds])
     if unanswered:
-        flags.append({"code": UNANSWERED, "comments": unanswered})
+        flags.append({"code": iseal.UNANSWERED, "comments": unanswered})
     return flags
-
-
-def flag_message(flag: dict) -> str:
-    code = flag.get("code")
-    if code == FEW_ROUNDS:
-        return _(
-            "Only %(n)s public consultation round(s) were held; ISEAL expects at least "
-            "%(m)s before adoption.",
-            n=flag["rounds"],
-            m=flag["minimum"],
-        )
-    if code == SHORT_ROUND:
-        return _(
-            "Round %(r)s lasted %(d)s days; ISEAL expects at least %(m)s.",
-            r=flag["round"],
-            d=flag["days"],
-            m=flag["minimum"],
-        )
-    if code == UNANSWERED:
-        return _("%(n)s comment(s) have no agreed written response.", n=flag["comments"])
-    return str(code)
 
 
 # --- opening --------------------------------------------------------------------
@@ -220,7 +163,7 @@ def open_ballot(
     open or scheduled, and where the ISEAL expectations are not met the secretariat
     must justify going ahead.
     """
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_open_ballot(actor, version.standard))
     now = now or utcnow()
     if version.state != VersionState.FROZEN:
         raise ValidationError(_("Ballots are held on frozen versions only."), field="version")
@@ -244,7 +187,7 @@ def open_ballot(
     flags: list[dict] = []
     if kind == BallotQuestion.ADOPT:
         refuse_adoption_during_consultation(session, version.standard_id, now)
-        flags = iseal_flags(session, version.standard_id, kind, now)
+        flags = ballot_flags(session, version.standard, kind, now)
         if flags and not justification:
             raise ValidationError(
                 _(
@@ -298,37 +241,6 @@ def open_ballot(
     return ballot
 
 
-def unfinished_round(session: Session, standard_id: int, now: dt.datetime):
-    """Return a consultation round of the standard that is open or not yet open, if any."""
-    return session.scalar(
-        select(ConsultationRound)
-        .where(
-            ConsultationRound.standard_id == standard_id,
-            ConsultationRound.in_state(now, RoundState.SCHEDULED, RoundState.OPEN),
-        )
-        .order_by(ConsultationRound.opens_at)
-        .limit(1)
-    )
-
-
-def refuse_adoption_during_consultation(
-    session: Session, standard_id: int, now: dt.datetime
-) -> None:
-    """Refuse to put adoption to the vote while the public may still comment."""
-    round_ = unfinished_round(session, standard_id, now)
-    if round_ is not None:
-        raise Conflict(
-            _(
-                "Adoption cannot be put to the vote while consultation round %(n)s "
-                "(“%(title)s”) is open or scheduled: it closes %(when)s.",
-                n=round_.number,
-                title=round_.title,
-                when=utc_iso(round_.closes_at),
-            ),
-            field="question_kind",
-        )
-
-
 # --- voting -----------------------------------------------------------------------
 
 
@@ -346,8 +258,9 @@ def cast_vote(
     if ballot.closed_at is not None or now >= ballot.closes_at:
         close_due_ballots(session, now)
         raise Gone(_("This ballot closed at its closing time; votes are no longer taken."))
-    if actor is None or getattr(actor, "id", None) is None or not is_voter(ballot, actor):
-        raise PermissionDenied(_("You are not on the roll of eligible voters of this ballot."))
+    require(
+        can_vote(actor, ballot), _("You are not on the roll of eligible voters of this ballot.")
+    )
     if not may_vote(session, ballot, actor):
         raise PermissionDenied(
             _(
@@ -422,7 +335,7 @@ def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
     counted = count_votes(session, ballot)
     record_ = counted.as_record()
     record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
-    flags = iseal_flags(session, ballot.standard_id, ballot.question_kind, ballot.closes_at)
+    flags = ballot_flags(session, ballot.standard, ballot.question_kind, ballot.closes_at)
     # Compare-and-set: of two requests closing the same ballot, only one records it.
     result = session.execute(
         update(Ballot)

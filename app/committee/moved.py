@@ -6,7 +6,9 @@ from sqlalchemy import String, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.committee.comments import CommentRow, require_staff, rows_for, submitted_comments
+from app.auth.permissions import require
+from app.committee.comments import CommentRow, rows_for, submitted_comments
+from app.committee.permissions import can_use_workspace
 from app.committee.reanchoring import MIN_QUOTE_ELSEWHERE, Locator, Placement
 from app.consultation.models import Comment
 from app.drafting.models import Clause, ClauseRevision
@@ -24,7 +26,7 @@ def comments_moved_here(
     Candidates come from the database: comments on clauses since removed, and comments
     whose quote appears in this clause's text; the locator then decides for each.
     """
-    require_staff(viewer)
+    require(can_use_workspace(viewer))
     locator = Locator(nodes)
     if clause.id not in locator.by_clause:
         return []

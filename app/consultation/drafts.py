@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_signed_in
+from app.auth.models import User
+from app.auth.permissions import require, require_signed_in
 from app.consultation.comment_fields import AnchorInput, clean_comment, clean_text
 from app.consultation.models import (
     Comment,
@@ -32,10 +32,21 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.permissions import can_file_formal_submission
 from app.database import utcnow
 from app.errors import Conflict, Gone, PermissionDenied, RecordFrozen, ValidationError
 
 MAX_ORGANISATION = 200
+
+
+def formal_only_message() -> str:
+    """Say who may file a formal submission (translated when raised)."""
+    return _(
+        "Only members of the Indigenous Peoples Advisory Forum can "
+        "file a formal submission of the Forum."
+    )
+
+
 MAX_COMMENTS_PER_SUBMISSION = 300
 
 
@@ -149,13 +160,8 @@ def _clean_details(actor: User, details: SubmissionDetails) -> dict:
         kind = SubmissionKind(details.kind or SubmissionKind.INDIVIDUAL)
     except ValueError:
         raise ValidationError(_("Choose how you are submitting."), field="kind") from None
-    if kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(
-            _(
-                "Only members of the Indigenous Peoples Advisory Forum can "
-                "file a formal submission of the Forum."
-            )
-        )
+    if kind == SubmissionKind.FORMAL:
+        require(can_file_formal_submission(actor), formal_only_message())
     organisation = " ".join((details.organisation or "").split())
     if len(organisation) > MAX_ORGANISATION:
         raise ValidationError(

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_signed_in
-from app.consultation.drafts import own_draft, require_open
+from app.auth.models import User
+from app.auth.permissions import require, require_signed_in, require_verified_email
+from app.consultation.drafts import formal_only_message, own_draft, require_open
 from app.consultation.models import (
     ConsultationRound,
     RoundState,
@@ -20,6 +20,7 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.permissions import can_file_formal_submission, can_read_every_comment
 from app.database import utcnow
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.mail import queue_mail
@@ -78,6 +79,7 @@ def submit(
 ) -> Submission:
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     own_draft(actor, submission)
+    require_verified_email(actor)
     now = now or utcnow()
     round_ = submission.round
     require_open(round_, now)
@@ -90,13 +92,8 @@ def submit(
     )
     if locked is None or locked.status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))
-    if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(
-            _(
-                "Only members of the Indigenous Peoples Advisory Forum can "
-                "file a formal submission of the Forum."
-            )
-        )
+    if submission.kind == SubmissionKind.FORMAL:
+        require(can_file_formal_submission(actor), formal_only_message())
     _check_complete(submission)
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
@@ -187,7 +184,7 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
     """Return a submission by its receipt, to its author and to staff only."""
     submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
     if submission is None or not (
-        is_staff(viewer)
+        can_read_every_comment(viewer)
         or (viewer is not None and viewer.id is not None and submission.author_id == viewer.id)
     ):
         raise NotFound(_("There is no submission with this receipt that you can see."))

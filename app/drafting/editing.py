@@ -10,16 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.drafting.models import Clause, ClauseKind, ClauseRevision, Standard
+from app.drafting.permissions import can_edit_draft
 from app.drafting.service import working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import MAX_BODY_DEFAULT, MAX_MESSAGE, clean_clause_fields
 from app.errors import Conflict, ValidationError
 from app.text.merge import merge
-
-EDITORS = (Role.COMMITTEE, Role.SECRETARIAT)
 
 
 @dataclass
@@ -90,10 +89,6 @@ def append_revision(session: Session, actor: User, clause: Clause, **values) -> 
     return revision
 
 
-def _check_editor(actor: User) -> None:
-    require_any_role(actor, *EDITORS)
-
-
 def _parent_for(session: Session, standard: Standard, parent_uid: str | None) -> Clause | None:
     if not parent_uid:
         return None
@@ -145,7 +140,7 @@ def add_clause(
     max_body: int = MAX_BODY_DEFAULT,
 ) -> ClauseRevision:
     """Add a clause to the working draft under a parent, at index among its siblings."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause_kind, number, heading, body = clean_clause_fields(
         kind=kind, number=number, heading=heading, body=body, max_body=max_body
     )
@@ -202,7 +197,7 @@ def save_clause(
     max_body: int = MAX_BODY_DEFAULT,
 ) -> SaveResult:
     """Save an edit as a new revision, merging it with any non-overlapping concurrent edit."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause_kind, number, heading, body = clean_clause_fields(
         kind=kind, number=number, heading=heading, body=body, max_body=max_body
     )
@@ -289,7 +284,7 @@ def move_clause(
     message: str = "",
 ) -> ClauseRevision:
     """Move a clause (with its sub-clauses) under a new parent at index among its siblings."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has been deleted from the working draft."))
@@ -327,7 +322,7 @@ def delete_clause(
     session: Session, actor: User, clause: Clause, *, message: str = ""
 ) -> list[ClauseRevision]:
     """Delete a clause and its sub-clauses from the working draft; history keeps them."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has already been deleted."))
@@ -352,7 +347,7 @@ def delete_clause(
 
 def renumber(session: Session, actor: User, standard: Standard) -> int:
     """Number clauses by their place in the tree; return how many changed."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     nodes = working_draft(session, standard)
     numbers: dict[int, str] = {}
     counters: dict[int | None, int] = {}

@@ -93,3 +93,18 @@ class FreezeForm(FlaskForm):
         description=_l("For example 3.0-draft-2. It cannot be changed later."),
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class SettingsForm(FlaskForm):
+    min_round_days = StringField(
+        _l("Minimum length of a consultation round, in days"),
+        validators=[DataRequired(), Length(max=4)],
+        description=_l("The ISEAL Code expects at least 60. Shorter rounds are flagged."),
+    )
+    min_rounds = StringField(
+        _l("Minimum number of consultation rounds before adoption"),
+        validators=[DataRequired(), Length(max=2)],
+        description=_l(
+            "The ISEAL Code expects at least 2. An adoption ballot with fewer is flagged."
+        ),
+    )

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.auth.permissions import is_staff
 from app.consultation import service as consultation
 from app.drafting import editing, service
 from app.drafting.forms import (
@@ -14,9 +13,15 @@ from app.drafting.forms import (
     ClauseMoveForm,
     DeleteForm,
     FreezeForm,
+    SettingsForm,
     StandardForm,
 )
 from app.drafting.models import CLAUSE_KIND_LABELS
+from app.drafting.permissions import (
+    can_change_standard_settings,
+    can_edit_draft,
+    can_read_working_draft,
+)
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import show_error
@@ -140,6 +145,33 @@ def freeze(slug: str):
     ), 422
 
 
+@bp.route("/standards/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str):
+    std = service.get_standard(db.session, slug)
+    if not can_change_standard_settings(current_user, std):
+        abort(403)
+    form = SettingsForm(
+        min_round_days=str(std.iseal_min_round_days), min_rounds=str(std.iseal_min_rounds)
+    )
+    if form.validate_on_submit():
+        try:
+            service.update_iseal_rules(
+                db.session,
+                current_user,
+                std,
+                min_round_days=form.min_round_days.data,
+                min_rounds=form.min_rounds.data,
+            )
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("drafting.standard", slug=slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("drafting/settings.html", standard=std, form=form), status
+
+
 @bp.post("/standards/<slug>/renumber")
 @login_required
 def renumber(slug: str):
@@ -162,7 +194,7 @@ def _parent_choices(std):
 @login_required
 def add_clause(slug: str):
     std = service.get_standard(db.session, slug)
-    if not is_staff(current_user):
+    if not can_edit_draft(current_user):
         abort(403)
     form = ClauseAddForm(parent=request.args.get("parent", ""))
     form.parent.choices = _parent_choices(std)
@@ -189,7 +221,7 @@ def add_clause(slug: str):
 @bp.get("/clauses/<uid>")
 def clause(uid: str):
     cl = service.get_clause(db.session, uid)
-    if not is_staff(current_user):
+    if not can_read_working_draft(current_user):
         # The public reads clauses through frozen versions only.
         abort(404)
     history = service.clause_history(db.session, cl)
@@ -208,7 +240,7 @@ def clause(uid: str):
 def edit_clause(uid: str):
     cl = service.get_clause(db.session, uid)
     head = cl.head
-    if not is_staff(current_user):
+    if not can_edit_draft(current_user):
         abort(403)
     if request.method == "GET":
         form = ClauseEditForm(
@@ -270,7 +302,7 @@ def edit_clause(uid: str):
 @login_required
 def move_clause(uid: str):
     cl = service.get_clause(db.session, uid)
-    if not is_staff(current_user):
+    if not can_edit_draft(current_user):
         abort(403)
     head = cl.head
     parent_uid = head.parent.uid if head.parent_clause_id else ""
@@ -310,7 +342,7 @@ def delete_clause(uid: str):
 @bp.get("/clauses/<uid>/compare")
 def compare_revisions(uid: str):
     cl = service.get_clause(db.session, uid)
-    if not is_staff(current_user):
+    if not can_read_working_draft(current_user):
         abort(404)
     history = service.clause_history(db.session, cl)
     try:

@@ -15,9 +15,11 @@ from pathlib import Path
 from flask import current_app
 
 log = logging.getLogger(__name__)
+# WeasyPrint reports every page it lays out at INFO.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "print.css"
 # Bump when the printed layout changes, so that cached files are made again.
-LAYOUT = 1
+LAYOUT = 2
 
 
 def cache_dir() -> Path:

@@ -24,6 +24,7 @@ from wtforms import SelectChoice
 
 from app.committee import service as committee
 from app.committee.forms import OUTCOME_LABELS
+from app.consultation.names import public_submitter
 from app.drafting import service as drafting
 from app.drafting.models import CLAUSE_KIND_LABELS
 from app.errors import Conflict, ValidationError
@@ -231,7 +232,7 @@ def synopsis_pdf(round_id: int):
             decision_labels=DECISION_LABELS,
             group_labels=STAKEHOLDER_LABELS,
             type_labels=COMMENT_TYPE_LABELS,
-            public_name=committee.public_name,
+            public_submitter=public_submitter,
             label_of=committee.comment_label,
         )
 

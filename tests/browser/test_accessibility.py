@@ -21,6 +21,7 @@ PUBLIC_PAGES = [
     "/consultations/1/synopsis",
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
     "/ballots/1",
+    "/privacy",
     "/standards/responsible-aluminium/2.0",
     "/standards/responsible-aluminium/1.1",
     "/standards/responsible-aluminium/2.0/changes",
@@ -40,6 +41,11 @@ COMMITTEE_PAGES = [
     "/consultations/2/comment",
     "/my/submissions",
     "/profile",
+    "/profile/password",
+    "/profile/sessions",
+    "/profile/second-factor",
+    "/profile/email",
+    "/profile/close",
 ]
 
 

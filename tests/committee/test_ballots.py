@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.committee import ballots, dispositions
 from app.committee.models import BallotOutcome, BallotQuestion, Vote
+from app.consultation import iseal
 from app.database import utcnow
 from app.errors import Conflict, Gone, PermissionDenied, ValidationError
 
@@ -168,21 +169,23 @@ def test_rules_of_an_open_ballot_cannot_change(session, open_ballot):
     session.rollback()
 
 
-def test_iseal_flags(session, make_standard, freeze, make_round, make_comment, clause_of, member):
+def test_iseal_flags(
+    session, make_standard, freeze, make_round, make_comment, clause_of, member, second_member
+):
     standard = make_standard()
     version = freeze(standard, "d1")
     short = make_round(version, number=1, days=30)
     comment = make_comment(short, clause_of(standard, "1.1"))
     now = utcnow()
-    flags = ballots.iseal_flags(session, standard.id, BallotQuestion.ADOPT, now)
+    flags = ballots.ballot_flags(session, standard, BallotQuestion.ADOPT, now)
     assert [f["code"] for f in flags] == ["few-rounds", "short-round", "unanswered"]
-    assert "30" in ballots.flag_message(flags[1])
-    other = ballots.iseal_flags(session, standard.id, BallotQuestion.ANOTHER_ROUND, now)
+    assert "30" in iseal.flag_message(flags[1])
+    other = ballots.ballot_flags(session, standard, BallotQuestion.ANOTHER_ROUND, now)
     assert [f["code"] for f in other] == ["short-round", "unanswered"]
     dispositions.draft(session, member, comment, decision="noted", response="Noted.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     make_round(freeze(standard, "d2"), number=2, days=60)
-    assert [f["code"] for f in ballots.iseal_flags(session, standard.id, "adopt", now)] == [
+    assert [f["code"] for f in ballots.ballot_flags(session, standard, "adopt", now)] == [
         "short-round"
     ]
 

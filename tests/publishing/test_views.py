@@ -151,3 +151,8 @@ def test_secretariat_publishes_through_the_form(
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "standing-upcoming" in page and "First edition." in page
+    assert "Publish a correction" in page
+    auth.sign_out()
+    assert "Publish a correction" not in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
