@@ -27,6 +27,7 @@ from app.committee.models import Decision, Disposition
 from app.consultation.models import Comment, ConsultationRound, Submission
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
+from app.search import UpdateKind, queue_update
 
 DRAFTERS = (Role.COMMITTEE, Role.SECRETARIAT)
 AGREERS = (Role.COMMITTEE,)
@@ -145,6 +146,7 @@ def _append(
     )
     session.add(row)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: its decision changed
     return row
 
 

@@ -34,6 +34,7 @@ from app.database import utcnow
 from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.mail import queue_mail
+from app.search import UpdateKind, queue_update
 from app.text.anchoring import (
     MAX_QUOTE,
     Anchor,
@@ -602,6 +603,7 @@ def submit(
     submission.updated_at = now
     submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: comments now public
     record(
         session,
         actor,
@@ -669,6 +671,7 @@ def withdraw(
     submission.withdraw_reason = reason
     submission.updated_at = now
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: drop its comments
     record(
         session,
         actor,

@@ -50,6 +50,7 @@ from app.consultation.models import (
 from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
+from app.search import UpdateKind, queue_update
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -483,6 +484,7 @@ def moderate(
     )
     session.add(decision)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: hidden or shown again
     record(
         session,
         actor,

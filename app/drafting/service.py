@@ -31,6 +31,7 @@ from app.drafting.validation import (
     clean_clause_fields,
 )
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.search import UpdateKind, queue_update
 from app.text.merge import merge
 
 EDITORS = (Role.COMMITTEE, Role.SECRETARIAT)
@@ -211,6 +212,7 @@ def _append_revision(session: Session, actor: User, clause: Clause, **values) ->
     clause.head_revision_id = revision.id
     clause.head = revision
     session.flush()
+    queue_update(session, UpdateKind.CLAUSE, clause.id)  # search: the working draft changed
     return revision
 
 
@@ -550,6 +552,7 @@ def freeze(
         for n in nodes
     )
     session.flush()
+    queue_update(session, UpdateKind.VERSION, version.id)  # search: a new frozen version
     record(
         session,
         actor,
