@@ -53,10 +53,12 @@ def _int(value: str | None, default: int, field: str, highest: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ValidationError(_("%(field)s must be a whole number.", field=field), field) from None
+        raise ValidationError(
+            _("%(field)s must be a whole number.", field=field), field=field
+        ) from None
     if not 1 <= number <= highest:
         raise ValidationError(
-            _("%(field)s must be between 1 and %(n)d.", field=field, n=highest), field
+            _("%(field)s must be between 1 and %(n)d.", field=field, n=highest), field=field
         )
     return number
 
@@ -195,7 +197,7 @@ def version_labels(session: Session, ids: list[str]) -> dict[str, str]:
 
 
 def round_comment_ids(
-    session: Session, actor: User, round_id: int, text: str, *, limit: int = MAX_PER_PAGE
+    session: Session, actor: User, round_id: int, text: str, *, limit: int = 500
 ) -> tuple[list[int], int]:
     """Return the ids of a round's comments that match (best first, at most limit) and the total."""
     request = SearchRequest(
