@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,9 +26,10 @@ from app.committee.comments import (
 )
 from app.committee.models import Decision, Disposition
 from app.consultation.models import Comment, ConsultationRound, Submission
+from app.database import utcnow
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
-from app.search import UpdateKind, queue_update
+from app.search.queue import UpdateKind, queue_update
 
 DRAFTERS = (Role.COMMITTEE, Role.SECRETARIAT)
 AGREERS = (Role.COMMITTEE,)
@@ -135,6 +137,7 @@ def _append(
     previous: Disposition | None,
     *,
     agreed: bool,
+    now: dt.datetime | None,
     **values,
 ) -> Disposition:
     row = Disposition(
@@ -142,6 +145,7 @@ def _append(
         seq=(previous.seq + 1) if previous else 1,
         agreed=agreed,
         author_id=actor.id,
+        created_at=now or utcnow(),
         **values,
     )
     session.add(row)
@@ -159,6 +163,7 @@ def draft(
     response: str,
     duplicate_of_id: int | None = None,
     addressed_by_revision_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Disposition:
     """Draft or revise the answer to a comment; a revision replaces any agreement."""
     require_any_role(actor, *DRAFTERS)
@@ -168,7 +173,7 @@ def draft(
     previous = current(session, comment)
     if previous is not None and all(getattr(previous, k) == v for k, v in values.items()):
         return previous
-    row = _append(session, actor, comment, previous, agreed=False, **values)
+    row = _append(session, actor, comment, previous, agreed=False, now=now, **values)
     record(
         session,
         actor,
@@ -183,7 +188,9 @@ def draft(
     return row
 
 
-def agree(session: Session, actor: User, comment: Comment) -> Disposition:
+def agree(
+    session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
+) -> Disposition:
     """Mark the current draft disposition of a comment as agreed by the committee."""
     require_any_role(actor, *AGREERS)
     comment = get_comment(session, comment.id)
@@ -199,6 +206,7 @@ def agree(session: Session, actor: User, comment: Comment) -> Disposition:
         comment,
         previous,
         agreed=True,
+        now=now,
         decision=previous.decision,
         response=previous.response,
         duplicate_of_id=previous.duplicate_of_id,
@@ -225,6 +233,7 @@ def answer_duplicates(
     *,
     response: str,
     agreed: bool = False,
+    now: dt.datetime | None = None,
 ) -> list[Disposition]:
     """Answer many comments at once as duplicates of one, with one shared response."""
     require_any_role(actor, *DRAFTERS)
@@ -245,9 +254,10 @@ def answer_duplicates(
             decision=Decision.DUPLICATE,
             response=response,
             duplicate_of_id=original.id,
+            now=now,
         )
         if agreed and not row.agreed:
-            row = agree(session, actor, comment)
+            row = agree(session, actor, comment, now=now)
         rows.append(row)
     record(
         session,

@@ -30,7 +30,7 @@ from app.consultation.models import (
 from app.database import utcnow
 from app.errors import Conflict, Gone
 from app.mail import queue_mail
-from app.search import UpdateKind, queue_update
+from app.search.queue import UpdateKind, queue_update
 
 
 @dataclass

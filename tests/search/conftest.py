@@ -17,6 +17,7 @@ from app.auth.permissions import SYSTEM
 from app.committee import dispositions, synopsis
 from app.consultation import service as consultation
 from app.database import utcnow
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.search import indexer
 from app.search.engines import get_engine
@@ -106,7 +107,7 @@ def world(session, make_user):
         summary="",
         uid_prefix="SA",
     )
-    principle = drafting.add_clause(
+    principle = editing.add_clause(
         session,
         SYSTEM,
         standard,
@@ -115,7 +116,7 @@ def world(session, make_user):
         heading="Emissions and waste",
         body="The Entity shall report greenhouse gas emissions every year.",
     )
-    residue = drafting.add_clause(
+    residue = editing.add_clause(
         session,
         SYSTEM,
         standard,
@@ -125,7 +126,7 @@ def world(session, make_user):
         body="Bauxite residue and **spent pot lining** shall be stored safely.",
         parent_uid=principle.clause.uid,
     )
-    fpic = drafting.add_clause(
+    fpic = editing.add_clause(
         session,
         SYSTEM,
         standard,
@@ -181,7 +182,7 @@ def world(session, make_user):
     )
     embargoed = _comment(session, cora, later, None, "Embargoed remark about scandium.")
     # The working draft moves on after draft-3.
-    drafting.save_clause(
+    editing.save_clause(
         session,
         SYSTEM,
         residue.clause,
