@@ -235,6 +235,8 @@ def register_cli(app: Flask) -> None:
     def demo() -> None:
         """Load the demo standard, rounds and accounts (safe to run twice)."""
         from app.demo.loader import load_demo
+        from app.search.indexer import apply_pending
 
         for line in load_demo(db):
             click.echo(line)
+        click.echo(f"Search: {apply_pending(db)} index updates applied.")
