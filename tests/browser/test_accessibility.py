@@ -21,6 +21,8 @@ PUBLIC_PAGES = [
     "/consultations/1/synopsis",
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
     "/ballots/1",
+    "/search?q=spent+pot+lining",
+    "/search?q=bauxyte",
 ]
 COMMITTEE_PAGES = [
     "/standards/responsible-aluminium/versions/working",
@@ -29,6 +31,8 @@ COMMITTEE_PAGES = [
     "/clauses/RA-07d0/compare?a=1&b=2",
     "/committee",
     "/committee/rounds/2",
+    "/committee/rounds/2?q=FPIC",
+    "/search?q=FPIC&what=comment",
     "/committee/comments/1",
     "/ballots",
     "/consultations/2/comment",
