@@ -115,12 +115,15 @@ def users_grant(email: str, role: str) -> None:
     """Grant a role to an existing account."""
     from app.auth import service
 
-    with db.transaction() as session:
-        user = service.find_by_email(session, email)
-        if user is None:
-            raise click.ClickException(f"no account for {email}")
-        service.grant_role(session, None, user, role)
-    click.echo(f"{email} now holds {role}")
+    try:
+        with db.transaction() as session:
+            user = service.find_by_email(session, email)
+            if user is None:
+                raise click.ClickException(f"no account for {email}")
+            granted = service.grant_role(session, SYSTEM, user, role)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{email} now holds {role}" if granted else f"{email} already holds {role}")
 
 
 @standards_cli.command("import")

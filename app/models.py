@@ -20,12 +20,21 @@ from app.consultation.models import (
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
 
+
+def _submitted(submission: immutability.Stored | None) -> bool:
+    return submission is None or submission("status") != SubmissionStatus.DRAFT
+
+
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
 immutability.register(ClauseRevision)
 immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
-immutability.register(Comment)
+# Clause uids, slugs and uid prefixes are permanent (links, receipts, exports rely on them).
+immutability.register(Clause, "head_revision_id")
+immutability.register(Standard, "title", "summary")
+# A comment may change or go while its submission is a draft; once submitted, never.
+immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)
 immutability.register(Disposition)
 immutability.register(Vote)

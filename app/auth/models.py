@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class Role(StrEnum):
@@ -55,6 +55,7 @@ STAKEHOLDER_LABELS = {
 
 class User(UserMixin, Base):
     __tablename__ = "user_account"
+    __table_args__ = (enum_check("stakeholder_group", StakeholderGroup),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -101,7 +102,7 @@ class User(UserMixin, Base):
 
 class RoleGrant(Base):
     __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    __table_args__ = (UniqueConstraint("user_id", "role"), enum_check("role", Role))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

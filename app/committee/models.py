@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     Text,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import immutability
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class Decision(StrEnum):
@@ -46,7 +47,18 @@ class Disposition(Base):
     """The committee's answer to a comment; appended, the latest row per comment counts."""
 
     __tablename__ = "disposition"
-    __table_args__ = (UniqueConstraint("comment_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("comment_id", "seq"),
+        enum_check("decision", Decision),
+        # A duplicate names its original, and only a duplicate does.
+        CheckConstraint(
+            "(decision = 'duplicate' AND duplicate_of_id IS NOT NULL "
+            "AND duplicate_of_id <> comment_id) "
+            "OR (decision <> 'duplicate' AND duplicate_of_id IS NULL)",
+            name="duplicate_names_original",
+        ),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
@@ -101,6 +113,9 @@ class Ballot(Base):
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         CheckConstraint("quorum > 0 AND quorum <= 1", name="quorum_fraction"),
         CheckConstraint("threshold > 0 AND threshold <= 1", name="threshold_fraction"),
+        enum_check("question_kind", BallotQuestion),
+        enum_check("outcome", BallotOutcome),
+        CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="outcome_at_close"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +158,18 @@ class Vote(Base):
     """A voter's position; appended, the latest row per voter counts."""
 
     __tablename__ = "vote"
+    __table_args__ = (
+        enum_check("choice", VoteChoice),
+        CheckConstraint(
+            "choice NOT IN ('no', 'recuse') OR trim(reason) <> ''", name="reason_for_no"
+        ),
+        # Only someone on the ballot's roll can vote in it.
+        ForeignKeyConstraint(
+            ["ballot_id", "voter_id"],
+            ["ballot_voter.ballot_id", "ballot_voter.user_id"],
+            name="fk_vote_on_the_roll",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)

@@ -8,14 +8,17 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import Base, UTCDateTime, utcnow
+from app.auth.models import StakeholderGroup
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class CommentVisibility(StrEnum):
@@ -61,6 +64,7 @@ class ConsultationRound(Base):
         UniqueConstraint("standard_id", "number"),
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         CheckConstraint("number >= 1", name="number_positive"),
+        enum_check("visibility", CommentVisibility),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +110,28 @@ class Submission(Base):
     """What one person or organisation sends in a round; immutable once submitted."""
 
     __tablename__ = "submission"
+    __table_args__ = (
+        enum_check("kind", SubmissionKind),
+        enum_check("status", SubmissionStatus),
+        enum_check("stakeholder_group", StakeholderGroup, ""),
+        CheckConstraint(
+            "status = 'draft' OR (receipt IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="submitted_has_receipt",
+        ),
+        CheckConstraint(
+            "status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_has_time"
+        ),
+        # One draft per person per round: two tabs adding a first comment at once
+        # must end in one draft (the loser of the race joins the winner's draft).
+        Index(
+            "uq_submission_one_draft",
+            "round_id",
+            "author_id",
+            unique=True,
+            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text("status = 'draft'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"), index=True)
@@ -140,6 +166,7 @@ class Comment(Base):
             "(anchor_start >= 0 AND anchor_end > anchor_start)",
             name="anchor_range",
         ),
+        enum_check("comment_type", CommentType),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

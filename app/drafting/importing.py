@@ -142,12 +142,16 @@ def import_source(
     return report
 
 
-def _document(standard: Standard, nodes: list[DraftNode]) -> source.SourceDocument:
+def _document(
+    standard: Standard, version: Version | None, nodes: list[DraftNode]
+) -> source.SourceDocument:
     uid_of = {n.clause_id: n.uid for n in nodes}
+    # A frozen version keeps the title and summary it was frozen with.
+    described = version or standard
     return source.SourceDocument(
         slug=standard.slug,
-        title=standard.title,
-        summary=standard.summary,
+        title=described.title,
+        summary=described.summary,
         uid_prefix=standard.uid_prefix,
         clauses=[
             source.SourceClause(
@@ -168,4 +172,4 @@ def _document(standard: Standard, nodes: list[DraftNode]) -> source.SourceDocume
 def export_source(session: Session, standard: Standard, version: Version | None = None) -> str:
     """Write the working draft, or a frozen version, as Markdown source."""
     nodes = version_nodes(session, version) if version else working_draft(session, standard)
-    return source.write(_document(standard, nodes))
+    return source.write(_document(standard, version, nodes))

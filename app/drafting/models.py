@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class ClauseKind(StrEnum):
@@ -91,6 +91,7 @@ class ClauseRevision(Base):
     __table_args__ = (
         UniqueConstraint("clause_id", "seq"),
         CheckConstraint("seq >= 1", name="seq_positive"),
+        enum_check("kind", ClauseKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,11 +123,18 @@ class Version(Base):
     """A named, immutable snapshot of a standard: an ordered list of revisions."""
 
     __tablename__ = "version"
-    __table_args__ = (UniqueConstraint("standard_id", "label"),)
+    __table_args__ = (
+        UniqueConstraint("standard_id", "label"),
+        enum_check("state", VersionState),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
     label: Mapped[str] = mapped_column(String(40))
+    # The standard's title and summary as they were at freezing: a later import that
+    # retitles the standard must not change what this version shows or exports.
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
     state: Mapped[VersionState] = mapped_column(String(16), default=VersionState.FROZEN)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

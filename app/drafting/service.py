@@ -164,6 +164,8 @@ def freeze(
     version = Version(
         standard_id=standard.id,
         label=label,
+        title=standard.title,
+        summary=standard.summary,
         note=(note or "").strip(),
         created_by_id=actor.id,
         state=VersionState.FROZEN,

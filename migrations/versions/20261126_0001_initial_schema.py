@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:25:51.591205
+Create Date: 2026-11-26 13:31:08.406775
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("stakeholder_group IN ('industry-upstream', 'industry-midstream', 'industry-downstream', 'civil-society', 'indigenous-peoples', 'government', 'academic', 'individual', 'other')", name=op.f('ck_user_account_stakeholder_group_valid')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
     )
@@ -69,6 +70,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
     sa.Column('granted_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("role IN ('admin', 'secretariat', 'committee', 'ipaf')", name=op.f('ck_role_grant_role_valid')),
     sa.ForeignKeyConstraint(['granted_by_id'], ['user_account.id'], name=op.f('fk_role_grant_granted_by_id_user_account')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_role_grant_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_grant')),
@@ -105,10 +107,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("state IN ('frozen', 'adopted', 'published', 'withdrawn')", name=op.f('ck_version_state_valid')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_version_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['standard_id'], ['standard.id'], name=op.f('fk_version_standard_id_standard')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_version')),
@@ -133,6 +138,9 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('tally', sa.JSON(), nullable=True),
     sa.Column('flags', sa.JSON(), nullable=True),
+    sa.CheckConstraint("outcome IN ('carried', 'failed', 'no-quorum')", name=op.f('ck_ballot_outcome_valid')),
+    sa.CheckConstraint("question_kind IN ('adopt', 'another-round', 'other')", name=op.f('ck_ballot_question_kind_valid')),
+    sa.CheckConstraint('(closed_at IS NULL) = (outcome IS NULL)', name=op.f('ck_ballot_outcome_at_close')),
     sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_ballot_closes_after_opening')),
     sa.CheckConstraint('quorum > 0 AND quorum <= 1', name=op.f('ck_ballot_quorum_fraction')),
     sa.CheckConstraint('threshold > 0 AND threshold <= 1', name=op.f('ck_ballot_threshold_fraction')),
@@ -161,6 +169,7 @@ def upgrade() -> None:
     sa.Column('message', sa.String(length=500), nullable=False),
     sa.Column('merged', sa.Boolean(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('principle', 'criterion', 'requirement', 'guidance', 'definition', 'annex')", name=op.f('ck_clause_revision_kind_valid')),
     sa.CheckConstraint('seq >= 1', name=op.f('ck_clause_revision_seq_positive')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_clause_revision_author_id_user_account')),
     sa.ForeignKeyConstraint(['based_on_id'], ['clause_revision.id'], name=op.f('fk_clause_revision_based_on_id_clause_revision')),
@@ -187,6 +196,7 @@ def upgrade() -> None:
     sa.Column('receipt_counter', sa.Integer(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("visibility IN ('live', 'after-close')", name=op.f('ck_consultation_round_visibility_valid')),
     sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_consultation_round_closes_after_opening')),
     sa.CheckConstraint('number >= 1', name=op.f('ck_consultation_round_number_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_consultation_round_created_by_id_user_account')),
@@ -227,6 +237,11 @@ def upgrade() -> None:
     sa.Column('submitted_at', app.database.UTCDateTime(), nullable=True),
     sa.Column('withdrawn_at', app.database.UTCDateTime(), nullable=True),
     sa.Column('withdraw_reason', sa.String(length=500), nullable=False),
+    sa.CheckConstraint("kind IN ('individual', 'organisation', 'formal')", name=op.f('ck_submission_kind_valid')),
+    sa.CheckConstraint("stakeholder_group IN ('industry-upstream', 'industry-midstream', 'industry-downstream', 'civil-society', 'indigenous-peoples', 'government', 'academic', 'individual', 'other', '')", name=op.f('ck_submission_stakeholder_group_valid')),
+    sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name=op.f('ck_submission_withdrawn_has_time')),
+    sa.CheckConstraint("status = 'draft' OR (receipt IS NOT NULL AND submitted_at IS NOT NULL)", name=op.f('ck_submission_submitted_has_receipt')),
+    sa.CheckConstraint("status IN ('draft', 'submitted', 'withdrawn')", name=op.f('ck_submission_status_valid')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_submission_author_id_user_account')),
     sa.ForeignKeyConstraint(['round_id'], ['consultation_round.id'], name=op.f('fk_submission_round_id_consultation_round')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
@@ -235,6 +250,7 @@ def upgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_round_id'), ['round_id'], unique=False)
+        batch_op.create_index('uq_submission_one_draft', ['round_id', 'author_id'], unique=True, sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
 
     op.create_table('synopsis_publication',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -263,20 +279,6 @@ def upgrade() -> None:
     with op.batch_alter_table('version_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_version_entry_version_id'), ['version_id'], unique=False)
 
-    op.create_table('vote',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ballot_id', sa.Integer(), nullable=False),
-    sa.Column('voter_id', sa.Integer(), nullable=False),
-    sa.Column('choice', sa.String(length=16), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('cast_at', app.database.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_vote_ballot_id_ballot')),
-    sa.ForeignKeyConstraint(['voter_id'], ['user_account.id'], name=op.f('fk_vote_voter_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_vote'))
-    )
-    with op.batch_alter_table('vote', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_vote_ballot_id'), ['ballot_id'], unique=False)
-
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -292,6 +294,7 @@ def upgrade() -> None:
     sa.Column('anchor_start', sa.Integer(), nullable=True),
     sa.Column('anchor_end', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("comment_type IN ('general', 'technical', 'editorial')", name=op.f('ck_comment_comment_type_valid')),
     sa.CheckConstraint('(anchor_start IS NULL AND anchor_end IS NULL) OR (anchor_start >= 0 AND anchor_end > anchor_start)', name=op.f('ck_comment_anchor_range')),
     sa.ForeignKeyConstraint(['clause_id'], ['clause.id'], name=op.f('fk_comment_clause_id_clause')),
     sa.ForeignKeyConstraint(['revision_id'], ['clause_revision.id'], name=op.f('fk_comment_revision_id_clause_revision')),
@@ -302,6 +305,23 @@ def upgrade() -> None:
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_comment_clause_id'), ['clause_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comment_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('vote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=False),
+    sa.Column('voter_id', sa.Integer(), nullable=False),
+    sa.Column('choice', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('cast_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("choice IN ('yes', 'no', 'abstain', 'recuse')", name=op.f('ck_vote_choice_valid')),
+    sa.CheckConstraint("choice NOT IN ('no', 'recuse') OR trim(reason) <> ''", name=op.f('ck_vote_reason_for_no')),
+    sa.ForeignKeyConstraint(['ballot_id', 'voter_id'], ['ballot_voter.ballot_id', 'ballot_voter.user_id'], name='fk_vote_on_the_roll'),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_vote_ballot_id_ballot')),
+    sa.ForeignKeyConstraint(['voter_id'], ['user_account.id'], name=op.f('fk_vote_voter_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vote'))
+    )
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vote_ballot_id'), ['ballot_id'], unique=False)
 
     op.create_table('disposition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -314,6 +334,9 @@ def upgrade() -> None:
     sa.Column('agreed', sa.Boolean(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("(decision = 'duplicate' AND duplicate_of_id IS NOT NULL AND duplicate_of_id <> comment_id) OR (decision <> 'duplicate' AND duplicate_of_id IS NULL)", name=op.f('ck_disposition_duplicate_names_original')),
+    sa.CheckConstraint("decision IN ('accepted', 'accepted-in-principle', 'partially-accepted', 'rejected', 'noted', 'out-of-scope', 'duplicate')", name=op.f('ck_disposition_decision_valid')),
+    sa.CheckConstraint('seq >= 1', name=op.f('ck_disposition_seq_positive')),
     sa.ForeignKeyConstraint(['addressed_by_revision_id'], ['clause_revision.id'], name=op.f('fk_disposition_addressed_by_revision_id_clause_revision')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_disposition_author_id_user_account')),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_disposition_comment_id_comment')),
@@ -351,21 +374,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_disposition_comment_id'))
 
     op.drop_table('disposition')
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vote_ballot_id'))
+
+    op.drop_table('vote')
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comment_submission_id'))
         batch_op.drop_index(batch_op.f('ix_comment_clause_id'))
 
     op.drop_table('comment')
-    with op.batch_alter_table('vote', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_vote_ballot_id'))
-
-    op.drop_table('vote')
     with op.batch_alter_table('version_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_version_entry_version_id'))
 
     op.drop_table('version_entry')
     op.drop_table('synopsis_publication')
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index('uq_submission_one_draft', sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
         batch_op.drop_index(batch_op.f('ix_submission_round_id'))
         batch_op.drop_index(batch_op.f('ix_submission_author_id'))
 

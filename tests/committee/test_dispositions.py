@@ -113,7 +113,7 @@ def test_duplicates_answered_at_once(session, round_setup, make_comment, member)
 
 
 def test_progress_by_clause_type_group_and_formal_points(
-    session, round_setup, make_comment, member, make_user
+    session, round_setup, make_comment, make_submission, member, make_user
 ):
     standard, round_, clause_of = round_setup
     c11, c12 = clause_of(standard, "1.1"), clause_of(standard, "1.2")
@@ -122,14 +122,13 @@ def test_progress_by_clause_type_group_and_formal_points(
     )
     make_comment(round_, c12, group=StakeholderGroup.CIVIL_SOCIETY)
     ipaf = make_user(Role.IPAF, stakeholder_group=StakeholderGroup.INDIGENOUS_PEOPLES)
-    point = make_comment(
+    point, _ = make_submission(
         round_,
-        c11,
+        [c11, c12],
         author=ipaf,
         kind=SubmissionKind.FORMAL,
         group=StakeholderGroup.INDIGENOUS_PEOPLES,
     )
-    make_comment(round_, c12, submission=point.submission)
     dispositions.draft(session, member, a, decision="accepted", response="Yes.")
     dispositions.agree(session, member, a)
     dispositions.draft(session, member, point, decision="noted", response="Noted.")

@@ -116,3 +116,52 @@ def test_cli_refuses_malformed_file_and_names_the_line(runner, tmp_path, db):
     result = runner.invoke(args=["standards", "import", str(path)])
     assert result.exit_code != 0
     assert f"{path}:16: unknown kind 'tip'" in result.output
+
+
+def test_a_frozen_version_exports_as_it_was_frozen_whatever_came_after(
+    runner, tmp_path, db, demo_sources
+):
+    """Import v1 and freeze it, import v2 under a new title: v1 still exports byte for byte."""
+    v1 = demo_sources / "earlier" / "responsible-aluminium@3.0-draft-1.md"
+    v2 = demo_sources / "responsible-aluminium.md"
+    result = runner.invoke(args=["standards", "import", str(v1), "--freeze", "3.0-draft-1"])
+    assert result.exit_code == 0, result.output
+    retitled = tmp_path / "v2.md"
+    text = v2.read_text(encoding="utf-8")
+    new = text.replace("title: Responsible Aluminium", "title: Aluminium Stewardship", 1)
+    new = new.replace("summary: Requirements", "summary: Rules", 1)
+    assert new.count("Aluminium Stewardship") == 1 and new.count("summary: Rules") == 1
+    retitled.write_text(new, encoding="utf-8")
+    result = runner.invoke(args=["standards", "import", str(retitled), "--freeze", "3.0-draft-2"])
+    assert result.exit_code == 0, result.output
+    for label, expected in (("3.0-draft-1", v1), ("3.0-draft-2", retitled)):
+        out = tmp_path / f"{label}.md"
+        result = runner.invoke(
+            args=[
+                "standards",
+                "export",
+                "responsible-aluminium",
+                "--version",
+                label,
+                "-o",
+                str(out),
+            ]
+        )
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes() == expected.read_bytes()
+
+
+def test_a_frozen_version_shows_its_own_title(client, session, make_standard, secretariat):
+    standard = make_standard(title="First title")
+    service.freeze(session, SYSTEM, standard, label="d1")
+    import_source(
+        session,
+        SYSTEM,
+        export_source(session, standard).replace("title: First title", "title: Second title"),
+    )
+    session.flush()
+    page = client.get(f"/standards/{standard.slug}/versions/d1").get_data(as_text=True)
+    assert "<h1>First title" in page
+    api = client.get(f"/api/v1/standards/{standard.slug}/versions/d1").get_json()
+    assert api["version"]["title"] == "First title"
+    assert api["standard"]["title"] == "Second title"
