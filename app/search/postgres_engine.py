@@ -3,7 +3,7 @@
 """PostgreSQL full-text search over generated, weighted tsvector columns.
 
 The text lives in the tables themselves (`search_vector` columns created by
-migration 0002_search_fulltext), so every write is searchable when its
+migration 0003_search_fulltext), so every write is searchable when its
 transaction commits and several app servers share nothing but the database.
 The indexer only keeps the word list that did-you-mean draws on.
 """

@@ -3,14 +3,14 @@
 Generated columns keep themselves current inside every writing transaction, so the
 PostgreSQL engine needs no separate index. SQLite uses the Whoosh engine: nothing to do.
 
-Revision ID: 0002_search_fulltext
-Revises: 0001
+Revision ID: 0003_search_fulltext
+Revises: 0002_append_only_triggers
 """
 
 from alembic import op
 
-revision = "0002_search_fulltext"
-down_revision = "0001"
+revision = "0003_search_fulltext"
+down_revision = "0002_append_only_triggers"
 branch_labels = None
 depends_on = None
 
