@@ -235,7 +235,11 @@ class WhooshEngine:
             for name, value in request.filters.items()
             if name in FACETS
         ]
-        conditions = [c for c in conditions if c is not None]
+        # Conditions join the text query (not Whoosh's filter=, which lists every
+        # document a condition admits on each search); they add nothing to the score.
+        query = wq.And(
+            [text_query] + [wq.ConstantScoreQuery(c, 0.0) for c in conditions if c is not None]
+        )
         grouped = (
             {
                 name: sorting.FieldFacet(self._field(name, viewer), maptype=sorting.Count)
@@ -245,31 +249,25 @@ class WhooshEngine:
             else None
         )
         with ix.searcher() as searcher:
-            page = searcher.search_page(
-                text_query,
-                request.page,
-                pagelen=request.per_page,
-                filter=wq.And(conditions) if conditions else None,
-                groupedby=grouped,
-                terms=True,
-                optimize=False,  # exact totals, counted with the access filter applied
-            )
-            results = page.results
-            results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-            results.formatter = MarkerFormatter()
-            hits = (
-                [self._hit(hit, viewer) for hit in page] if request.page <= page.pagecount else []
-            )
+            # Two passes: the page's hits with their matched terms (for highlights),
+            # then every match counted per facet value without recording terms.
+            top = searcher.search(query, limit=request.page * request.per_page, terms=True)
+            top.fragmenter = ContextFragmenter(maxchars=240, surround=70)
+            top.formatter = MarkerFormatter()
+            hits = [
+                self._hit(hit, viewer)
+                for hit in top[request.offset : request.offset + request.per_page]
+            ]
+            counting = searcher.search(query, limit=1, groupedby=grouped, optimize=False)
             counts = {}
             if facets:
                 for name in FACETS:
-                    groups = results.groups(name)
                     counts[name] = [
                         FacetValue(str(value), count)
-                        for value, count in groups.items()
+                        for value, count in counting.groups(name).items()
                         if value not in (None, "", b"")
                     ]
-            return SearchResults(request, hits, len(results), counts)
+            return SearchResults(request, hits, len(counting), counts)
 
     def _hit(self, hit, viewer: Viewer) -> Hit:
         snippets = []
