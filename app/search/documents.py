@@ -25,6 +25,8 @@ from app.search.query import clean_text
 from app.text.markdown import plain_text
 
 WORKING = "working"
+# Who may find a document: everyone, staff only, everyone after public_from, staff (hidden).
+PUBLIC, STAFF, AFTER_CLOSE, HIDDEN = "public", "staff", "after-close", "hidden"
 CHUNK = 1000
 
 
@@ -46,7 +48,7 @@ def _clause_doc(key: str, version: str, public: bool, row) -> dict:
     return {
         "key": key,
         "kind": "clause",
-        "audience": "public" if public else "staff",
+        "access": PUBLIC if public else STAFF,
         "public_from": 0,
         "hidden": False,
         "standard": row.slug,
@@ -168,6 +170,17 @@ def public_from(row) -> dt.datetime:
     return row.opens_at if row.visibility == CommentVisibility.LIVE else row.closes_at
 
 
+def _comment_access(row) -> str:
+    """Who may find a submitted comment.
+
+    A comment is submitted while its round is open, so in a live round it is public
+    at once; in an after-close round it becomes public at close (public_from).
+    """
+    if row.hidden:
+        return HIDDEN
+    return PUBLIC if row.visibility == CommentVisibility.LIVE else AFTER_CLOSE
+
+
 def _comment_doc(row) -> dict:
     body = clean_text(row.body)
     proposed = clean_text(row.proposed_change)
@@ -176,7 +189,7 @@ def _comment_doc(row) -> dict:
     return {
         "key": comment_key(row.id),
         "kind": "comment",
-        "audience": "public",
+        "access": _comment_access(row),
         "public_from": _epoch(public_from(row)),
         "hidden": bool(row.hidden),
         "standard": row.slug,

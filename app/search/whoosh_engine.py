@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.writing import CLEAR
 
 from app.database import Database
+from app.search.documents import AFTER_CLOSE, PUBLIC
 from app.search.query import (
     FACETS,
     MARK_END,
@@ -30,6 +32,7 @@ from app.search.query import (
     segments,
 )
 
+log = logging.getLogger(__name__)
 TEXT_FIELDS = ("heading", "body", "proposed", "response")
 LOCK_TIMEOUT = 30.0
 
@@ -43,7 +46,7 @@ def schema() -> Schema:
     return Schema(
         key=ID(unique=True, stored=True),
         kind=_facet(),
-        audience=ID(),
+        access=ID(),
         public_from=NUMERIC(bits=64, signed=True),
         hidden=BOOLEAN(stored=True),
         standard=_facet(),
@@ -135,6 +138,9 @@ class WhooshEngine:
             self.directory.mkdir(parents=True, exist_ok=True)
             if index.exists_in(str(self.directory)):
                 self._index = index.open_dir(str(self.directory))
+                if set(self._index.schema.names()) != set(schema().names()):
+                    log.warning("search index has an older schema: run `flask search rebuild`")
+                    self._index = index.create_in(str(self.directory), schema())
             else:
                 self._index = index.create_in(str(self.directory), schema())
         return self._index
@@ -199,11 +205,10 @@ class WhooshEngine:
             return None
         return wq.Or(
             [
-                wq.And([wq.Term("kind", "clause"), wq.Term("audience", "public")]),
+                wq.Term("access", PUBLIC),
                 wq.And(
                     [
-                        wq.Term("kind", "comment"),
-                        wq.Term("hidden", False),
+                        wq.Term("access", AFTER_CLOSE),
                         wq.NumericRange("public_from", None, int(now.timestamp())),
                     ]
                 ),

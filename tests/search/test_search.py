@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from app.search import service
@@ -171,3 +173,11 @@ def test_pages(session, world, apply):
     assert len(first.hits) == 2 and len(second.hits) == 2
     assert not keys(first) & keys(second)
     assert find(session, None, "lining", per_page=2, page=3).hits == []
+
+
+def test_comments_of_an_after_close_round_become_public_when_it_closes(session, world, apply):
+    apply()
+    closed = world.rounds.later.closes_at + dt.timedelta(minutes=1)
+    request = SearchRequest(text="scandium")
+    assert service.search(session, None, request).total == 0
+    assert service.search(session, None, request, now=closed).total == 1
