@@ -11,12 +11,13 @@ target_metadata = Base.metadata
 
 # PostgreSQL-only search objects owned by migration 0003_search_fulltext; no model describes
 # them, so autogenerate must not offer to drop them.
-SEARCH_OBJECTS = {"search_word", "search_vector"}
+SEARCH_TABLES = {"search_document", "search_word"}
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if reflected and compare_to is None:
-        return name not in SEARCH_OBJECTS and not (name or "").endswith("_search_vector")
+        table = obj.table.name if type_ in {"index", "column"} else name
+        return table not in SEARCH_TABLES
     return True
 
 

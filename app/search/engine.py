@@ -28,6 +28,9 @@ class Engine(Protocol):
         (a rebuild), so searches never see a half-empty index.
         """
 
+    def writer_lock(self, db: Database, *, wait: bool = False) -> AbstractContextManager[bool]:
+        """Hold the indexer's lock; yield False at once if another writer holds it."""
+
     def search(
         self,
         session: Session,

@@ -1,9 +1,11 @@
 """Apply queued index updates after commit: one writer at a time, nothing lost on a crash.
 
 Updates are `search` jobs in the outbox, written in the same transaction as the
-change they describe. The indexer holds a file lock next to the index while it
-works, so of several gunicorn workers only one writes (Whoosh allows a single
-writer); the others return at once and their updates are picked up by the
+change they describe. The indexer holds the engine's writer lock while it works
+(a file lock next to the Whoosh index, an advisory lock in PostgreSQL), so of
+several gunicorn workers only one writes (Whoosh allows a single writer, and
+PostgreSQL documents must not be overwritten by a slower, older read); the
+others return at once and their updates are picked up by the
 holder, which loops until the queue is empty. Jobs are marked done only after
 the engine has stored their documents, and applying an update twice gives the
 same index, so an indexer killed half-way loses nothing: the next run redoes it.
@@ -12,14 +14,10 @@ same index, so an indexer killed half-way loses nothing: the next run redoes it.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -37,23 +35,6 @@ BATCH = 200
 LAGGING_AFTER = dt.timedelta(seconds=60)
 
 
-@contextmanager
-def writer_lock(directory: str | Path, *, wait: bool = False) -> Iterator[bool]:
-    """Hold the indexer's file lock; yield False at once if another process holds it."""
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    with open(path / "indexer.lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 Chunk = tuple[list[str], list[dict]]
 
 
@@ -61,13 +42,16 @@ def _chunks(db: Database, target: str, target_id: int) -> Iterator[Chunk]:
     """Read what an update names, in short transactions of at most a thousand comments."""
     kind = UpdateKind(target)
     if kind in (UpdateKind.CLAUSE, UpdateKind.STANDARD, UpdateKind.VERSION):
+        # Read, close the transaction, then hand over: the writer's own transaction
+        # must not nest inside a reading one.
         with db.transaction() as session:
             if kind == UpdateKind.VERSION:
-                yield [], documents.version_documents(session, target_id)
+                chunk: Chunk = ([], documents.version_documents(session, target_id))
             elif kind == UpdateKind.STANDARD:
-                yield documents.working_documents(session, standard_id=target_id)
+                chunk = documents.working_documents(session, standard_id=target_id)
             else:
-                yield documents.working_documents(session, clause_id=target_id)
+                chunk = documents.working_documents(session, clause_id=target_id)
+        yield chunk
         return
     where = {
         UpdateKind.COMMENT: Comment.id == target_id,
@@ -94,7 +78,7 @@ def apply_pending(db: Database, engine: Engine | None = None) -> int:
     """Apply every queued update; return how many were applied (0 if another process is at it)."""
     engine = engine or get_engine()
     applied = 0
-    with writer_lock(current_app.config["SEARCH_INDEX_DIR"]) as held:
+    with engine.writer_lock(db) as held:
         if not held:
             return 0
         while True:
@@ -133,7 +117,7 @@ def rebuild(
     engine = engine or get_engine()
     progress = progress or (lambda n: None)
     written = 0
-    with writer_lock(current_app.config["SEARCH_INDEX_DIR"], wait=True):
+    with engine.writer_lock(db, wait=True):
         with db.transaction() as session:
             covered = session.scalar(select(func.max(Job.id)).where(Job.kind == JOB_KIND)) or 0
             version_ids = documents.version_ids(session)

@@ -1,11 +1,13 @@
 # SQL here is assembled from this module's constants only; user input is always bound.
 # ruff: noqa: S608
-"""PostgreSQL full-text search over generated, weighted tsvector columns.
+"""PostgreSQL full-text search over one document table (migration 0003_search_fulltext).
 
-The text lives in the tables themselves (`search_vector` columns created by
-migration 0003_search_fulltext), so every write is searchable when its
-transaction commits and several app servers share nothing but the database.
-The indexer only keeps the word list that did-you-mean draws on.
+The indexer writes the same documents as for Whoosh into `search_document`, whose
+generated `search_vector` (weighted: clause number and heading above body) sits
+under a GIN index. A search is one table: no joins per matching comment, so a
+word found in tens of thousands of comments still counts its facets in one
+`GROUP BY GROUPING SETS` pass. Several app servers share nothing but the database;
+an advisory lock keeps the indexer to one writer across machines.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Integer, String
+from sqlalchemy.types import String
 
 from app.database import Database
 from app.search.query import (
@@ -37,70 +39,39 @@ from app.search.query import (
 )
 
 _WORD = re.compile(r"[^\W\d_]{3,40}")
-_MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*", re.MULTILINE)
 HEADLINE = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, MaxWords=30, MinWords=12, "
     'FragmentDelimiter=" … "'
 )
-COLUMNS = {  # facet -> column of the doc CTE
-    "what": "kind",
-    "standard": "standard",
-    "version": "version",
-    "round": "round",
-    "clause": "clause",
-    "kind": "clause_kind",
-    "group": "stakeholder",
-    "type": "comment_type",
-    "decision": "decision",
-}
-assert set(COLUMNS) == set(FACETS)
-
-VERSION_CLAUSES = """
-  SELECT 'clause' AS kind, 'v' || ve.version_id || '-' || ve.clause_id AS key,
-         s.slug AS standard, CAST(ve.version_id AS VARCHAR) AS version, '' AS round,
-         c.uid AS clause, r.kind AS clause_kind, '' AS stakeholder, '' AS comment_type,
-         '' AS decision, r.id AS revision_id, CAST(NULL AS INTEGER) AS comment_id,
-         false AS hidden, false AS published, ts_rank(r.search_vector, q.query) AS rank
-  FROM q, clause_revision r
-  JOIN version_entry ve ON ve.revision_id = r.id
-  JOIN clause c ON c.id = ve.clause_id
-  JOIN standard s ON s.id = c.standard_id
-  WHERE r.search_vector @@ q.query"""
-
-WORKING_CLAUSES = """
-  SELECT 'clause', 'w-' || c.id, s.slug, 'working', '', c.uid, r.kind, '', '', '', r.id,
-         CAST(NULL AS INTEGER), false, false, ts_rank(r.search_vector, q.query)
-  FROM q, clause c
-  JOIN clause_revision r ON r.id = c.head_revision_id
-  JOIN standard s ON s.id = c.standard_id
-  WHERE NOT r.deleted AND r.search_vector @@ q.query"""
-
-COMMENTS = """
-  SELECT 'comment', 'c-' || cm.id, s.slug, CAST(rd.version_id AS VARCHAR),
-         CAST(rd.id AS VARCHAR), coalesce(c.uid, '-'), coalesce(r.kind, ''),
-         coalesce(nullif(sb.stakeholder_group, ''), 'other'), cm.comment_type,
-         {decision}, cm.revision_id, cm.id, coalesce(mo.hidden, false), pub.id IS NOT NULL,
-         ts_rank(cm.search_vector, q.query) + CASE WHEN pub.id IS NOT NULL
-              AND d.search_vector @@ q.query THEN ts_rank(d.search_vector, q.query) ELSE 0 END
-  FROM q, matched_comment mc
-  JOIN comment cm ON cm.id = mc.id
-  JOIN submission sb ON sb.id = cm.submission_id
-  JOIN consultation_round rd ON rd.id = sb.round_id
-  JOIN standard s ON s.id = rd.standard_id
-  LEFT JOIN clause c ON c.id = cm.clause_id
-  LEFT JOIN clause_revision r ON r.id = cm.revision_id
-  LEFT JOIN synopsis_publication pub ON pub.round_id = rd.id
-  LEFT JOIN LATERAL (SELECT d.decision, d.response, d.search_vector FROM disposition d
-                     WHERE d.comment_id = cm.id ORDER BY d.seq DESC LIMIT 1) d ON true
-  LEFT JOIN LATERAL (SELECT m.hidden FROM moderation m
-                     WHERE m.comment_id = cm.id ORDER BY m.id DESC LIMIT 1) mo ON true
-  WHERE sb.status = 'submitted'
-    AND (cm.search_vector @@ q.query OR (pub.id IS NOT NULL AND d.search_vector @@ q.query))
-    {public}"""
-
-PUBLIC_COMMENTS = """
-    AND NOT coalesce(mo.hidden, false)
-    AND :now >= CASE WHEN rd.visibility = 'live' THEN rd.opens_at ELSE rd.closes_at END"""
+COLUMNS = [
+    "key",
+    "kind",
+    "access",
+    "public_from",
+    "hidden",
+    "standard",
+    "version",
+    "round",
+    "clause",
+    "clause_kind",
+    "stakeholder",
+    "comment_type",
+    "decision",
+    "public_decision",
+    "title",
+    "receipt",
+    "comment_id",
+    "heading",
+    "body",
+    "proposed",
+    "response",
+]
+UPSERT = f"""
+INSERT INTO search_document ({", ".join(COLUMNS)})
+SELECT {", ".join(COLUMNS)} FROM jsonb_populate_recordset(NULL::search_document, :docs)
+ON CONFLICT (key) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])}
+"""
+INDEXER_LOCK = 0x5EA4C4  # pg_advisory_lock key of the search indexer
 
 
 def tsquery(items: list[Item]) -> tuple[str, dict]:
@@ -130,61 +101,87 @@ def tsquery(items: list[Item]) -> tuple[str, dict]:
     return expr, params
 
 
-def _clean(snippet: str) -> str:
-    return _MARKDOWN.sub("", snippet).strip()
-
-
 class PostgresBatch:
-    def __init__(self, engine: PostgresEngine, db: Database) -> None:
+    """Writes of one indexer run, in one transaction: a rebuild swaps in all at once."""
+
+    def __init__(self, engine: PostgresEngine, session: Session) -> None:
         self.engine = engine
-        self.db = db
+        self.session = session
 
     def write(self, deletes: Iterable[str], documents: Iterable[dict]) -> None:
-        with self.db.transaction() as session:
-            self.engine.apply(session, deletes, documents)
+        self.engine.apply(self.session, deletes, documents)
 
 
 class PostgresEngine:
     name = "postgresql"
 
-    # --- the word list (the only thing the indexer writes) ---------------------------------
+    # --- writing ---------------------------------------------------------------------------
 
     @contextmanager
     def batch(self, db: Database, *, clear: bool = False) -> Iterator[PostgresBatch]:
-        if clear:
-            with db.transaction() as session:
+        with db.transaction() as session:
+            if clear:
                 self.clear(session)
-        yield PostgresBatch(self, db)
+            yield PostgresBatch(self, session)
+
+    @contextmanager
+    def writer_lock(self, db: Database, *, wait: bool = False) -> Iterator[bool]:
+        """Hold the indexer's advisory lock (one writer across every app server)."""
+        with db.engine.connect() as connection:
+            if wait:
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": INDEXER_LOCK})
+                held = True
+            else:
+                held = connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": INDEXER_LOCK}
+                )
+            try:
+                yield bool(held)
+            finally:
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": INDEXER_LOCK})
+                connection.commit()
 
     def apply(self, session: Session, deletes: Iterable[str], documents: Iterable[dict]) -> int:
-        words: set[str] = set()
-        count = len(list(deletes))
-        for doc in documents:
-            words.update(w.lower() for w in _WORD.findall(doc["words"]))
-            count += 1
-        if words:
+        keys = list(deletes)
+        docs = list(documents)
+        if keys:
+            session.execute(
+                text("DELETE FROM search_document WHERE key = ANY(:keys)").bindparams(
+                    bindparam("keys", type_=ARRAY(String))
+                ),
+                {"keys": keys},
+            )
+        if docs:
+            rows = [
+                {c: doc[c] for c in COLUMNS} | {"comment_id": doc["comment_id"] or None}
+                for doc in docs
+            ]
+            session.execute(text(UPSERT).bindparams(bindparam("docs", type_=JSONB)), {"docs": rows})
+            words = {w.lower() for doc in docs for w in _WORD.findall(doc["words"])}
             session.execute(
                 text(
                     "INSERT INTO search_word (word) SELECT unnest(:words) ON CONFLICT DO NOTHING"
                 ).bindparams(bindparam("words", type_=ARRAY(String))),
                 {"words": sorted(words)},
             )
-        return count
+        return len(keys) + len(docs)
 
     def clear(self, session: Session) -> None:
+        session.execute(text("DELETE FROM search_document"))
         session.execute(text("DELETE FROM search_word"))
 
     def document_count(self, session: Session) -> int:
-        return session.scalar(
-            text(
-                "SELECT (SELECT count(*) FROM version_entry) + (SELECT count(*) FROM clause"
-                " WHERE head_revision_id IS NOT NULL) + (SELECT count(*) FROM comment cm"
-                " JOIN submission sb ON sb.id = cm.submission_id WHERE sb.status = 'submitted')"
-            )
-        )
+        return session.scalar(text("SELECT count(*) FROM search_document"))
 
-    def dump(self, session: Session) -> list[str]:
-        return list(session.scalars(text("SELECT word FROM search_word ORDER BY word")))
+    def dump(self, session: Session) -> list[dict]:
+        """Return every document, sorted by key (tests compare rebuilds with this)."""
+        rows = session.execute(
+            text(f"SELECT {', '.join(COLUMNS)} FROM search_document ORDER BY key")
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    # --- spelling --------------------------------------------------------------------------
 
     def known(self, session: Session, word: str) -> bool:
         found = session.scalar(text("SELECT 1 FROM search_word WHERE word = :w"), {"w": word})
@@ -200,38 +197,30 @@ class PostgresEngine:
         ).all()
         return difflib.get_close_matches(word, near, n=5, cutoff=0.7)
 
-    # --- queries -----------------------------------------------------------------------------
+    # --- searching -------------------------------------------------------------------------
 
-    def _documents(self, expr: str, viewer: Viewer, request: SearchRequest) -> tuple[str, dict]:
-        decision = (
-            "coalesce(d.decision, '')"
-            if viewer.staff
-            else "CASE WHEN pub.id IS NOT NULL THEN coalesce(d.decision, '') ELSE '' END"
-        )
-        parts = [VERSION_CLAUSES]
-        if viewer.staff:
-            parts.append(WORKING_CLAUSES)
-        parts.append(
-            COMMENTS.format(decision=decision, public="" if viewer.staff else PUBLIC_COMMENTS)
-        )
+    @staticmethod
+    def _column(name: str, viewer: Viewer) -> str:
+        column = FACETS[name]
+        if column == "decision" and not viewer.staff:
+            return "public_decision"  # the public knows decisions once the synopsis is out
+        return column
+
+    def _matching(self, expr: str, viewer: Viewer, request: SearchRequest) -> tuple[str, dict]:
+        conditions = ["d.search_vector @@ q.query"]
         params: dict = {}
-        conditions = []
+        if not viewer.staff:
+            conditions.append(
+                "(d.access = 'public' OR (d.access = 'after-close' AND d.public_from <= :now))"
+            )
         for i, (name, value) in enumerate(sorted(request.filters.items())):
-            if name in COLUMNS:
-                conditions.append(f"{COLUMNS[name]} = :f{i}")
+            if name in FACETS:
+                conditions.append(f"d.{self._column(name, viewer)} = :f{i}")
                 params[f"f{i}"] = value
-        where = " AND ".join(conditions) or "true"
-        sql = f"""
-WITH q AS (SELECT {expr} AS query),
-matched_comment AS (
-  SELECT cm.id FROM q, comment cm WHERE cm.search_vector @@ q.query
-  UNION
-  SELECT d.comment_id FROM q, disposition d WHERE d.search_vector @@ q.query
-),
-doc AS ({" UNION ALL ".join(parts)}
-),
-filtered AS (SELECT * FROM doc WHERE {where})
-"""
+        sql = (
+            f"WITH q AS (SELECT {expr} AS query) "
+            f"SELECT {{columns}} FROM q, search_document d WHERE {' AND '.join(conditions)}"
+        )
         return sql, params
 
     def search(
@@ -246,93 +235,72 @@ filtered AS (SELECT * FROM doc WHERE {where})
         expr, params = tsquery(request.items)
         if not expr:
             return SearchResults(request, [], 0, {})
-        base, filter_params = self._documents(expr, viewer, request)
-        params |= filter_params
-        if not viewer.staff:
-            params["now"] = now.astimezone(dt.UTC).replace(tzinfo=None)
+        matching, filter_params = self._matching(expr, viewer, request)
+        params |= filter_params | {"now": int(now.timestamp())}
         rows = session.execute(
             text(
-                base + "SELECT *, count(*) OVER () AS total FROM filtered"
-                " ORDER BY rank DESC, key LIMIT :limit OFFSET :offset"
+                matching.format(
+                    columns="d.*, ts_rank(d.search_vector, q.query) AS rank, "
+                    + ", ".join(
+                        f"ts_headline('english', d.{name}, q.query, :options) AS {name}_marked"
+                        for name in ("body", "proposed", "response")
+                    )
+                )
+                + " ORDER BY rank DESC, d.key LIMIT :limit OFFSET :offset"
             ),
-            params | {"limit": request.per_page, "offset": request.offset},
-        ).all()
-        if rows:
-            total = rows[0].total
-        else:
-            total = session.scalar(text(base + "SELECT count(*) FROM filtered"), params) or 0
+            params | {"limit": request.per_page, "offset": request.offset, "options": HEADLINE},
+        ).mappings()
+        hits = [self._hit(row, viewer) for row in rows]
         counts: dict[str, list[FacetValue]] = {}
-        if facets and total:
-            values = ", ".join(f"('{name}', {column})" for name, column in COLUMNS.items())
-            for name, value, count in session.execute(
-                text(
-                    base + "SELECT v.facet, v.value, count(*) FROM filtered"
-                    f" CROSS JOIN LATERAL (VALUES {values}) AS v(facet, value)"
-                    " WHERE v.value <> '' GROUP BY v.facet, v.value"
-                ),
+        if facets:
+            columns = {name: self._column(name, viewer) for name in FACETS}
+            sets = ", ".join(f"(d.{c})" for c in columns.values())
+            select = ", ".join(
+                [
+                    f"GROUPING(d.{c}) = 0 AS g{i}, d.{c} AS v{i}"
+                    for i, c in enumerate(columns.values())
+                ]
+                + ["count(*) AS n"]
+            )
+            total = 0
+            for row in session.execute(
+                text(matching.format(columns=select) + f" GROUP BY GROUPING SETS ({sets}, ())"),
                 params,
-            ):
-                counts.setdefault(name, []).append(FacetValue(value, count))
-        hits = self._hits(session, expr, params, rows, viewer)
+            ).mappings():
+                grouped = [i for i in range(len(columns)) if row[f"g{i}"]]
+                if not grouped:
+                    total = row["n"]
+                    continue
+                value = row[f"v{grouped[0]}"]
+                if value:
+                    counts.setdefault(list(columns)[grouped[0]], []).append(
+                        FacetValue(value, row["n"])
+                    )
+        else:
+            total = session.scalar(text(matching.format(columns="count(*)")), params) or 0
         return SearchResults(request, hits, total, counts)
 
-    def _hits(self, session: Session, expr: str, params: dict, rows, viewer: Viewer) -> list[Hit]:
-        revision_ids = [r.revision_id for r in rows if r.kind == "clause"]
-        comment_ids = [r.comment_id for r in rows if r.kind == "comment"]
-        query_params = {k: v for k, v in params.items() if k.startswith("t")}
-        clauses = {}
-        if revision_ids:
-            for rid, title, body in session.execute(
-                text(
-                    f"WITH q AS (SELECT {expr} AS query)"
-                    " SELECT r.id, trim(r.number || ' ' || r.heading),"
-                    " ts_headline('english', r.body, q.query, :options)"
-                    " FROM q, clause_revision r WHERE r.id IN :ids"
-                ).bindparams(bindparam("ids", expanding=True, type_=Integer)),
-                query_params | {"ids": revision_ids, "options": HEADLINE},
-            ):
-                clauses[rid] = (title, [Snippet("body", segments(_clean(body)))])
-        comments = {}
-        if comment_ids:
-            for cid, title, receipt, body, proposed, response in session.execute(
-                text(
-                    f"WITH q AS (SELECT {expr} AS query)"
-                    " SELECT cm.id, trim(coalesce(r.number, '') || ' ' || coalesce(r.heading, '')),"
-                    " sb.receipt, ts_headline('english', cm.body, q.query, :options),"
-                    " ts_headline('english', cm.proposed_change, q.query, :options),"
-                    " CASE WHEN pub.id IS NOT NULL THEN"
-                    " ts_headline('english', d.response, q.query, :options) END"
-                    " FROM q, comment cm JOIN submission sb ON sb.id = cm.submission_id"
-                    " LEFT JOIN clause_revision r ON r.id = cm.revision_id"
-                    " LEFT JOIN synopsis_publication pub ON pub.round_id = sb.round_id"
-                    " LEFT JOIN LATERAL (SELECT d.response FROM disposition d"
-                    " WHERE d.comment_id = cm.id ORDER BY d.seq DESC LIMIT 1) d ON true"
-                    " WHERE cm.id IN :ids"
-                ).bindparams(bindparam("ids", expanding=True, type_=Integer)),
-                query_params | {"ids": comment_ids, "options": HEADLINE},
-            ):
-                snippets = [Snippet("body", segments(_clean(body)))]
-                for name, marked in (("proposed", proposed), ("response", response)):
-                    if marked and MARK_START in marked:
-                        snippets.append(Snippet(name, segments(_clean(marked))))
-                comments[cid] = (title, receipt or "", snippets)
-        hits = []
-        for row in rows:
-            hit = Hit(
-                kind=row.kind,
-                key=row.key,
-                standard=row.standard,
-                version=row.version,
-                clause_uid=row.clause,
-                title="",
-                comment_id=row.comment_id,
-                round_id=int(row.round) if row.round else None,
-                hidden=bool(row.hidden) and viewer.staff,
-                score=float(row.rank),
-            )
-            if row.kind == "clause":
-                hit.title, hit.snippets = clauses.get(row.revision_id, ("", []))
-            else:
-                hit.title, hit.receipt, hit.snippets = comments.get(row.comment_id, ("", "", []))
-            hits.append(hit)
-        return hits
+    def _hit(self, row, viewer: Viewer) -> Hit:
+        # ts_headline runs for the page's rows only: PostgreSQL evaluates costly
+        # output columns after ORDER BY … LIMIT.
+        snippets = [Snippet("body", segments(row["body_marked"]))] if row["body"] else []
+        for name in ("proposed", "response"):
+            marked = row[f"{name}_marked"]
+            if row[name] and MARK_START in marked:
+                snippets.append(Snippet(name, segments(marked)))
+        if not snippets and row["heading"]:
+            snippets.append(Snippet("heading", segments(row["heading"])))
+        return Hit(
+            kind=row["kind"],
+            key=row["key"],
+            standard=row["standard"],
+            version=row["version"],
+            clause_uid=row["clause"],
+            title=row["title"],
+            snippets=snippets,
+            comment_id=row["comment_id"],
+            round_id=int(row["round"]) if row["round"] else None,
+            receipt=row["receipt"],
+            hidden=bool(row["hidden"]) and viewer.staff,
+            score=float(row["rank"]),
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -151,6 +152,22 @@ class WhooshEngine:
         yield batch
         if batch.pending or batch.first_commit and clear:
             batch.flush()
+
+    @contextmanager
+    def writer_lock(self, db: Database, *, wait: bool = False) -> Iterator[bool]:
+        """Hold the file lock next to the index: one writing process per machine."""
+        path = self.directory
+        path.mkdir(parents=True, exist_ok=True)
+        with open(path / "indexer.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def document_count(self, session: Session) -> int:
         return self._open().doc_count()

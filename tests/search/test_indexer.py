@@ -69,7 +69,7 @@ def _db(app):
 
 
 def test_only_one_process_writes_at_a_time(session, world, engine, app):
-    with indexer.writer_lock(app.config["SEARCH_INDEX_DIR"]) as held:
+    with engine.writer_lock(_db(app)) as held:
         assert held
         # Another worker finds the lock taken and leaves the work to the holder.
         assert indexer.apply_pending(_db(app), engine) == 0

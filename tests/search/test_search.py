@@ -29,8 +29,7 @@ def comment_ids(results) -> set[int]:
 def test_nothing_is_found_before_the_indexer_runs_and_everything_after(
     session, world, engine, apply
 ):
-    if engine.name == "whoosh":
-        assert find(session, None, "lining").total == 0
+    assert find(session, None, "lining").total == 0
     assert apply() > 0
     results = find(session, None, "lining")
     kinds = [h.kind for h in results.hits]
