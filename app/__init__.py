@@ -48,8 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         except ValueError:
             return None
 
-    from app import web
+    from app import request_guard, web
 
+    request_guard.init_app(app)  # before the blueprints: it replaces the int converter
     web.init_app(app)
     _register_blueprints(app)
 
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.publishing.views import bp as publishing_bp
     from app.search import indexer  # noqa: F401 - applies queued search updates after commit
     from app.search.views import bp as search_bp
     from app.web import bp as site_bp
@@ -77,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(publishing_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_bp)
     csrf.exempt(api_bp)

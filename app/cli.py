@@ -12,8 +12,10 @@ from flask.cli import AppGroup
 
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
+from app.backup import cli as backup_cli
 from app.errors import DomainError
 from app.extensions import db
+from app.publishing import cli as publishing_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -190,13 +192,12 @@ def jobs_run() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rounds_load(path: Path) -> None:
     """Open the consultation round a TOML file defines (see app/consultation/rounds_file.py)."""
-    from app.consultation import rounds_file
-    from app.consultation.service import iseal_flags
+    from app.consultation import iseal, rounds_file
 
     try:
         with db.transaction() as session:
             round_ = rounds_file.load(session, SYSTEM, path)
-            flags = iseal_flags(session, round_)
+            flags = [iseal.flag_message(f) for f in iseal.round_flags(session, round_)]
             click.echo(
                 f"Round {round_.number} of {round_.standard.slug} on "
                 f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "
@@ -231,8 +232,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
+    standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
+    backup_cli.register(app)
 
     @app.cli.command("demo")
     def demo() -> None:

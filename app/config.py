@@ -62,8 +62,6 @@ class Config:
             "LANGUAGES": ["en", "fr", "es"],
             "MAX_CLAUSE_BODY_CHARS": int(env.get("MAX_CLAUSE_BODY_CHARS", "20000")),
             "MAX_COMMENT_CHARS": int(env.get("MAX_COMMENT_CHARS", "10000")),
-            "ISEAL_MIN_ROUND_DAYS": 60,
-            "ISEAL_MIN_ROUNDS": 2,
             "DEBUG": debug,
         }
         if overrides:

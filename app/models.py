@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.models import Publication
 
 
 def _submitted(submission: immutability.Stored | None) -> bool:
@@ -32,7 +33,7 @@ immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
 # Clause uids, slugs and uid prefixes are permanent (links, receipts, exports rely on them).
 immutability.register(Clause, "head_revision_id")
-immutability.register(Standard, "title", "summary")
+immutability.register(Standard, "title", "summary", "iseal_min_round_days", "iseal_min_rounds")
 # A comment may change or go while its submission is a draft; once submitted, never.
 immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)
@@ -40,6 +41,7 @@ immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(Publication)
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -61,6 +63,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "Publication",
     "RoleGrant",
     "Standard",
     "Submission",

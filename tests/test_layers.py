@@ -12,13 +12,17 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # Lowest first. A module may import from its own package and from lower layers only.
 LAYERS = [
     {
+        "app.backup",
         "app.config",
         "app.database",
         "app.errors",
         "app.extensions",
         "app.formatting",
+        "app.history",
         "app.forms",
         "app.immutability",
+        "app.request_guard",
+        "app.safe_redirect",
         "app.text",
     },
     {"app.jobs", "app.audit"},

@@ -26,6 +26,7 @@ def search():
         ), 400
     results = service.search(db.session, current_user, search_request)
     versions = service.version_labels(db.session, [h.version for h in results.hits])
+    editions = service.edition_numbers(db.session, [h.version for h in results.hits])
     staff = service.viewer_of(current_user).staff
     return jsonify(
         query=search_request.text,
@@ -48,7 +49,8 @@ def search():
                 "comment_id": hit.comment_id,
                 "receipt": hit.receipt or None,
                 "round_id": hit.round_id,
-                "url": hit_url(hit, versions, staff),
+                "edition": editions.get(hit.version),
+                "url": hit_url(hit, versions, staff, editions),
                 "snippets": [
                     {
                         "field": s.field,
@@ -162,6 +164,10 @@ openapi.add(
                 "kind": {"enum": ["clause", "comment"]},
                 "standard": _STR,
                 "version": {"type": ["string", "null"]},
+                "edition": {
+                    "type": ["string", "null"],
+                    "description": "the publication number, when the version is published",
+                },
                 "clause_uid": _STR,
                 "title": _STR,
                 "comment_id": {"type": ["integer", "null"]},

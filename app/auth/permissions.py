@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask_babel import gettext as _
 
 from app.auth.models import Role, User
@@ -25,7 +27,9 @@ class SystemActor:
         return True
 
 
-SYSTEM = SystemActor()
+# Typed as a User: it answers everything a service asks of its actor (id, roles,
+# has_role), and services take it wherever they take a person.
+SYSTEM = cast(User, SystemActor())
 
 
 def require_signed_in(user: User | None) -> User:
@@ -49,6 +53,12 @@ def has_any_role(user: User | None, *roles: Role) -> bool:
     return bool(
         user is not None and getattr(user, "is_authenticated", False) and user.has_role(*roles)
     )
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """Refuse unless a permission predicate allowed the action."""
+    if not allowed:
+        raise PermissionDenied(message or _("You do not have permission to do that."))
 
 
 def is_staff(user: User | None) -> bool:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -34,14 +32,9 @@ from app.extensions import db, limiter
 from app.formatting import timezones
 from app.forms import show_error
 from app.mail import queue_mail
+from app.safe_redirect import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and "\\" not in target:
-        return target
-    return url_for("site.home")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -51,7 +44,7 @@ def sign_in():
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             session.clear()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
@@ -102,7 +95,7 @@ def register():
             session.clear()
             login_user(user)
             flash(_("Your account is ready. Welcome, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.models import Disposition, SynopsisPublication
+from app.committee.permissions import can_use_workspace
 from app.consultation.models import (
     Comment,
     ConsultationRound,
@@ -20,16 +21,12 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.service import hidden_comments
 from app.drafting.models import Clause
 from app.errors import NotFound
+from app.history import latest
 
-STAFF = (Role.COMMITTEE, Role.SECRETARIAT, Role.ADMIN)
 NONE, DRAFTED, AGREED = "none", "drafted", "agreed"
-
-
-def require_staff(actor: User | None) -> User:
-    """Refuse anyone but committee, secretariat and admin accounts."""
-    return require_any_role(actor, *STAFF)
 
 
 @dataclass
@@ -79,41 +76,30 @@ def get_comment(session: Session, comment_id: int) -> Comment:
     return comment
 
 
-def current_dispositions(session: Session, comment_ids: Iterable[int]) -> dict[int, Disposition]:
-    """Return the latest disposition of each comment that has one."""
-    ids = list(comment_ids)
-    if not ids:
-        return {}
-    latest = (
-        select(Disposition.comment_id, func.max(Disposition.seq).label("seq"))
-        .where(Disposition.comment_id.in_(ids))
-        .group_by(Disposition.comment_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(Disposition).join(
-            latest,
-            (Disposition.comment_id == latest.c.comment_id) & (Disposition.seq == latest.c.seq),
-        )
-    ).all()
+def current_dispositions(
+    session: Session, comment_ids: Iterable[int] | Select
+) -> dict[int, Disposition]:
+    """Return the latest disposition of each given comment (ids, or a query of ids) that has one."""
+    if not isinstance(comment_ids, Select):
+        comment_ids = list(comment_ids)
+        if not comment_ids:
+            return {}
+    rows = session.scalars(current_disposition().where(Disposition.comment_id.in_(comment_ids)))
     return {d.comment_id: d for d in rows}
 
 
-def hidden_comment_ids(session: Session, comment_ids: Iterable[int]) -> set[int]:
-    """Return the comments whose latest moderation hides them."""
-    ids = list(comment_ids)
-    if not ids:
-        return set()
-    latest = (
-        select(Moderation.comment_id, func.max(Moderation.id).label("id"))
-        .where(Moderation.comment_id.in_(ids))
-        .group_by(Moderation.comment_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Moderation.comment_id, Moderation.hidden).join(latest, Moderation.id == latest.c.id)
-    ).all()
-    return {comment_id for comment_id, hidden in rows if hidden}
+def current_disposition() -> Select:
+    """Select the current (latest) disposition row of each comment."""
+    return latest(Disposition, key=[Disposition.comment_id], by=Disposition.seq)
+
+
+def hidden_comment_ids(session: Session, comment_ids: Iterable[int] | Select) -> set[int]:
+    """Return the given comments whose latest moderation hides them."""
+    if not isinstance(comment_ids, Select):
+        comment_ids = list(comment_ids)
+        if not comment_ids:
+            return set()
+    return set(session.scalars(hidden_comments().where(Moderation.comment_id.in_(comment_ids))))
 
 
 def submitted_comments():
@@ -135,20 +121,24 @@ def round_comments(session: Session, round_: ConsultationRound) -> list[Comment]
     )
 
 
-def rows_for(session: Session, comments: list[Comment]) -> list[CommentRow]:
-    ids = [c.id for c in comments]
+def rows_for(
+    session: Session, comments: list[Comment], ids: Select | None = None
+) -> list[CommentRow]:
+    """Pair comments with their current disposition; ids: the query that selected them."""
+    ids = ids if ids is not None else [c.id for c in comments]
     current = current_dispositions(session, ids)
     hidden = hidden_comment_ids(session, ids)
     return [CommentRow(c, current.get(c.id), c.id in hidden) for c in comments]
 
 
 def round_rows(session: Session, round_: ConsultationRound) -> list[CommentRow]:
-    return rows_for(session, round_comments(session, round_))
+    ids = submitted_comments().with_only_columns(Comment.id).where(Submission.round_id == round_.id)
+    return rows_for(session, round_comments(session, round_), ids)
 
 
 def clause_comments(session: Session, viewer: User, clause: Clause) -> list[CommentRow]:
     """Return every comment ever made on a clause, across rounds, oldest round first."""
-    require_staff(viewer)
+    require(can_use_workspace(viewer))
     comments = list(
         session.scalars(
             submitted_comments()

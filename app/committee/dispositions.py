@@ -7,17 +7,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.comments import (
     AGREED,
     NONE,
     CommentRow,
     comment_label,
+    current_disposition,
     current_dispositions,
     get_comment,
     round_rows,
@@ -25,14 +26,13 @@ from app.committee.comments import (
     synopsis_publication,
 )
 from app.committee.models import Decision, Disposition
+from app.committee.permissions import can_agree_disposition, can_draft_disposition
 from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
 from app.search.queue import UpdateKind, queue_update
 
-DRAFTERS = (Role.COMMITTEE, Role.SECRETARIAT)
-AGREERS = (Role.COMMITTEE,)
 MAX_RESPONSE = 10_000
 
 
@@ -166,7 +166,7 @@ def draft(
     now: dt.datetime | None = None,
 ) -> Disposition:
     """Draft or revise the answer to a comment; a revision replaces any agreement."""
-    require_any_role(actor, *DRAFTERS)
+    require(can_draft_disposition(actor))
     comment = get_comment(session, comment.id)
     _refuse_if_published(session, comment.submission.round)
     values = _clean(session, comment, decision, response, duplicate_of_id, addressed_by_revision_id)
@@ -192,7 +192,7 @@ def agree(
     session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
 ) -> Disposition:
     """Mark the current draft disposition of a comment as agreed by the committee."""
-    require_any_role(actor, *AGREERS)
+    require(can_agree_disposition(actor))
     comment = get_comment(session, comment.id)
     _refuse_if_published(session, comment.submission.round)
     previous = current(session, comment)
@@ -236,9 +236,9 @@ def answer_duplicates(
     now: dt.datetime | None = None,
 ) -> list[Disposition]:
     """Answer many comments at once as duplicates of one, with one shared response."""
-    require_any_role(actor, *DRAFTERS)
+    require(can_draft_disposition(actor))
     if agreed:
-        require_any_role(actor, *AGREERS)
+        require(can_agree_disposition(actor))
     targets = [c for c in comments if c.id != original.id]
     if not targets:
         raise ValidationError(
@@ -358,8 +358,14 @@ def count_unanswered(session: Session, round_ids: list[int]) -> int:
     """Count submitted comments of the rounds that have no agreed disposition."""
     if not round_ids:
         return 0
-    ids = session.scalars(
-        submitted_comments().with_only_columns(Comment.id).where(Submission.round_id.in_(round_ids))
-    ).all()
-    current_rows = current_dispositions(session, ids)
-    return sum(1 for i in ids if not (current_rows.get(i) and current_rows[i].agreed))
+    agreed = (
+        current_disposition()
+        .with_only_columns(Disposition.comment_id)
+        .where(Disposition.agreed.is_(True))
+    )
+    query = (
+        submitted_comments()
+        .with_only_columns(func.count(Comment.id))
+        .where(Submission.round_id.in_(round_ids), Comment.id.not_in(agreed))
+    )
+    return session.scalar(query) or 0

@@ -134,6 +134,9 @@ class Ballot(Base):
     outcome: Mapped[BallotOutcome | None] = mapped_column(String(16))
     tally: Mapped[dict | None] = mapped_column(JSON)
     flags: Mapped[list | None] = mapped_column(JSON)
+    # The secretariat's reasons for putting adoption to the vote although ISEAL
+    # expectations were not met when it opened (see ballots.open_ballot).
+    justification: Mapped[str] = mapped_column(Text, default="")
 
     standard = relationship("Standard", lazy="joined")
     version = relationship("Version", lazy="joined")

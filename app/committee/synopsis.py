@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.comments import (
     CommentRow,
     comment_label,
@@ -21,9 +21,11 @@ from app.committee.comments import (
 )
 from app.committee.dispositions import Progress, progress_of
 from app.committee.models import Disposition, SynopsisPublication
+from app.committee.permissions import can_publish_synopsis
 from app.consultation.models import (
     Comment,
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionStatus,
 )
@@ -66,7 +68,7 @@ def publish_blockers(session: Session, round_: ConsultationRound, now=None) -> l
     reasons = []
     if synopsis_publication(session, round_) is not None:
         reasons.append(_("The synopsis is already published."))
-    if now < round_.closes_at:
+    if round_.state_at(now) != RoundState.CLOSED:
         reasons.append(_("The round has not closed yet."))
     progress = progress_of(round_rows(session, round_))
     if progress.lacking:
@@ -84,7 +86,7 @@ def publish(
     session: Session, actor: User, round_: ConsultationRound, now=None
 ) -> SynopsisPublication:
     """Publish a closed round's synopsis once every comment has an agreed disposition."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_publish_synopsis(actor, round_))
     now = now or utcnow()
     if synopsis_publication(session, round_) is not None:
         raise Gone(_("The synopsis of this round is already published."))
@@ -178,33 +180,19 @@ def build(session: Session, round_: ConsultationRound, *, public: bool = True) -
     return result
 
 
-def public_name(row: CommentRow) -> str | None:
-    """Return the submitter's name if they consented to its publication."""
-    submission = row.submission
-    if not submission.consent_publish_name:
-        return None
-    if submission.organisation:
-        return f"{submission.author.name} ({submission.organisation})"
-    return submission.author.name
-
-
 def responses_for_author(session: Session, user: User) -> dict[int, Disposition]:
     """Map each of a user's comments to its agreed disposition, for published synopses only."""
     if user is None or getattr(user, "id", None) is None:
         return {}
     published_rounds = select(SynopsisPublication.round_id)
-    comments = (
-        session.scalars(
-            select(Comment)
-            .join(Submission, Comment.submission_id == Submission.id)
-            .where(
-                Submission.author_id == user.id,
-                Submission.status == SubmissionStatus.SUBMITTED,
-                Submission.round_id.in_(published_rounds),
-            )
+    theirs = (
+        select(Comment.id)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .where(
+            Submission.author_id == user.id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+            Submission.round_id.in_(published_rounds),
         )
-        .unique()
-        .all()
     )
-    found = current_dispositions(session, [c.id for c in comments])
+    found = current_dispositions(session, theirs)
     return {cid: d for cid, d in found.items() if d.agreed}

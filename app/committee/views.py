@@ -8,15 +8,17 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.auth.models import STAKEHOLDER_LABELS
-from app.auth.permissions import is_staff
 from app.committee import service
 from app.committee.ballot_views import bp as ballots_bp
 from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, ReviseForm
 from app.committee.models import DECISION_LABELS
+from app.committee.permissions import can_use_workspace
 from app.consultation.models import COMMENT_TYPE_LABELS
+from app.consultation.names import public_submitter
 from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import CLAUSE_KIND_LABELS
+from app.drafting.permissions import can_read_working_draft
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import show_error
@@ -27,7 +29,8 @@ LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS, "groups": 
 
 
 def _staff_only() -> None:
-    service.require_staff(current_user)
+    if not can_use_workspace(current_user):
+        abort(403)
 
 
 # --- diffs ----------------------------------------------------------------------
@@ -37,7 +40,7 @@ def _staff_only() -> None:
 def compare(slug: str):
     standard = drafting.get_standard(db.session, slug)
     versions = drafting.list_versions(db.session, standard)
-    staff = is_staff(current_user)
+    staff = can_read_working_draft(current_user, standard)
     labels = ([drafting.WORKING] if staff else []) + [v.label for v in versions]
     new_label = request.args.get("to") or (labels[0] if labels else "")
     old_label = request.args.get("from") or service.previous_label(versions, new_label) or ""
@@ -337,6 +340,7 @@ def clause_comments(uid: str):
     rows = service.clause_comments(db.session, current_user, clause)
     nodes = drafting.working_draft(db.session, clause.standard)
     placements = service.Locator(nodes).place_all(row.comment for row in rows)
+    arrivals = service.comments_moved_here(db.session, current_user, clause, nodes)
     by_round: dict[int, list] = {}
     for row in rows:
         by_round.setdefault(row.comment.submission.round_id, []).append(row)
@@ -346,6 +350,7 @@ def clause_comments(uid: str):
         head=clause.head,
         by_round=by_round,
         placements=placements,
+        arrivals=arrivals,
         total=len(rows),
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
@@ -367,7 +372,7 @@ def synopsis(round_id: int):
         synopsis=result,
         blockers=blockers,
         publish_form=AgreeForm(),
-        public_name=service.public_name,
+        public_submitter=public_submitter,
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
         group_labels=STAKEHOLDER_LABELS,

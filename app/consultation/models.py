@@ -13,12 +13,30 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.models import StakeholderGroup
 from app.database import Base, UTCDateTime, enum_check, utcnow
+
+
+class RoundState(StrEnum):
+    """Where a round stands at a given moment; see ConsultationRound.state_at."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+ROUND_STATE_LABELS = {
+    RoundState.SCHEDULED: _l("scheduled"),
+    RoundState.OPEN: _l("open"),
+    RoundState.CLOSED: _l("closed"),
+}
 
 
 class CommentVisibility(StrEnum):
@@ -86,20 +104,28 @@ class ConsultationRound(Base):
     standard = relationship("Standard", lazy="joined")
     version = relationship("Version", lazy="joined")
 
-    def is_open_at(self, now: dt.datetime) -> bool:
-        return self.opens_at <= now < self.closes_at
+    def state_at(self, now: dt.datetime) -> RoundState:
+        """Say whether the round is scheduled, open or closed at this moment.
 
-    @property
-    def is_open(self) -> bool:
-        return self.is_open_at(utcnow())
+        The one rule: a round takes comments from opens_at (included) until
+        closes_at (excluded). Everything that asks reads it from here, and
+        queries use its SQL twin, in_state.
+        """
+        if now < self.opens_at:
+            return RoundState.SCHEDULED
+        if now < self.closes_at:
+            return RoundState.OPEN
+        return RoundState.CLOSED
 
-    @property
-    def is_upcoming(self) -> bool:
-        return utcnow() < self.opens_at
-
-    @property
-    def is_closed(self) -> bool:
-        return utcnow() >= self.closes_at
+    @classmethod
+    def in_state(cls, now: dt.datetime, *states: RoundState) -> ColumnElement[bool]:
+        """Return a WHERE condition: the round is in one of these states at this moment."""
+        conditions = {
+            RoundState.SCHEDULED: cls.opens_at > now,
+            RoundState.OPEN: and_(cls.opens_at <= now, cls.closes_at > now),
+            RoundState.CLOSED: cls.closes_at <= now,
+        }
+        return or_(*(conditions[RoundState(state)] for state in states))
 
     @property
     def length_days(self) -> float:

@@ -12,17 +12,16 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
+from app.consultation import iseal
 from app.consultation.comment_fields import (
     AnchorInput,
     setting,
-    stakeholder_label,
     version_clause,
 )
 from app.consultation.drafts import (
@@ -36,20 +35,27 @@ from app.consultation.drafts import (
     update_submission,
 )
 from app.consultation.models import (
-    SUBMISSION_KIND_LABELS,
     Comment,
     CommentType,
     CommentVisibility,
     ConsultationRound,
     Moderation,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
+)
+from app.consultation.names import author_line, public_submitter, stakeholder_label
+from app.consultation.permissions import (
+    can_moderate,
+    can_open_round,
+    can_read_every_comment,
 )
 from app.consultation.submitting import get_by_receipt, my_submissions, submit, withdraw
 from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
+from app.history import latest
 from app.search.queue import UpdateKind, queue_update
 
 MAX_TITLE = 200
@@ -68,7 +74,9 @@ def list_rounds(session: Session, standard: Standard | None = None) -> list[Cons
         query = query.where(ConsultationRound.standard_id == standard.id)
     rounds = list(session.scalars(query.order_by(ConsultationRound.opens_at.desc())))
     now = utcnow()
-    return sorted(rounds, key=lambda r: (r.closes_at <= now, -r.opens_at.timestamp()))
+    return sorted(
+        rounds, key=lambda r: (r.state_at(now) == RoundState.CLOSED, -r.opens_at.timestamp())
+    )
 
 
 def rounds_for_standard(session: Session, standard: Standard) -> list[ConsultationRound]:
@@ -87,36 +95,6 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
     if found is None:
         raise NotFound(_("There is no such consultation round."))
     return found
-
-
-def iseal_flags(session: Session, round_: ConsultationRound) -> list[str]:
-    """Say where a round falls below what the ISEAL Code expects (allowed, but flagged)."""
-    flags = []
-    min_days = setting("ISEAL_MIN_ROUND_DAYS", 60)
-    min_rounds = setting("ISEAL_MIN_ROUNDS", 2)
-    days = round_.length_days
-    if days < min_days:
-        flags.append(
-            _(
-                "This round is open for %(days)s days, shorter than the %(min)d days the ISEAL "
-                "Code expects for public consultation.",
-                days=f"{days:.0f}" if days >= 1 else f"{days:.1f}",
-                min=min_days,
-            )
-        )
-    count = len(rounds_for_standard(session, round_.standard))
-    if count < min_rounds:
-        flags.append(
-            ngettext(
-                "This standard has had %(num)d consultation round so far; the ISEAL Code expects "
-                "at least %(min)d rounds before the standard goes to a ballot.",
-                "This standard has had %(num)d consultation rounds so far; the ISEAL Code expects "
-                "at least %(min)d rounds before the standard goes to a ballot.",
-                count,
-                min=min_rounds,
-            )
-        )
-    return flags
 
 
 def days_left(round_: ConsultationRound, now: dt.datetime | None = None) -> int:
@@ -202,6 +180,7 @@ def clean_round(
             raise ValidationError(_("Give the date and time."), field=name)
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(_("Give the time zone of this date and time."), field=name)
+    assert opens_at is not None and closes_at is not None  # checked just above
     opens_at = opens_at.astimezone(dt.UTC)
     closes_at = closes_at.astimezone(dt.UTC)
     if closes_at <= opens_at:
@@ -232,7 +211,7 @@ def create_round(
     session: Session, actor: User, fields: RoundFields, *, now: dt.datetime | None = None
 ) -> ConsultationRound:
     """Open a consultation round on a frozen version (secretariat only)."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_open_round(actor, fields.standard))
     round_ = ConsultationRound(
         standard_id=fields.standard.id,
         version_id=fields.version.id,
@@ -249,7 +228,7 @@ def create_round(
     )
     session.add(round_)
     session.flush()
-    flags = iseal_flags(session, round_)
+    flags = iseal.round_flags(session, round_)
     record(
         session,
         actor,
@@ -277,31 +256,31 @@ def frozen_versions(session: Session) -> list[Version]:
 
 def comments_public(round_: ConsultationRound, now: dt.datetime | None = None) -> bool:
     """Say whether the round's comments are public now."""
-    now = now or utcnow()
-    if now < round_.opens_at:
+    state = round_.state_at(now or utcnow())
+    if state == RoundState.SCHEDULED:
         return False
-    return round_.visibility == CommentVisibility.LIVE or now >= round_.closes_at
+    return round_.visibility == CommentVisibility.LIVE or state == RoundState.CLOSED
 
 
-def _latest_moderation_ids():
-    return select(func.max(Moderation.id)).group_by(Moderation.comment_id)
+def current_moderation() -> Select:
+    """Select the current (latest) moderation decision of each comment that has one."""
+    return latest(Moderation, key=[Moderation.comment_id], by=Moderation.id)
 
 
 def moderation_of(session: Session, comment_ids: list[int]) -> dict[int, Moderation]:
-    """Return the current moderation decision of each comment that has one."""
+    """Return the current moderation decision of each given comment that has one."""
     if not comment_ids:
         return {}
-    rows = session.scalars(
-        select(Moderation).where(
-            Moderation.id.in_(_latest_moderation_ids()), Moderation.comment_id.in_(comment_ids)
-        )
-    )
+    rows = session.scalars(current_moderation().where(Moderation.comment_id.in_(comment_ids)))
     return {m.comment_id: m for m in rows}
 
 
-def _hidden_comment_ids():
-    return select(Moderation.comment_id).where(
-        Moderation.id.in_(_latest_moderation_ids()), Moderation.hidden.is_(True)
+def hidden_comments() -> Select:
+    """Select the ids of the comments whose current moderation hides them."""
+    return (
+        current_moderation()
+        .with_only_columns(Moderation.comment_id)
+        .where(Moderation.hidden.is_(True))
     )
 
 
@@ -312,7 +291,7 @@ def _visible_comments(round_: ConsultationRound):
         .where(
             Submission.round_id == round_.id,
             Submission.status == SubmissionStatus.SUBMITTED,
-            Comment.id.not_in(_hidden_comment_ids()),
+            Comment.id.not_in(hidden_comments()),
         )
     )
 
@@ -367,7 +346,7 @@ def record_comments(
     public; staff always see everything submitted, withdrawn and hidden included.
     """
     filters = filters or CommentFilters()
-    staff = is_staff(viewer)
+    staff = can_read_every_comment(viewer, round_)
     if staff:
         query = (
             select(Comment)
@@ -417,7 +396,7 @@ def formal_submissions(
 ) -> list[Submission]:
     """Return the round's formal submissions (with cover statements) this reader may see."""
     statuses = [SubmissionStatus.SUBMITTED]
-    if is_staff(viewer):
+    if can_read_every_comment(viewer, round_):
         statuses.append(SubmissionStatus.WITHDRAWN)
     elif not comments_public(round_, now):
         return []
@@ -434,26 +413,6 @@ def formal_submissions(
     )
 
 
-def author_line(submission: Submission) -> str:
-    """Return the author line the submitter's consent allows the public to see."""
-    group = stakeholder_label(submission.stakeholder_group)
-    if submission.kind == SubmissionKind.FORMAL:
-        forum = str(SUBMISSION_KIND_LABELS[SubmissionKind.FORMAL])
-        if submission.consent_publish_name:
-            return _("%(forum)s, filed by %(name)s", forum=forum, name=submission.author.name)
-        return forum
-    if not submission.consent_publish_name:
-        return str(group)
-    if submission.kind == SubmissionKind.ORGANISATION and submission.organisation:
-        return _(
-            "%(name)s on behalf of %(org)s (%(group)s)",
-            name=submission.author.name,
-            org=submission.organisation,
-            group=group,
-        )
-    return _("%(name)s (%(group)s)", name=submission.author.name, group=group)
-
-
 def get_comment(session: Session, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -465,7 +424,7 @@ def moderate(
     session: Session, actor: User, comment: Comment, *, hidden: bool, reason: str
 ) -> Moderation:
     """Hide a comment from the public (or show it again), with a reason kept on record."""
-    require_any_role(actor, Role.SECRETARIAT, Role.ADMIN)
+    require(can_moderate(actor, comment.submission.round))
     if actor.id is None:
         raise PermissionDenied(_("Moderation is recorded under a person's name; sign in."))
     reason = " ".join((reason or "").split())
@@ -510,6 +469,7 @@ __all__ = [
     "SubmissionDetails",
     "add_comment",
     "author_line",
+    "public_submitter",
     "clean_round",
     "comments_public",
     "create_round",
@@ -521,7 +481,6 @@ __all__ = [
     "get_by_receipt",
     "get_comment",
     "get_round",
-    "iseal_flags",
     "list_rounds",
     "moderate",
     "moderation_of",

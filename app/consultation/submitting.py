@@ -10,15 +10,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_signed_in
-from app.consultation.drafts import own_draft, require_open
+from app.auth.models import User
+from app.auth.permissions import require, require_signed_in
+from app.consultation.drafts import formal_only_message, own_draft, require_open
 from app.consultation.models import (
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.permissions import can_file_formal_submission, can_read_every_comment
 from app.database import utcnow
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.mail import queue_mail
@@ -90,13 +92,8 @@ def submit(
     )
     if locked is None or locked.status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))
-    if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(
-            _(
-                "Only members of the Indigenous Peoples Advisory Forum can "
-                "file a formal submission of the Forum."
-            )
-        )
+    if submission.kind == SubmissionKind.FORMAL:
+        require(can_file_formal_submission(actor), formal_only_message())
     _check_complete(submission)
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
@@ -131,7 +128,7 @@ def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
         _("Comments: %(n)d", n=len(submission.comments)),
-        _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
+        _("Submitted: %(when)s UTC", when=f"{submission.submitted_at:%Y-%m-%d %H:%M}"),
         "",
         _(
             "Your submission is now on record and cannot be changed. You can withdraw it until "
@@ -160,7 +157,7 @@ def withdraw(
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted submission can be withdrawn."))
     now = now or utcnow()
-    if now >= submission.round.closes_at:
+    if submission.round.state_at(now) == RoundState.CLOSED:
         raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
@@ -189,8 +186,8 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
     """Return a submission by its receipt, to its author and to staff only."""
     submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
     if submission is None or not (
-        is_staff(viewer)
-        or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
+        can_read_every_comment(viewer)
+        or (viewer is not None and viewer.id is not None and submission.author_id == viewer.id)
     ):
         raise NotFound(_("There is no submission with this receipt that you can see."))
     return submission

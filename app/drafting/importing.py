@@ -45,9 +45,13 @@ def import_source(
     standard = session.scalar(select(Standard).where(Standard.slug == doc.slug))
     created = standard is None
     if standard is None:
-        if session.scalar(select(Standard.id).where(Standard.uid_prefix == doc.uid_prefix)):
+        holder = session.scalar(select(Standard).where(Standard.uid_prefix == doc.uid_prefix))
+        if holder is not None:
             raise source.SourceError(
-                filename, 2, f"uid-prefix {doc.uid_prefix} is already used by another standard"
+                filename,
+                doc.key_lines.get("uid-prefix", 1),
+                f"uid-prefix {doc.uid_prefix} is already used by the standard "
+                f"'{holder.title}' ({holder.slug}): choose another",
             )
         standard = Standard(
             slug=doc.slug,
@@ -62,7 +66,7 @@ def import_source(
         if standard.uid_prefix != doc.uid_prefix:
             raise source.SourceError(
                 filename,
-                2,
+                doc.key_lines.get("uid-prefix", 1),
                 f"uid-prefix {doc.uid_prefix} differs from the standard's {standard.uid_prefix}",
             )
         standard.title, standard.summary = doc.title, doc.summary
@@ -73,14 +77,18 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
+            holder = other.standard
             raise source.SourceError(
-                filename, clause.line, f"uid '{clause.uid}' belongs to another standard"
+                filename,
+                clause.line,
+                f"uid '{clause.uid}' already names a clause of the standard "
+                f"'{holder.title}' ({holder.slug}): clause uids are unique across standards",
             )
 
     current = {n.uid: n for n in working_draft(session, standard)}
     current_siblings: dict[str | None, list[str]] = {}
     for node in current.values():
-        parent = node.revision.parent.uid if node.revision.parent_clause_id else None
+        parent = node.revision.parent.uid if node.revision.parent is not None else None
         current_siblings.setdefault(parent, []).append(node.uid)
     for siblings in current_siblings.values():
         siblings.sort(key=lambda uid: (current[uid].revision.position, uid))
@@ -93,10 +101,10 @@ def import_source(
     for clause in doc.clauses:
         siblings = file_siblings[clause.parent_uid]
         same_order = current_siblings.get(clause.parent_uid) == siblings
-        node = current.get(clause.uid)
+        found = current.get(clause.uid)
         position = (
-            node.revision.position
-            if same_order and node is not None
+            found.revision.position
+            if same_order and found is not None
             else float(siblings.index(clause.uid) + 1)
         )
         values = {
@@ -126,7 +134,7 @@ def import_source(
         report.changed += 1
     for uid, node in current.items():
         if uid not in clause_ids:
-            row = session.get(Clause, node.clause_id)
+            row = session.get_one(Clause, node.clause_id)
             append_revision(session, actor, row, deleted=True, message=note)
             report.deleted += 1
     record(
@@ -160,7 +168,9 @@ def _document(
                 number=n.revision.number,
                 heading=n.revision.heading,
                 depth=n.depth,
-                parent_uid=uid_of.get(n.revision.parent_clause_id),
+                parent_uid=(
+                    uid_of.get(n.revision.parent_clause_id) if n.revision.parent_clause_id else None
+                ),
                 line=0,
                 body_lines=n.revision.body.split("\n") if n.revision.body else [],
             )

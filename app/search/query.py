@@ -140,6 +140,7 @@ class Hit:
     hidden: bool = False
     score: float = 0.0
     version_label: str = ""  # set for links and display
+    edition: str = ""  # the publication number, when the version is published
 
 
 @dataclass

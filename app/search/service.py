@@ -22,9 +22,9 @@ from app.drafting.models import (
     Standard,
     Version,
     VersionEntry,
-    VersionState,
 )
 from app.errors import ValidationError
+from app.publishing.models import Publication
 from app.search.engines import get_engine
 from app.search.query import (
     FACETS,
@@ -138,13 +138,18 @@ def _labels(session: Session, name: str, values: list[str]) -> dict[str, str]:
     ids = [int(v) for v in values if v.isdigit()]
     if name == "version":
         labels = {"working": _("Working draft")}
-        for vid, label, state, slug in session.execute(
-            select(Version.id, Version.label, Version.state, Standard.slug)
+        editions = edition_numbers(session, values)
+        for vid, label, slug in session.execute(
+            select(Version.id, Version.label, Standard.slug)
             .join(Standard, Version.standard_id == Standard.id)
             .where(Version.id.in_(ids))
         ):
-            suffix = _(" (published)") if state == VersionState.PUBLISHED else ""
-            labels[str(vid)] = f"{slug} {label}{suffix}"
+            edition = editions.get(str(vid))
+            labels[str(vid)] = (
+                _("%(slug)s edition %(number)s", slug=slug, number=edition)
+                if edition
+                else f"{slug} {label}"
+            )
         return labels
     if name == "round":
         return {
@@ -194,6 +199,20 @@ def version_labels(session: Session, ids: list[str]) -> dict[str, str]:
     numbers = [int(v) for v in ids if v.isdigit()]
     rows = session.execute(select(Version.id, Version.label).where(Version.id.in_(numbers)))
     return {str(vid): label for vid, label in rows}
+
+
+def edition_numbers(session: Session, ids: list[str]) -> dict[str, str]:
+    """Map version ids to the number of their newest publication, for those published."""
+    numbers = [int(v) for v in ids if v.isdigit()]
+    newest = (
+        select(func.max(Publication.id))
+        .where(Publication.version_id.in_(numbers))
+        .group_by(Publication.version_id)
+    )
+    rows = session.execute(
+        select(Publication.version_id, Publication.number).where(Publication.id.in_(newest))
+    )
+    return {str(vid): number for vid, number in rows}
 
 
 def round_comment_ids(

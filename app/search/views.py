@@ -30,8 +30,12 @@ SNIPPET_LABELS = {
 }
 
 
-def hit_url(hit: Hit, versions: dict[str, str], staff: bool) -> str:
-    """Link to the exact clause of the version, or to the comment."""
+def hit_url(hit: Hit, versions: dict[str, str], staff: bool, editions: dict[str, str]) -> str:
+    """Link to the exact clause of the publication or version, or to the comment."""
+    if hit.kind == "clause" and hit.version in editions:
+        return url_for(
+            "publishing.clause", slug=hit.standard, number=editions[hit.version], uid=hit.clause_uid
+        )
     if hit.kind == "clause":
         label = "working" if hit.version == "working" else versions.get(hit.version, "")
         return url_for("drafting.version", slug=hit.standard, label=label, _anchor=hit.clause_uid)
@@ -56,10 +60,13 @@ def page_url(search: SearchRequest, **changes) -> str:
 
 def links(results: SearchResults) -> dict[str, str]:
     versions = service.version_labels(db.session, [h.version for h in results.hits])
+    editions = service.edition_numbers(db.session, [h.version for h in results.hits])
     staff = service.viewer_of(current_user).staff
     for hit in results.hits:
         hit.version_label = versions.get(hit.version, "")
-    return {hit.key: hit_url(hit, versions, staff) for hit in results.hits}
+        if hit.version in editions:
+            hit.edition = editions[hit.version]
+    return {hit.key: hit_url(hit, versions, staff, editions) for hit in results.hits}
 
 
 @bp.get("/search")

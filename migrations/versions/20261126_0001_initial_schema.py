@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:31:08.406775
+Create Date: 2026-11-26 14:00:45.170602
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,8 +82,12 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('uid_prefix', sa.String(length=8), nullable=False),
+    sa.Column('iseal_min_round_days', sa.Integer(), server_default='60', nullable=False),
+    sa.Column('iseal_min_rounds', sa.Integer(), server_default='2', nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('iseal_min_round_days >= 1', name=op.f('ck_standard_iseal_min_round_days_positive')),
+    sa.CheckConstraint('iseal_min_rounds >= 1', name=op.f('ck_standard_iseal_min_rounds_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_standard_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_standard')),
     sa.UniqueConstraint('slug', name=op.f('uq_standard_slug')),
@@ -91,7 +95,7 @@ def upgrade() -> None:
     )
     op.create_table('clause',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('uid', sa.String(length=24), nullable=False),
+    sa.Column('uid', sa.String(length=64), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
     sa.Column('head_revision_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
@@ -138,6 +142,7 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('tally', sa.JSON(), nullable=True),
     sa.Column('flags', sa.JSON(), nullable=True),
+    sa.Column('justification', sa.Text(), nullable=False),
     sa.CheckConstraint("outcome IN ('carried', 'failed', 'no-quorum')", name=op.f('ck_ballot_outcome_valid')),
     sa.CheckConstraint("question_kind IN ('adopt', 'another-round', 'other')", name=op.f('ck_ballot_question_kind_valid')),
     sa.CheckConstraint('(closed_at IS NULL) = (outcome IS NULL)', name=op.f('ck_ballot_outcome_at_close')),
@@ -220,6 +225,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballot_voter_ballot_id'), ['ballot_id'], unique=False)
+
+    op.create_table('publication',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('standard_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('notes_html', sa.Text(), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('corrects_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('corrects_id IS NULL OR corrects_id <> id', name=op.f('ck_publication_corrects_other')),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_publication_ballot_id_ballot')),
+    sa.ForeignKeyConstraint(['corrects_id'], ['publication.id'], name=op.f('fk_publication_corrects_id_publication')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['user_account.id'], name=op.f('fk_publication_published_by_id_user_account')),
+    sa.ForeignKeyConstraint(['standard_id'], ['standard.id'], name=op.f('fk_publication_standard_id_standard')),
+    sa.ForeignKeyConstraint(['version_id'], ['version.id'], name=op.f('fk_publication_version_id_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publication')),
+    sa.UniqueConstraint('standard_id', 'number', name=op.f('uq_publication_standard_id_number'))
+    )
+    with op.batch_alter_table('publication', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publication_standard_id'), ['standard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publication_version_id'), ['version_id'], unique=False)
 
     op.create_table('submission',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -394,6 +425,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submission_author_id'))
 
     op.drop_table('submission')
+    with op.batch_alter_table('publication', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_publication_version_id'))
+        batch_op.drop_index(batch_op.f('ix_publication_standard_id'))
+
+    op.drop_table('publication')
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_voter_ballot_id'))
 

@@ -23,6 +23,12 @@ PUBLIC_PAGES = [
     "/ballots/1",
     "/search?q=spent+pot+lining",
     "/search?q=bauxyte",
+    "/standards/responsible-aluminium/2.0",
+    "/standards/responsible-aluminium/1.1",
+    "/standards/responsible-aluminium/2.0/changes",
+    "/standards/responsible-aluminium/2.0/clauses/RA-07d0",
+    "/standards/responsible-aluminium/1.1/clauses/RA-1e55",
+    "/standards/responsible-aluminium/history",
 ]
 COMMITTEE_PAGES = [
     "/standards/responsible-aluminium/versions/working",

@@ -162,7 +162,9 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
 
 def test_open_a_ballot_and_vote(page: Page, live_server: str):
     marker = f"ballot-{uuid.uuid4().hex[:10]}"
-    question = f"Adopt {NEW} as version 3.0 of the standard? ({marker})"
+    # Adoption waits for the second round, open in the demo: this ballot sends the
+    # draft to a further round.
+    question = f"Send {NEW} to a third round of consultation? ({marker})"
 
     sign_in(page, live_server, SECRETARIAT)
     _main_nav(page, "Committee")
@@ -171,7 +173,7 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     form = page.locator("#ballot-form")
     form.get_by_label("Version put to the vote").select_option(label=f"{STANDARD} — {NEW}")
     form.get_by_label("What the ballot decides").select_option(
-        label="Adopt this version as the final standard"
+        label="Send the draft to another round of consultation"
     )
     form.get_by_label("Question").fill(question)
     closes = form.get_by_label("Closes at")

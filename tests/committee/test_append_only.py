@@ -53,6 +53,7 @@ def closed_ballot(session, secretariat, make_user, make_standard, freeze):
         question_kind="adopt",
         question="Adopt d1?",
         closes_at=opened + 24 * HOUR,
+        justification="Tests hold no consultation rounds.",
         now=opened,
     )
     ballots.cast_vote(session, voters[0], ballot, choice="yes", now=opened + HOUR)
@@ -83,6 +84,7 @@ def test_every_trigger_exists_at_head(session):
         "version",
         "submission",
         "ballot",
+        "publication",
     }
     assert {t for t in tables if any(n.startswith(f"tr_{t}_") for n in names)} == tables
 
@@ -223,6 +225,7 @@ def open_ballot(session, secretariat, make_user, make_standard, freeze):
         question_kind="adopt",
         question="Adopt d1?",
         closes_at=utcnow() + 24 * HOUR,
+        justification="Tests hold no consultation rounds.",
     )
     return ballot, voters
 
@@ -267,3 +270,29 @@ def test_a_submitted_submission_has_a_receipt(session, on_file, make_user):
     session.execute(insert(Submission).values(status="draft", **row))
     # One draft per person per round.
     refused(session, insert(Submission).values(status="draft", **row), IntegrityError)
+
+
+def test_an_edit_racing_a_submit_is_refused_by_the_database(
+    session, make_standard, freeze, make_round, make_user
+):
+    """The edit read the submission as a draft; the submit committed first; the database says no."""
+    round_ = make_round(freeze(make_standard(), "d1"), number=1, closed=False)
+    author = make_user()
+    comment = drafts.add_comment(session, author, round_, body="First thought")
+    submission = comment.submission
+    # The concurrent submit, unseen by this session's objects.
+    session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id)
+        .values(status="submitted", receipt="RACE-1", submitted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    assert submission.status == SubmissionStatus.DRAFT  # what the edit believes
+    with pytest.raises(Conflict) as refused_edit:
+        drafts.edit_comment(session, author, comment, body="Second thought")
+    assert "has been submitted" in refused_edit.value.message
+    with pytest.raises(Conflict):
+        drafts.remove_comment(session, author, comment)
+    # Nothing of either attempt reached the record.
+    session.expire_all()
+    assert session.get(Comment, comment.id).body == "First thought"

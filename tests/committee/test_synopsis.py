@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.committee import dispositions, synopsis
 from app.consultation.models import Moderation
+from app.consultation.names import public_submitter
 from app.errors import Conflict, Gone, PermissionDenied
 from app.jobs.models import Job
 
@@ -73,7 +74,7 @@ def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, me
     assert [g.uid for g in public.groups] == [comments[0].clause.uid, comments[1].clause.uid]
     assert public.by_decision == {"noted": 2}
     assert sum(public.by_group.values()) == 2
-    names = [synopsis.public_name(row) for row in public.entries]
+    names = [public_submitter(row.submission) for row in public.entries]
     assert names[0] and names[1] is None  # the name only with consent
     committee_view = synopsis.build(session, round_, public=False)
     assert len(committee_view.entries) == 3

@@ -237,20 +237,26 @@ def test_secretariat_opens_a_ballot_through_the_form(
     version = freeze(make_standard(), "d1")
     auth.sign_in(secretariat)
     path = f"/ballots/new?version={version.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="adoption-flags"' in page and "flag-few-rounds" in page
     closes = (utcnow() + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(
-        path,
-        data={
-            "version": str(version.id),
-            "question_kind": "adopt",
-            "question": "Adopt d1?",
-            "closes_at": closes,
-            "quorum": "1/2",
-            "threshold": "2/3",
-            "csrf_token": csrf_token(client, path),
-        },
-    )
+    data = {
+        "version": str(version.id),
+        "question_kind": "adopt",
+        "question": "Adopt d1?",
+        "closes_at": closes,
+        "quorum": "1/2",
+        "threshold": "2/3",
+        "csrf_token": csrf_token(client, path),
+    }
+    response = client.post(path, data=data)
+    assert response.status_code == 422
+    assert 'id="justification-error"' in response.get_data(as_text=True)
+    data["justification"] = "The earlier edition's rounds were held on paper."
+    response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="justification"' in page and "held on paper" in page
     assert client.get("/ballots").status_code == 200
 
 
@@ -272,3 +278,57 @@ def test_responses_for_author_only_after_publication(
     assert synopsis.responses_for_author(session, author) == {}
     synopsis.publish(session, secretariat, round_)
     assert set(synopsis.responses_for_author(session, author)) == {comment.id}
+
+
+def test_comments_follow_a_replaced_clause_to_its_successor_page(
+    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+):
+    from app.auth.permissions import SYSTEM
+    from app.drafting import editing
+
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    old = clause_of(standard, "1.2")
+    moved_passage = make_comment(round_, clause_of(standard, "1.1"), quote="topic 1 every year")
+    on_old = make_comment(round_, old)
+    text = old.head.body
+    editing.delete_clause(session, SYSTEM, old)
+    new = editing.add_clause(
+        session, SYSTEM, standard, kind="criterion", number="1.2", heading="Reporting", body=text
+    )
+    editing.save_clause(
+        session,
+        SYSTEM,
+        clause_of(standard, "1.1"),
+        based_on_id=clause_of(standard, "1.1").head.id,
+        kind="criterion",
+        number="1.1",
+        heading="Criterion 1",
+        body="This clause now says something else.",
+    )
+    third = clause_of(standard, "1.3")
+    editing.save_clause(
+        session,
+        SYSTEM,
+        third,
+        based_on_id=third.head.id,
+        kind="criterion",
+        number="1.3",
+        heading="Criterion 3",
+        body="The Entity shall report on topic 3, and on topic 1 every year.",
+    )
+    session.flush()
+    auth.sign_in(member)
+    page = client.get(f"/committee/clauses/{new.clause.uid}/comments").get_data(as_text=True)
+    assert 'id="arrivals"' in page
+    assert f'id="comment-{on_old.id}"' in page and "made on 1.2 Criterion 2" in page
+    third_page = client.get(f"/committee/clauses/{third.uid}/comments").get_data(as_text=True)
+    assert (
+        f'id="comment-{moved_passage.id}"' in third_page and "made on 1.1 Criterion 1" in third_page
+    )
+    assert f'id="comment-{on_old.id}"' not in third_page
+    comment_page = client.get(f"/committee/comments/{on_old.id}").get_data(as_text=True)
+    assert "replaced by a new clause with the same text" in comment_page
+    assert "1.2 Reporting" in comment_page
+    old_page = client.get(f"/committee/clauses/{old.uid}/comments").get_data(as_text=True)
+    assert f'id="comment-{on_old.id}"' in old_page and 'id="arrivals"' not in old_page

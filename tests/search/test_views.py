@@ -7,6 +7,12 @@ import re
 from openapi_spec_validator import validate
 
 from tests.conftest import csrf_token
+from tests.publishing.conftest import (  # noqa: F401 - shared fixtures
+    adopted,
+    ballot_on,
+    published,
+    voters,
+)
 
 
 def test_every_page_has_a_search_box_in_its_header(client):
@@ -98,3 +104,21 @@ def test_round_dashboard_searches_that_rounds_comments_and_answers_them_together
     assert response.status_code == 302
     followed = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 comments answered as duplicates" in followed
+
+
+def test_a_published_clause_links_to_the_publication_reader(
+    client,
+    make_standard,
+    published,  # noqa: F811 - the fixture imported above
+    apply,
+):
+    standard = make_standard(slug="search-published", clauses=2)
+    published(standard, "9.0")
+    apply()
+    body = client.get("/api/v1/search?q=practicable").get_json()
+    assert body["total"] == 2
+    hit = body["results"][0]
+    assert hit["edition"] == "9.0"
+    assert hit["url"] == f"/standards/search-published/9.0/clauses/{hit['clause_uid']}"
+    assert [f["label"] for f in body["facets"]["version"]] == ["search-published edition 9.0"]
+    assert client.get(hit["url"]).status_code == 200

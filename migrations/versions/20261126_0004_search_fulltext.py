@@ -6,14 +6,14 @@ generated `search_vector` (clause number and heading A, body B, proposed change 
 published response C) under a GIN index. `search_word` holds the unstemmed words
 did-you-mean draws on. SQLite uses the Whoosh engine: nothing to do there.
 
-Revision ID: 0003_search_fulltext
-Revises: 0002_append_only_triggers
+Revision ID: 0004_search_fulltext
+Revises: 0003_publication_append_only
 """
 
 from alembic import op
 
-revision = "0003_search_fulltext"
-down_revision = "0002_append_only_triggers"
+revision = "0004_search_fulltext"
+down_revision = "0003_publication_append_only"
 branch_labels = None
 depends_on = None
 
