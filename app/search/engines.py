@@ -21,7 +21,7 @@ def engine_name(app: Flask) -> str:
 
 def get_engine(app: Flask | None = None) -> Engine:
     """Return the configured engine (one object per engine and index folder, per process)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     name = engine_name(app)
     key = (name, app.config["SEARCH_INDEX_DIR"])
     cache = app.extensions.setdefault("clausewise.search", {})

@@ -127,6 +127,7 @@ class PostgresEngine:
     @contextmanager
     def writer_lock(self, db: Database, *, wait: bool = False) -> Iterator[bool]:
         """Hold the indexer's advisory lock (one writer across every app server)."""
+        assert db.engine is not None, "Database.init_app was not called"
         with db.engine.connect() as connection:
             if wait:
                 connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": INDEXER_LOCK})
