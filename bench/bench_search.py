@@ -60,6 +60,7 @@ SENTENCES = [
     "Biodiversity offsets must not replace avoidance of {topic} harm.",
 ]
 CHUNK = 5000
+GIVE_UP_S = 120
 QUERIES = {
     "word": ["emissions", "biodiversity", "contractors", "bauxite", "FPIC"],
     "phrase": ['"local communities"', '"spent pot lining"', '"informed consent"'],
@@ -351,8 +352,9 @@ def findable(app, facts: dict, markers: int, writers: int) -> dict:
                     db.session.close()
                 if found:
                     break
-                if time.perf_counter() - started > 60:
-                    raise SystemExit(f"{marker} not findable after 60 s")
+                if time.perf_counter() - started > GIVE_UP_S:
+                    print(f"  {marker} not findable after {GIVE_UP_S} s", flush=True)
+                    break
                 time.sleep(0.02)
             waits.append(time.perf_counter() - started)
     finally:
@@ -386,18 +388,18 @@ def main(argv: list[str] | None = None) -> int:
     setup_s = time.perf_counter() - started
     print(f"rebuilding the {args.engine} index …")
     results = rebuild(url, args.engine, index_dir)
+    print(f"rebuild: {results['rebuild_s']:.1f} s, peak {results['rebuild_peak_mb']:.0f} MB")
     print("timing queries …")
     results["queries"] = latencies(app, args.runs)
-    print("timing findability under intake load …")
-    results |= findable(app, facts, args.markers, args.writers)
     results |= {"engine": args.engine, "database": url.split(":", 1)[0], "setup_s": setup_s}
     results |= {"comments": args.comments, "runs": args.runs}
     print(f"\n{args.engine} on {results['database']}, {args.comments} comments")
     print(f"{'case':<24}{'p50 ms':>9}{'p95 ms':>9}{'p50 x healthz':>15}")
     for name, q in results["queries"].items():
         print(f"{name:<24}{q['p50_ms']:>9.1f}{q['p95_ms']:>9.1f}{q['p50_x']:>15.1f}")
+    print("timing findability under intake load …", flush=True)
+    results |= findable(app, facts, args.markers, args.writers)
     print(
-        f"rebuild: {results['rebuild_s']:.1f} s, peak {results['rebuild_peak_mb']:.0f} MB; "
         f"findable after p50 {results['findable_p50_s']:.2f} s, "
         f"max {results['findable_max_s']:.2f} s with {args.writers} writers"
     )

@@ -86,6 +86,9 @@ class WhooshBatch:
     Whoosh's update_document replaces committed documents only: two updates of one
     key inside one writer would leave both. Pending writes are flushed (committed)
     every FLUSH_EVERY keys, after which the next writer replaces them properly.
+    A rebuild (fresh) writes straight into one writer, whose pools spill to disk,
+    and commits once: old segments dropped, the new index merged into one segment,
+    so the first incremental commits after it do not start large merges.
     """
 
     FLUSH_EVERY = 5000
@@ -94,10 +97,16 @@ class WhooshBatch:
         self.index = index_
         self.fresh = fresh
         self.pending: dict[str, dict | None] = {}
-        self.writer = None
-        self.first_commit = True
+        self.writer = self._writer() if fresh else None
+
+    def _writer(self):
+        return self.index.writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=128)
 
     def write(self, deletes: Iterable[str], documents: Iterable[dict]) -> None:
+        if self.writer is not None:
+            for doc in documents:
+                self.writer.add_document(**doc)  # keys are unique within a rebuild
+            return
         for key in deletes:
             self.pending[key] = None
         for doc in documents:
@@ -106,23 +115,31 @@ class WhooshBatch:
             self.flush()
 
     def flush(self) -> None:
-        writer = self.index.writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=128)
+        if not self.pending:
+            return
+        writer = self._writer()
         try:
             for key, doc in self.pending.items():
                 if doc is None:
                     writer.delete_by_term("key", key)
-                elif self.fresh:
-                    writer.add_document(**doc)  # keys are unique within a rebuild
                 else:
                     writer.update_document(**doc)
         except BaseException:
             writer.cancel()
             raise
-        # A rebuild drops the old segments with its first commit.
-        clear = self.fresh and self.first_commit
-        writer.commit(mergetype=CLEAR if clear else None)
-        self.first_commit = False
+        writer.commit()
         self.pending.clear()
+
+    def finish(self) -> None:
+        if self.writer is not None:
+            self.writer.commit(mergetype=CLEAR, optimize=True)
+            self.writer = None
+        self.flush()
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
 
 
 class WhooshEngine:
@@ -149,9 +166,12 @@ class WhooshEngine:
     @contextmanager
     def batch(self, db: Database, *, clear: bool = False) -> Iterator[WhooshBatch]:
         batch = WhooshBatch(self._open(), clear)
-        yield batch
-        if batch.pending or batch.first_commit and clear:
-            batch.flush()
+        try:
+            yield batch
+        except BaseException:
+            batch.cancel()
+            raise
+        batch.finish()
 
     @contextmanager
     def writer_lock(self, db: Database, *, wait: bool = False) -> Iterator[bool]:
