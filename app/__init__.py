@@ -41,12 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.auth.models import User
+        # The id names a server-side session row: revoked or expired, it opens nothing.
+        from app.auth import sessions
 
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+        return sessions.load(db.session, user_id)
 
     from app import request_guard, web
 
@@ -63,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
+    from app.auth.account_views import bp as account_bp
+    from app.auth.data_views import bp as personal_bp
     from app.auth.views import bp as auth_bp
     from app.committee.views import bp as committee_bp
     from app.consultation.views import bp as consultation_bp
@@ -75,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(personal_bp)
     app.register_blueprint(drafting_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(consultation_bp)

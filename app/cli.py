@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.auth.cli import accounts_cli
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
 from app.backup import cli as backup_cli
@@ -236,6 +237,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
     backup_cli.register(app)
+    app.cli.add_command(accounts_cli)
 
     @app.cli.command("demo")
     def demo() -> None:

@@ -2,7 +2,7 @@
 
 from app import immutability
 from app.audit.models import AuditEvent
-from app.auth.models import RoleGrant, User
+from app.auth.models import PageText, RoleGrant, User
 from app.committee.models import (
     Ballot,
     BallotVoter,
@@ -28,6 +28,7 @@ def _submitted(submission: immutability.Stored | None) -> bool:
 
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
+immutability.register(PageText)
 immutability.register(ClauseRevision)
 immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
@@ -63,6 +64,7 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "PageText",
     "Publication",
     "RoleGrant",
     "Standard",

@@ -9,7 +9,7 @@ from app.database import Base
 config = context.config
 target_metadata = Base.metadata
 
-# PostgreSQL-only search objects owned by migration 0004_search_fulltext; no model describes
+# PostgreSQL-only search objects owned by migration 0005_search_fulltext; no model describes
 # them, so autogenerate must not offer to drop them.
 SEARCH_TABLES = {"search_document", "search_word"}
 

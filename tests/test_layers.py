@@ -35,8 +35,9 @@ LAYERS = [
     {"app.publishing"},
     {"app.search"},
 ]
-# Views, the API, the CLI, the demo and the app factory sit on top and may import anything.
-TOP = {"app", "app.api", "app.cli", "app.demo", "app.models", "app.web"}
+# Views, the API, the CLI, the demo, the personal-data export and the app factory sit on
+# top and may import anything.
+TOP = {"app", "app.api", "app.cli", "app.data_export", "app.demo", "app.models", "app.web"}
 TOP_MODULE_NAMES = ("views", "cli")
 
 

@@ -7,7 +7,7 @@ from typing import cast
 from flask_babel import gettext as _
 
 from app.auth.models import Role, User
-from app.errors import PermissionDenied
+from app.errors import PermissionDenied, ValidationError
 
 
 class SystemActor:
@@ -44,6 +44,15 @@ def require_any_role(user: User | None, *roles: Role) -> User:
     """Refuse unless the user holds at least one of the roles."""
     user = require_signed_in(user)
     if not user.has_role(*roles):
+        granted: set[Role] = getattr(user, "granted_roles", set())
+        if granted.intersection(roles):
+            raise PermissionDenied(
+                _(
+                    "Your role needs more than a password: sign in with your second factor "
+                    "(and, if asked, choose a longer password) on your profile page first."
+                ),
+                needs_second_factor=True,
+            )
         raise PermissionDenied(_("You do not have permission to do that."))
     return user
 
@@ -68,3 +77,18 @@ def is_staff(user: User | None) -> bool:
         and getattr(user, "is_authenticated", False)
         and user.has_role(Role.ADMIN, Role.SECRETARIAT, Role.COMMITTEE)
     )
+
+
+def require_verified_email(user: User) -> User:
+    """Refuse a submission until the account's address is confirmed (drafts are kept)."""
+    if user is not SYSTEM and getattr(user, "email_verified_at", None) is None:
+        raise ValidationError(
+            _(
+                "Confirm your email address before submitting: open the link we sent to "
+                "%(email)s. Your draft is kept; you can ask for a new link from the notice "
+                "at the top of the page.",
+                email=user.email,
+            ),
+            needs_verification=True,
+        )
+    return user

@@ -125,9 +125,9 @@ def rows_for(
     session: Session, comments: list[Comment], ids: Select | None = None
 ) -> list[CommentRow]:
     """Pair comments with their current disposition; ids: the query that selected them."""
-    ids = ids if ids is not None else [c.id for c in comments]
-    current = current_dispositions(session, ids)
-    hidden = hidden_comment_ids(session, ids)
+    chosen: Iterable[int] | Select = ids if ids is not None else [c.id for c in comments]
+    current = current_dispositions(session, chosen)
+    hidden = hidden_comment_ids(session, chosen)
     return [CommentRow(c, current.get(c.id), c.id in hidden) for c in comments]
 
 

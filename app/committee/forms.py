@@ -3,11 +3,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
+    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -75,7 +76,17 @@ class DuplicatesForm(FlaskForm):
     response = TextAreaField(
         _l("Response for all selected comments"), validators=[Length(max=10_000)]
     )
-    agree = BooleanField(_l("Mark these dispositions agreed at once"))
+
+
+class MeetingForm(FlaskForm):
+    """Record proposed dispositions as agreed at a committee meeting."""
+
+    meeting_on = DateField(_l("Date of the meeting"), validators=[Optional()])
+    minutes_ref = StringField(
+        _l("Minutes reference"),
+        validators=[Length(max=120)],
+        description=_l("Where the minutes record the decision, for example SC-2027-03, item 4."),
+    )
 
 
 class ReviseForm(ClauseFields, FlaskForm):

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     ForeignKeyConstraint,
@@ -58,6 +59,12 @@ class Disposition(Base):
             name="duplicate_names_original",
         ),
         CheckConstraint("seq >= 1", name="seq_positive"),
+        # Agreement is the committee's: a second member, or a committee meeting on record.
+        CheckConstraint(
+            "NOT agreed OR (meeting_on IS NOT NULL AND minutes_ref IS NOT NULL) "
+            "OR (drafted_by_id IS NOT NULL AND author_id <> drafted_by_id)",
+            name="agreed_by_the_committee",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,12 +76,18 @@ class Disposition(Base):
     addressed_by_revision_id: Mapped[int | None] = mapped_column(ForeignKey("clause_revision.id"))
     agreed: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Who wrote the proposal this row carries: its own author for a proposal, the
+    # proposer for an agreement (who may not agree their own proposal alone).
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # An agreement recorded as a decision of a committee meeting.
+    meeting_on: Mapped[dt.date | None] = mapped_column(Date)
+    minutes_ref: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment = relationship("Comment", foreign_keys=[comment_id], lazy="joined")
     duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="select")
     addressed_by = relationship("ClauseRevision", lazy="joined")
-    author = relationship("User", lazy="joined")
+    author = relationship("User", foreign_keys=[author_id], lazy="joined")
 
 
 class SynopsisPublication(Base):

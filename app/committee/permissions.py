@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.auth.models import Role, User
 from app.auth.permissions import has_any_role
-from app.committee.models import Ballot
+from app.committee.models import Ballot, Disposition
 from app.consultation.models import ConsultationRound
 from app.drafting.models import Standard
 
@@ -27,8 +27,23 @@ def can_draft_disposition(actor: User | None, round_: ConsultationRound | None =
     return has_any_role(actor, *DRAFTERS)
 
 
-def can_agree_disposition(actor: User | None, round_: ConsultationRound | None = None) -> bool:
-    return has_any_role(actor, *AGREERS)
+def can_agree_disposition(actor: User | None, disposition: Disposition | None = None) -> bool:
+    """Agree a proposed answer: a committee member other than the one who proposed it.
+
+    Agreement is the committee's, not one member's; a meeting can agree a batch instead
+    (see dispositions.agree_at_meeting).
+    """
+    if not has_any_role(actor, *AGREERS):
+        return False
+    if disposition is None:
+        return True
+    proposer = disposition.drafted_by_id or disposition.author_id
+    return not disposition.agreed and proposer != getattr(actor, "id", None)
+
+
+def can_record_meeting_agreement(actor: User | None) -> bool:
+    """Record answers as agreed at a committee meeting, from its minutes."""
+    return has_any_role(actor, *DRAFTERS)
 
 
 def can_publish_synopsis(actor: User | None, round_: ConsultationRound | None = None) -> bool:
@@ -55,6 +70,7 @@ PREDICATES = {
         can_use_workspace,
         can_draft_disposition,
         can_agree_disposition,
+        can_record_meeting_agreement,
         can_publish_synopsis,
         can_open_ballot,
         can_vote,

@@ -37,14 +37,18 @@ from app.committee.comments import (
 )
 from app.committee.diffs import compare, frozen_pairs, previous_label
 from app.committee.dispositions import (
+    Meeting,
     agree,
+    agree_at_meeting,
     answer_duplicates,
     check_answer,
+    check_meeting,
     draft,
     filter_rows,
     history,
     progress_of,
     round_progress,
+    selected_comments,
 )
 from app.committee.moved import comments_moved_here
 from app.committee.permissions import can_draft_disposition
@@ -127,6 +131,10 @@ __all__ = [
     "Placement",
     "Tally",
     "agree",
+    "agree_at_meeting",
+    "check_meeting",
+    "Meeting",
+    "selected_comments",
     "comments_moved_here",
     "answer_duplicates",
     "build_synopsis",

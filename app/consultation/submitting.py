@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import User
-from app.auth.permissions import require, require_signed_in
+from app.auth.permissions import require, require_signed_in, require_verified_email
 from app.consultation.drafts import formal_only_message, own_draft, require_open
 from app.consultation.models import (
     ConsultationRound,
@@ -80,6 +80,7 @@ def submit(
 ) -> Submission:
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     own_draft(actor, submission)
+    require_verified_email(actor)
     now = now or utcnow()
     round_ = submission.round
     require_open(round_, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.database import Database
 from app.demo import edition, first_round, second_round
-from app.demo.accounts import DEMO_PASSWORD, load_accounts
+from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_accounts
 from app.demo.standard import load_standard
 
 
@@ -17,5 +17,8 @@ def load_demo(db: Database) -> list[str]:
     # The closed, answered first round comes before the open second round.
     lines += first_round.load(db)
     lines += second_round.load(db)
-    lines.append(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    lines.append(
+        f"Demo accounts (password: {DEMO_PASSWORD}; staff accounts then ask for a code "
+        f"from TOTP secret: {DEMO_TOTP_SECRET}):"
+    )
     return lines + account_lines

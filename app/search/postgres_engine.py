@@ -1,6 +1,6 @@
 # SQL here is assembled from this module's constants only; user input is always bound.
 # ruff: noqa: S608
-"""PostgreSQL full-text search over one document table (migration 0004_search_fulltext).
+"""PostgreSQL full-text search over one document table (migration 0005_search_fulltext).
 
 The indexer writes the same documents as for Whoosh into `search_document`, whose
 generated `search_vector` (weighted: clause number and heading above body) sits

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:00:45.170602
+Create Date: 2026-11-26 14:41:56.220854
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_job_done_at'), ['done_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_kind'), ['kind'], unique=False)
 
+    op.create_table('sign_in_throttle',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('window_ends_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('locked_until', app.database.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_throttle'))
+    )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -42,6 +49,10 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('password_privileged_grade', sa.Boolean(), nullable=False),
+    sa.Column('email_verified_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('terms_accepted_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', app.database.UTCDateTime(), nullable=True),
     sa.CheckConstraint("stakeholder_group IN ('industry-upstream', 'industry-midstream', 'industry-downstream', 'civil-society', 'indigenous-peoples', 'government', 'academic', 'individual', 'other')", name=op.f('ck_user_account_stakeholder_group_valid')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
@@ -64,6 +75,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('email_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('new_email', sa.String(length=254), nullable=False),
+    sa.Column('requested_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('old_confirmed_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('new_confirmed_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('done_at', app.database.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_email_change_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_change'))
+    )
+    with op.batch_alter_table('email_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_change_user_id'), ['user_id'], unique=False)
+
+    op.create_table('page_text',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_page_text_author_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_page_text'))
+    )
+    with op.batch_alter_table('page_text', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_page_text_slug'), ['slug'], unique=False)
+
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('used_at', app.database.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_recovery_code_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('role_grant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -75,6 +123,16 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_role_grant_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_grant')),
     sa.UniqueConstraint('user_id', 'role', name=op.f('uq_role_grant_user_id_role'))
+    )
+    op.create_table('second_factor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('enrolled_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('last_step', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_second_factor_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_second_factor')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_second_factor_user_id'))
     )
     op.create_table('standard',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -93,6 +151,25 @@ def upgrade() -> None:
     sa.UniqueConstraint('slug', name=op.f('uq_standard_slug')),
     sa.UniqueConstraint('uid_prefix', name=op.f('uq_standard_uid_prefix'))
     )
+    op.create_table('user_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('second_factor_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('remember', sa.Boolean(), nullable=False),
+    sa.Column('user_agent', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('revoked_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('revoked_reason', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_user_session_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_session')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_session_token_hash'))
+    )
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+
     op.create_table('clause',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uid', sa.String(length=64), nullable=False),
@@ -364,13 +441,18 @@ def upgrade() -> None:
     sa.Column('addressed_by_revision_id', sa.Integer(), nullable=True),
     sa.Column('agreed', sa.Boolean(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_on', sa.Date(), nullable=True),
+    sa.Column('minutes_ref', sa.String(length=120), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.CheckConstraint("(decision = 'duplicate' AND duplicate_of_id IS NOT NULL AND duplicate_of_id <> comment_id) OR (decision <> 'duplicate' AND duplicate_of_id IS NULL)", name=op.f('ck_disposition_duplicate_names_original')),
     sa.CheckConstraint("decision IN ('accepted', 'accepted-in-principle', 'partially-accepted', 'rejected', 'noted', 'out-of-scope', 'duplicate')", name=op.f('ck_disposition_decision_valid')),
+    sa.CheckConstraint('NOT agreed OR (meeting_on IS NOT NULL AND minutes_ref IS NOT NULL) OR (drafted_by_id IS NOT NULL AND author_id <> drafted_by_id)', name=op.f('ck_disposition_agreed_by_the_committee')),
     sa.CheckConstraint('seq >= 1', name=op.f('ck_disposition_seq_positive')),
     sa.ForeignKeyConstraint(['addressed_by_revision_id'], ['clause_revision.id'], name=op.f('fk_disposition_addressed_by_revision_id_clause_revision')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_disposition_author_id_user_account')),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_disposition_comment_id_comment')),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['user_account.id'], name=op.f('fk_disposition_drafted_by_id_user_account')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['comment.id'], name=op.f('fk_disposition_duplicate_of_id_comment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_disposition')),
     sa.UniqueConstraint('comment_id', 'seq', name=op.f('uq_disposition_comment_id_seq'))
@@ -457,8 +539,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_clause_standard_id'))
 
     op.drop_table('clause')
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
+
+    op.drop_table('user_session')
     op.drop_table('standard')
+    op.drop_table('second_factor')
     op.drop_table('role_grant')
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+
+    op.drop_table('recovery_code')
+    with op.batch_alter_table('page_text', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_page_text_slug'))
+
+    op.drop_table('page_text')
+    with op.batch_alter_table('email_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_change_user_id'))
+
+    op.drop_table('email_change')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
@@ -467,6 +566,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_event')
     op.drop_table('user_account')
+    op.drop_table('sign_in_throttle')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_kind'))
         batch_op.drop_index(batch_op.f('ix_job_done_at'))

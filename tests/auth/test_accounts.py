@@ -28,6 +28,7 @@ def test_register_sign_out_and_in(client, session):
             "organisation": "Rivers Trust",
             "stakeholder_group": "civil-society",
             "timezone": "Europe/Lisbon",
+            "accept_terms": "y",
             "csrf_token": csrf_token(client, "/register"),
         },
     )
@@ -61,6 +62,7 @@ def test_register_refuses_duplicates_and_short_passwords(client, make_user):
             "confirm": "long enough pw",
             "stakeholder_group": "individual",
             "timezone": "UTC",
+            "accept_terms": "y",
             "csrf_token": token,
         },
     )
@@ -75,6 +77,7 @@ def test_register_refuses_duplicates_and_short_passwords(client, make_user):
             "confirm": "short",
             "stakeholder_group": "individual",
             "timezone": "UTC",
+            "accept_terms": "y",
             "csrf_token": token,
         },
     )
@@ -91,6 +94,7 @@ def test_forms_without_csrf_token_are_refused_and_change_nothing(client, session
             "confirm": "long enough pw",
             "stakeholder_group": "individual",
             "timezone": "UTC",
+            "accept_terms": "y",
         },
     )
     assert response.status_code == 400

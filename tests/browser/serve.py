@@ -23,6 +23,8 @@ from app.demo.loader import load_demo
 from app.extensions import db
 from app.search.indexer import apply_pending
 
+LIVE_SECRET = "browser-test-secret"  # noqa: S105 - a test server's key
+
 
 def build_app(workdir: Path):
     """Create the app on its own database, migrated and loaded with the demo.
@@ -34,7 +36,7 @@ def build_app(workdir: Path):
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "browser-test-secret",
+            "SECRET_KEY": LIVE_SECRET,
             "DATABASE_URL": url,
             "SEARCH_INDEX_DIR": str(workdir / "search-index"),
             "SESSION_COOKIE_SECURE": False,

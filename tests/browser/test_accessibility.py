@@ -23,6 +23,7 @@ PUBLIC_PAGES = [
     "/ballots/1",
     "/search?q=spent+pot+lining",
     "/search?q=bauxyte",
+    "/privacy",
     "/standards/responsible-aluminium/2.0",
     "/standards/responsible-aluminium/1.1",
     "/standards/responsible-aluminium/2.0/changes",
@@ -44,6 +45,11 @@ COMMITTEE_PAGES = [
     "/consultations/2/comment",
     "/my/submissions",
     "/profile",
+    "/profile/password",
+    "/profile/sessions",
+    "/profile/second-factor",
+    "/profile/email",
+    "/profile/close",
 ]
 
 

@@ -169,7 +169,9 @@ def test_rules_of_an_open_ballot_cannot_change(session, open_ballot):
     session.rollback()
 
 
-def test_iseal_flags(session, make_standard, freeze, make_round, make_comment, clause_of, member):
+def test_iseal_flags(
+    session, make_standard, freeze, make_round, make_comment, clause_of, member, second_member
+):
     standard = make_standard()
     version = freeze(standard, "d1")
     short = make_round(version, number=1, days=30)
@@ -181,7 +183,7 @@ def test_iseal_flags(session, make_standard, freeze, make_round, make_comment, c
     other = ballots.ballot_flags(session, standard, BallotQuestion.ANOTHER_ROUND, now)
     assert [f["code"] for f in other] == ["short-round", "unanswered"]
     dispositions.draft(session, member, comment, decision="noted", response="Noted.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     make_round(freeze(standard, "d2"), number=2, days=60)
     assert [f["code"] for f in ballots.ballot_flags(session, standard, "adopt", now)] == [
         "short-round"

@@ -27,16 +27,16 @@ def answered_round(session, make_standard, freeze, make_round, clause_of, make_c
 
 
 def test_publication_waits_for_every_agreed_disposition(
-    session, answered_round, member, secretariat
+    session, answered_round, member, secretariat, second_member
 ):
     round_, comments = answered_round
-    dispositions.agree(session, member, comments[0])
+    dispositions.agree(session, second_member, comments[0])
     blockers = synopsis.publish_blockers(session, round_)
     assert blockers == ["2 of 3 comments still lack an agreed disposition."]
     with pytest.raises(Conflict):
         synopsis.publish(session, secretariat, round_)
     for comment in comments[1:]:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     with pytest.raises(PermissionDenied):
         synopsis.publish(session, member, round_)
     before = session.scalar(select(func.max(Job.id))) or 0
@@ -58,10 +58,12 @@ def test_open_round_cannot_be_published(session, make_standard, freeze, make_rou
         synopsis.publish(session, secretariat, round_)
 
 
-def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, member, secretariat):
+def test_public_synopsis_groups_by_clause_and_counts(
+    session, answered_round, member, secretariat, second_member
+):
     round_, comments = answered_round
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     session.add(
         Moderation(
             comment_id=comments[2].id, hidden=True, reason="Abusive", moderator_id=secretariat.id
@@ -80,11 +82,13 @@ def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, me
     assert len(committee_view.entries) == 3
 
 
-def test_submitters_see_responses_only_once_published(session, answered_round, member, secretariat):
+def test_submitters_see_responses_only_once_published(
+    session, answered_round, member, secretariat, second_member
+):
     round_, comments = answered_round
     author = comments[0].submission.author
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     assert synopsis.responses_for_author(session, author) == {}
     synopsis.publish(session, secretariat, round_)
     found = synopsis.responses_for_author(session, author)
@@ -93,12 +97,12 @@ def test_submitters_see_responses_only_once_published(session, answered_round, m
 
 
 def test_my_submissions_page_shows_published_responses(
-    session, client, auth, answered_round, member, secretariat
+    session, client, auth, answered_round, member, secretariat, second_member
 ):
     round_, comments = answered_round
     author = comments[0].submission.author
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     session.flush()
     auth.sign_in(author)
     assert "Thank you." not in client.get("/my/submissions").get_data(as_text=True)
@@ -109,10 +113,12 @@ def test_my_submissions_page_shows_published_responses(
     assert f'id="response-{comments[1].id}"' not in page  # someone else's comment
 
 
-def test_home_page_links_published_synopses(session, client, answered_round, member, secretariat):
+def test_home_page_links_published_synopses(
+    session, client, answered_round, member, secretariat, second_member
+):
     round_, comments = answered_round
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     link = f'href="/consultations/{round_.id}/synopsis"'
     session.flush()
     assert link not in client.get("/").get_data(as_text=True)

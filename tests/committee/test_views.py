@@ -47,7 +47,16 @@ def test_committee_compares_with_the_working_draft(
 
 
 def test_member_answers_a_comment_and_agrees(
-    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+    client,
+    auth,
+    session,
+    member,
+    second_member,
+    make_standard,
+    freeze,
+    make_round,
+    make_comment,
+    clause_of,
 ):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
@@ -70,6 +79,14 @@ def test_member_answers_a_comment_and_agrees(
         },
     )
     assert response.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="agree-form"' not in page and 'id="agree-hint"' in page
+    response = client.post(f"{path}/agree", data={"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 409
+    assert not dispositions.current(session, comment).agreed
+    auth.sign_out()
+    auth.sign_in(second_member)
+    assert 'id="agree-form"' in client.get(path).get_data(as_text=True)
     response = client.post(f"{path}/agree", data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 302
     current = dispositions.current(session, comment)
@@ -137,7 +154,7 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
     assert clause.head.seq == 2  # nothing saved when the answer is incomplete
 
 
-def test_bulk_duplicates(
+def test_bulk_duplicates_then_a_meeting_agrees_them(
     client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
 ):
     standard = make_standard()
@@ -151,13 +168,29 @@ def test_bulk_duplicates(
         data={
             "original": original.id,
             "response": "See the first comment.",
-            "agree": "y",
             "comment_ids": [str(a.id), str(b.id)],
             "csrf_token": csrf_token(client, path),
         },
     )
     assert response.status_code == 302
+    assert not any(dispositions.current(session, c).agreed for c in (a, b))
+    form = {"comment_ids": [str(a.id), str(b.id)], "minutes_ref": "SC-2027-03, item 4"}
+    response = client.post(
+        f"{path}/agreements", data={**form, "csrf_token": csrf_token(client, path)}
+    )
+    assert response.status_code == 302
+    assert "Give the date of the committee meeting." in client.get(path).get_data(as_text=True)
+    assert not any(dispositions.current(session, c).agreed for c in (a, b))
+    held_on = utcnow().date().isoformat()
+    response = client.post(
+        f"{path}/agreements",
+        data={**form, "meeting_on": held_on, "csrf_token": csrf_token(client, path)},
+    )
+    assert response.status_code == 302
+    assert "2 dispositions recorded as agreed" in client.get(path).get_data(as_text=True)
     assert all(dispositions.current(session, c).agreed for c in (a, b))
+    page = client.get(f"/committee/comments/{a.id}").get_data(as_text=True)
+    assert 'id="meeting-record"' in page and "SC-2027-03, item 4" in page
 
 
 def test_synopsis_page_and_api(
@@ -171,6 +204,7 @@ def test_synopsis_page_and_api(
     make_round,
     make_comment,
     clause_of,
+    second_member,
 ):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
@@ -179,7 +213,7 @@ def test_synopsis_page_and_api(
     assert 'data-published="false"' in page and "0 of 1 comments" in page
     assert client.get(f"/api/v1/rounds/{round_.id}/synopsis").status_code == 404
     dispositions.draft(session, member, comment, decision="accepted", response="Quarterly now.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     auth.sign_in(secretariat)
     path = f"/consultations/{round_.id}/synopsis"
     response = client.post(f"{path}/publish", data={"csrf_token": csrf_token(client, path)})
@@ -268,12 +302,12 @@ def test_openapi_lists_the_public_record():
 
 
 def test_responses_for_author_only_after_publication(
-    session, member, secretariat, make_standard, freeze, make_round, make_comment
+    session, member, secretariat, make_standard, freeze, make_round, make_comment, second_member
 ):
     round_ = make_round(freeze(make_standard(), "d1"))
     comment = make_comment(round_, None)
     dispositions.draft(session, member, comment, decision="noted", response="Thanks.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     author = comment.submission.author
     assert synopsis.responses_for_author(session, author) == {}
     synopsis.publish(session, secretariat, round_)

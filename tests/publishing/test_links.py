@@ -18,7 +18,7 @@ DAY = dt.timedelta(days=1)
 
 
 def test_closed_round_links_its_published_synopsis_and_its_pdf(
-    client, session, member, secretariat, make_standard, make_round, make_comment
+    client, session, member, secretariat, make_standard, make_round, make_comment, second_member
 ):
     standard = make_standard()
     version = drafting.freeze(session, SYSTEM, standard, label="d1")
@@ -28,7 +28,7 @@ def test_closed_round_links_its_published_synopsis_and_its_pdf(
     assert 'id="synopsis-link"' not in client.get(path).get_data(as_text=True)
     assert client.get(f"{path}/synopsis.pdf").status_code == 404
     dispositions.draft(session, member, comment, decision="noted", response="We widen it.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     publish_synopsis(session, secretariat, round_)
     page = client.get(path).get_data(as_text=True)
     assert 'id="synopsis-link"' in page and f'href="{path}/synopsis"' in page

@@ -107,6 +107,7 @@ def test_register_does_not_follow_hostile_next(client, target):
             "organisation": "",
             "stakeholder_group": "individual",
             "timezone": "UTC",
+            "accept_terms": "y",
             "csrf_token": csrf_token(client, "/register"),
         },
     )

@@ -6,14 +6,14 @@ generated `search_vector` (clause number and heading A, body B, proposed change 
 published response C) under a GIN index. `search_word` holds the unstemmed words
 did-you-mean draws on. SQLite uses the Whoosh engine: nothing to do there.
 
-Revision ID: 0004_search_fulltext
-Revises: 0003_publication_append_only
+Revision ID: 0005_search_fulltext
+Revises: 0004_page_text_append_only
 """
 
 from alembic import op
 
-revision = "0004_search_fulltext"
-down_revision = "0003_publication_append_only"
+revision = "0005_search_fulltext"
+down_revision = "0004_page_text_append_only"
 branch_labels = None
 depends_on = None
 
