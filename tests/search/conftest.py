@@ -97,6 +97,7 @@ def world(session, make_user):
     now = utcnow()
     secretariat = make_user(Role.SECRETARIAT, name="Sam Secretariat")
     member = make_user(Role.COMMITTEE, name="Maria Member")
+    second = make_user(Role.COMMITTEE, name="Sergio Second")  # agrees what member proposed
     cora = make_user(name="Cora", stakeholder_group=StakeholderGroup.CIVIL_SOCIETY)
     ivan = make_user(name="Ivan", stakeholder_group=StakeholderGroup.INDUSTRY_UPSTREAM)
     standard = drafting.create_standard(
@@ -149,7 +150,7 @@ def world(session, make_user):
         decision="rejected",
         response="Vanadium tailings are out of this clause's reach.",
     )
-    dispositions.agree(session, member, answered)
+    dispositions.agree(session, second, answered)
     synopsis.publish(session, secretariat, old, now=now)
     # Round 2: open, comments live.
     live = _round(session, standard, "draft-2", opens_at=now - 5 * DAY, title="Second round")
