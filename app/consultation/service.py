@@ -62,6 +62,7 @@ from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.history import latest
+from app.search.queue import UpdateKind, queue_update
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -434,6 +435,7 @@ def moderate(
     )
     session.add(decision)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: hidden or shown again
     record(
         session,
         actor,
