@@ -25,6 +25,7 @@ from app.database import utcnow
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import format_when
 from app.mail import queue_mail
+from app.search.queue import UpdateKind, queue_update
 
 MAX_REASON = 500
 
@@ -102,6 +103,7 @@ def submit(
     submission.updated_at = now
     submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: comments now public
     record(
         session,
         actor,
@@ -170,6 +172,7 @@ def withdraw(
     submission.withdraw_reason = reason
     submission.updated_at = now
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: drop its comments
     record(
         session,
         actor,
