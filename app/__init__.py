@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.publishing.export_views import bp as exports_bp
     from app.publishing.views import bp as publishing_bp
     from app.web import bp as site_bp
 
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
     app.register_blueprint(publishing_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
