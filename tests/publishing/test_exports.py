@@ -183,3 +183,57 @@ def test_rows_are_read_in_batches(session, record):
     round_, _comments = record
     found = list(exports.rows(session, round_, batch=1))
     assert [row.comment for row in found] == ["Named body.", "Unnamed body."]
+
+
+def test_cli_archives_a_closed_round_and_refuses_an_open_one(
+    runner, session, record, make_standard, freeze, make_round, secretariat, tmp_path
+):
+    round_, _comments = record
+    synopsis.publish(session, secretariat, round_)
+    still_open = make_round(freeze(make_standard(), "d1"), closed=False)
+    session.commit()  # let the command's own session see them
+    refused = runner.invoke(args=["rounds", "archive", str(still_open.id), "--into", tmp_path])
+    assert refused.exit_code != 0 and "Only a closed round can be archived" in refused.output
+    missing = runner.invoke(args=["rounds", "archive", "999999", "--into", tmp_path])
+    assert missing.exit_code != 0 and "no such consultation round" in missing.output
+    result = runner.invoke(
+        args=[
+            "rounds",
+            "archive",
+            str(round_.id),
+            "--into",
+            tmp_path,
+            "--base-url",
+            "https://x.org",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / f"{round_.standard.slug}-round-1"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["annotations.jsonld", "comments.csv", "comments.xlsx", "synopsis.md"]
+    table = list(csv.reader(io.StringIO((folder / "comments.csv").read_text(encoding="utf-8"))))
+    assert [row[4] for row in table[1:]] == ["Named body.", "Unnamed body."]
+    collection = json.loads((folder / "annotations.jsonld").read_text(encoding="utf-8"))
+    assert collection["id"].endswith(f"/consultations/{round_.id}/annotations.jsonld")
+    synopsis_md = (folder / "synopsis.md").read_text(encoding="utf-8")
+    assert "Named body." in synopsis_md and "Our answer." in synopsis_md
+    assert "- noted: 2" in synopsis_md
+    for secret in ("Bob Secret", "Hidden body.", "Carol Hidden", "Gone body.", "Dan Withdrawn"):
+        assert secret not in synopsis_md
+
+
+def test_round_and_synopsis_pages_link_the_exports(session, client, record, secretariat):
+    round_, _comments = record
+    synopsis.publish(session, secretariat, round_)
+    for page in (f"/consultations/{round_.id}", f"/consultations/{round_.id}/synopsis"):
+        html = client.get(page).get_data(as_text=True)
+        for suffix in ("comments.csv", "comments.xlsx", "annotations.jsonld"):
+            assert f'href="/consultations/{round_.id}/{suffix}"' in html, (page, suffix)
+
+
+def test_round_page_offers_no_exports_before_comments_are_public(
+    client, make_standard, freeze, make_round
+):
+    round_ = make_round(freeze(make_standard(), "d1"), closed=False)
+    html = client.get(f"/consultations/{round_.id}").get_data(as_text=True)
+    assert "comments.csv" not in html
