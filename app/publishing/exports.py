@@ -122,8 +122,9 @@ def count(session: Session, round_: ConsultationRound) -> int:
     return session.scalar(query) or 0
 
 
-def _batches(session: Session, round_: ConsultationRound, size: int) -> Iterator[list[Comment]]:
-    after = 0
+def _batches(
+    session: Session, round_: ConsultationRound, size: int, after: int
+) -> Iterator[list[Comment]]:
     while True:
         batch = list(
             session.scalars(
@@ -169,12 +170,14 @@ def _row(comment: Comment, disposition: Disposition | None, state: str) -> Expor
     )
 
 
-def rows(session: Session, round_: ConsultationRound, *, batch: int = BATCH) -> Iterator[ExportRow]:
-    """Yield the round's public comments in receipt order, one batch of queries per `batch`."""
+def rows(
+    session: Session, round_: ConsultationRound, *, batch: int = BATCH, after: int = 0
+) -> Iterator[ExportRow]:
+    """Yield the round's public comments after comment id `after`, in id order, batch by batch."""
     require_public(round_)
     responses_public = synopsis_publication(session, round_) is not None
     locator = _locator(session, round_)
-    for comments in _batches(session, round_, batch):
+    for comments in _batches(session, round_, batch, after):
         answers = (
             current_dispositions(session, [c.id for c in comments]) if responses_public else {}
         )

@@ -237,3 +237,29 @@ def test_round_page_offers_no_exports_before_comments_are_public(
     round_ = make_round(freeze(make_standard(), "d1"), closed=False)
     html = client.get(f"/consultations/{round_.id}").get_data(as_text=True)
     assert "comments.csv" not in html
+
+
+def test_api_pages_the_export_rows_by_comment_id(client, record):
+    round_, comments = record
+    first = client.get(f"/api/v1/rounds/{round_.id}/export?limit=1").get_json()
+    assert first["total"] == 2 and first["columns"][0] == "Commenter / organisation"
+    [row] = first["rows"]
+    assert row["commenter"] == "Ada Named" and row["comment_type"] == "ed"
+    assert first["downloads"]["csv"].endswith(f"/consultations/{round_.id}/comments.csv")
+    second = client.get(first["next"]).get_json()
+    assert [r["commenter"] for r in second["rows"]] == ["Name withheld"]
+    assert second["next"] is None
+    text = json.dumps([first, second])
+    for secret in ("Bob Secret", "Hidden body.", "Gone body."):
+        assert secret not in text
+    assert client.get(f"/api/v1/rounds/{round_.id}/export?limit=x").status_code == 400
+    assert client.get(f"/api/v1/rounds/{round_.id}/export?limit=5000").status_code == 400
+
+
+def test_openapi_document_describes_the_export(client):
+    from openapi_spec_validator import validate
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    validate(doc)
+    assert "/rounds/{round_id}/export" in doc["paths"]
+    assert "ExportRow" in doc["components"]["schemas"]
