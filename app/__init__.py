@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
     from app.publishing.export_views import bp as exports_bp
+    from app.publishing.feed_views import bp as feeds_bp
     from app.publishing.views import bp as publishing_bp
     from app.web import bp as site_bp
 
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(committee_bp)
     app.register_blueprint(publishing_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
