@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.publishing.export_views import bp as exports_bp
     from app.publishing.feed_views import bp as feeds_bp
+    from app.publishing.following_views import bp as following_bp
     from app.publishing.views import bp as publishing_bp
     from app.web import bp as site_bp
 
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(publishing_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(following_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

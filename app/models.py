@@ -19,6 +19,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.following import Follow
 from app.publishing.models import Publication
 
 
@@ -62,6 +63,7 @@ __all__ = [
     "Comment",
     "ConsultationRound",
     "Disposition",
+    "Follow",
     "Job",
     "Moderation",
     "PageText",
