@@ -35,7 +35,6 @@ from app.publishing.models import Publication
 
 JOB = "follow.announce"
 BATCH = 200
-ANNOUNCED = ("round.create", "synopsis.publish", "ballot.close", "publication.publish")
 
 
 class Follow(Base):
@@ -134,7 +133,7 @@ def _base_url() -> str:
 def _announce(session: Session, _context, _instances) -> None:
     """Queue one announcement job for each announced audit event about to be written."""
     for item in list(session.new):
-        if isinstance(item, AuditEvent) and item.action in ANNOUNCED and item.object_id:
+        if isinstance(item, AuditEvent) and item.action in ANNOUNCERS and item.object_id:
             session.add(
                 Job(
                     kind=JOB,
@@ -156,83 +155,98 @@ class Announcement:
     link: Callable[[], str]
 
 
+def _round_opened(session: Session, object_id: int) -> Announcement | None:
+    round_ = session.get(ConsultationRound, object_id)
+    if round_ is None:
+        return None
+    round_id = round_.id
+    return Announcement(
+        round_.standard,
+        _(
+            "Consultation on %(standard)s: %(title)s",
+            standard=round_.standard.title,
+            title=round_.title,
+        ),
+        _(
+            "A public consultation round on %(standard)s %(version)s is open for comments "
+            "from %(opens)s to %(closes)s (UTC).",
+            standard=round_.standard.title,
+            version=round_.version.label,
+            opens=f"{round_.opens_at:%Y-%m-%d %H:%M}",
+            closes=f"{round_.closes_at:%Y-%m-%d %H:%M}",
+        ),
+        lambda: url_for("consultation.round_page", round_id=round_id, _external=True),
+    )
+
+
+def _synopsis_published(session: Session, object_id: int) -> Announcement | None:
+    found = session.get(SynopsisPublication, object_id)
+    if found is None:
+        return None
+    round_ = session.get_one(ConsultationRound, found.round_id)
+    round_id = round_.id
+    return Announcement(
+        round_.standard,
+        _("Responses published: %(title)s", title=round_.title),
+        _(
+            "The Standards Committee has published its response to every public comment "
+            "of %(title)s.",
+            title=round_.title,
+        ),
+        lambda: url_for("committee.synopsis", round_id=round_id, _external=True),
+    )
+
+
+def _ballot_closed(session: Session, object_id: int) -> Announcement | None:
+    ballot = session.get(Ballot, object_id)
+    if ballot is None or ballot.outcome is None:
+        return None
+    ballot_id = ballot.id
+    return Announcement(
+        ballot.standard,
+        _(
+            "Ballot result on %(standard)s: %(outcome)s",
+            standard=ballot.standard.title,
+            outcome=str(ballot.outcome),
+        ),
+        _(
+            'The committee ballot "%(question)s" has closed: %(outcome)s.',
+            question=ballot.question,
+            outcome=str(ballot.outcome),
+        ),
+        lambda: url_for("committee.ballots.ballot", ballot_id=ballot_id, _external=True),
+    )
+
+
+def _publication_published(session: Session, object_id: int) -> Announcement | None:
+    found = session.get(Publication, object_id)
+    if found is None:
+        return None
+    slug, number = found.standard.slug, found.number
+    return Announcement(
+        found.standard,
+        _("%(standard)s %(number)s is published", standard=found.standard.title, number=number),
+        _(
+            "Edition %(number)s of %(standard)s is published, effective %(date)s.",
+            number=number,
+            standard=found.standard.title,
+            date=found.effective_on.isoformat(),
+        ),
+        lambda: url_for("publishing.reader", slug=slug, number=number, _external=True),
+    )
+
+
+ANNOUNCERS: dict[str, Callable[[Session, int], Announcement | None]] = {
+    "round.create": _round_opened,
+    "synopsis.publish": _synopsis_published,
+    "ballot.close": _ballot_closed,
+    "publication.publish": _publication_published,
+}
+
+
 def _announcement(session: Session, action: str, object_id: int) -> Announcement | None:
-    if action == "round.create":
-        round_ = session.get(ConsultationRound, object_id)
-        if round_ is None:
-            return None
-        return Announcement(
-            round_.standard,
-            _(
-                "Consultation on %(standard)s: %(title)s",
-                standard=round_.standard.title,
-                title=round_.title,
-            ),
-            _(
-                "A public consultation round on %(standard)s %(version)s is open for comments "
-                "from %(opens)s to %(closes)s (UTC).",
-                standard=round_.standard.title,
-                version=round_.version.label,
-                opens=f"{round_.opens_at:%Y-%m-%d %H:%M}",
-                closes=f"{round_.closes_at:%Y-%m-%d %H:%M}",
-            ),
-            lambda: url_for("consultation.round_page", round_id=round_.id, _external=True),
-        )
-    if action == "synopsis.publish":
-        found = session.get(SynopsisPublication, object_id)
-        if found is None:
-            return None
-        round_ = session.get_one(ConsultationRound, found.round_id)
-        return Announcement(
-            round_.standard,
-            _("Responses published: %(title)s", title=round_.title),
-            _(
-                "The Standards Committee has published its response to every public comment "
-                "of %(title)s.",
-                title=round_.title,
-            ),
-            lambda: url_for("committee.synopsis", round_id=round_.id, _external=True),
-        )
-    if action == "ballot.close":
-        ballot = session.get(Ballot, object_id)
-        if ballot is None or ballot.outcome is None:
-            return None
-        return Announcement(
-            ballot.standard,
-            _(
-                "Ballot result on %(standard)s: %(outcome)s",
-                standard=ballot.standard.title,
-                outcome=str(ballot.outcome),
-            ),
-            _(
-                'The committee ballot "%(question)s" has closed: %(outcome)s.',
-                question=ballot.question,
-                outcome=str(ballot.outcome),
-            ),
-            lambda: url_for("committee.ballots.ballot", ballot_id=ballot.id, _external=True),
-        )
-    if action == "publication.publish":
-        found = session.get(Publication, object_id)
-        if found is None:
-            return None
-        return Announcement(
-            found.standard,
-            _(
-                "%(standard)s %(number)s is published",
-                standard=found.standard.title,
-                number=found.number,
-            ),
-            _(
-                "Edition %(number)s of %(standard)s is published, effective %(date)s.",
-                number=found.number,
-                standard=found.standard.title,
-                date=found.effective_on.isoformat(),
-            ),
-            lambda: url_for(
-                "publishing.reader", slug=found.standard.slug, number=found.number, _external=True
-            ),
-        )
-    return None
+    announcer = ANNOUNCERS.get(action)
+    return announcer(session, object_id) if announcer else None
 
 
 @handler(JOB)
@@ -245,6 +259,7 @@ def _fan_out(session: Session, payload: dict) -> None:
         select(Follow.id, User.id, User.email, User.name)
         .join(User, Follow.user_id == User.id)
         .where(Follow.standard_id == news.standard.id, Follow.id > payload["after"])
+        .where(User.active.is_(True))
         .order_by(Follow.id)
         .limit(BATCH)
     ).all()
