@@ -14,6 +14,7 @@ from app.consultation.models import (
     Comment,
     ConsultationRound,
     Moderation,
+    RoundChange,
     Submission,
     SubmissionStatus,
 )
@@ -39,6 +40,7 @@ immutability.register(Standard, "title", "summary", "iseal_min_round_days", "ise
 # A comment may change or go while its submission is a draft; once submitted, never.
 immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)
+immutability.register(RoundChange)
 immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
