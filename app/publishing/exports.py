@@ -98,6 +98,14 @@ class ExportRow:
         ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """Keep a spreadsheet from reading public text as a formula (CSV/formula injection)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def require_public(round_: ConsultationRound) -> None:
     """Refuse to export a round whose comments are not public yet."""
     if not comments_public(round_):
@@ -198,7 +206,7 @@ def csv_chunks(session: Session, round_: ConsultationRound) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(columns())
     for n, row in enumerate(rows(session, round_), start=1):
-        writer.writerow(row.cells())
+        writer.writerow([spreadsheet_cell(cell) for cell in row.cells()])
         if n % 200 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -214,7 +222,7 @@ def xlsx_file(session: Session, round_: ConsultationRound):
     sheet = workbook.create_sheet(title=_("Comments")[:31])
     sheet.append(columns())
     for row in rows(session, round_):
-        sheet.append(row.cells())
+        sheet.append([spreadsheet_cell(cell) for cell in row.cells()])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks after sending
     workbook.save(spool)
     spool.seek(0)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_app_context, has_request_context, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ForeignKey, UniqueConstraint, event, select
@@ -126,7 +126,8 @@ def unfollow_by_token(session: Session, token: str) -> tuple[Standard, bool]:
 def _base_url() -> str:
     if has_request_context():
         return request.host_url
-    return current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000/"
+    configured = current_app.config.get("PUBLIC_BASE_URL") if has_app_context() else None
+    return configured or "http://localhost:5000/"
 
 
 @event.listens_for(Session, "before_flush")

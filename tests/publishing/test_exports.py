@@ -263,3 +263,14 @@ def test_openapi_document_describes_the_export(client):
     validate(doc)
     assert "/rounds/{round_id}/export" in doc["paths"]
     assert "ExportRow" in doc["components"]["schemas"]
+
+
+@pytest.mark.parametrize("fetch", [_csv, _xlsx])
+def test_spreadsheets_never_read_a_comment_as_a_formula(
+    client, make_standard, freeze, make_round, clause_of, make_comment, fetch
+):
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    make_comment(round_, clause_of(standard, "1.1"), body='=HYPERLINK("http://evil.example")')
+    _header, row = fetch(client, round_.id)
+    assert row[4] == '\'=HYPERLINK("http://evil.example")'
