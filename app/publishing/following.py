@@ -130,11 +130,38 @@ def _base_url() -> str:
     return configured or "http://localhost:5000/"
 
 
+def _standard_of(session: Session, action: str, object_id: int) -> int | None:
+    """Return the standard an announced event is about (its objects are usually in memory)."""
+    if action == "round.create":
+        round_ = session.get(ConsultationRound, object_id)
+        return round_.standard_id if round_ else None
+    if action == "synopsis.publish":
+        synopsis = session.get(SynopsisPublication, object_id)
+        round_ = session.get(ConsultationRound, synopsis.round_id) if synopsis else None
+        return round_.standard_id if round_ else None
+    if action == "ballot.close":
+        ballot = session.get(Ballot, object_id)
+        return ballot.standard_id if ballot else None
+    publication = session.get(Publication, object_id)
+    return publication.standard_id if publication else None
+
+
+def _has_followers(session: Session, action: str, object_id: int) -> bool:
+    with session.no_autoflush:
+        standard_id = _standard_of(session, action, object_id)
+        if standard_id is None:
+            return False
+        found = session.scalar(select(Follow.id).where(Follow.standard_id == standard_id).limit(1))
+    return found is not None
+
+
 @event.listens_for(Session, "before_flush")
 def _announce(session: Session, _context, _instances) -> None:
-    """Queue one announcement job for each announced audit event about to be written."""
+    """Queue one announcement job for each announced event about a followed standard."""
     for item in list(session.new):
-        if isinstance(item, AuditEvent) and item.action in ANNOUNCERS and item.object_id:
+        if not (isinstance(item, AuditEvent) and item.action in ANNOUNCERS and item.object_id):
+            continue
+        if _has_followers(session, item.action, int(item.object_id)):
             session.add(
                 Job(
                     kind=JOB,

@@ -143,3 +143,11 @@ def test_synopsis_ballot_and_publication_are_announced(
     assert "Responses published: " + round_.title in subjects
     assert any(s.startswith("Ballot result on Busy Standard") for s in subjects)
     assert "Busy Standard 2.0 is published" in subjects
+
+
+def test_an_event_on_a_standard_nobody_follows_queues_nothing(
+    session, make_standard, freeze, make_round
+):
+    before = _last_job(session)
+    make_round(freeze(make_standard(), "d1"), closed=False)
+    assert _jobs(session, following.JOB, before) == []
