@@ -72,6 +72,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.publishing.feed_views import bp as feeds_bp
     from app.publishing.following_views import bp as following_bp
     from app.publishing.views import bp as publishing_bp
+    from app.search import indexer  # noqa: F401 - applies queued search updates after commit
+    from app.search.views import bp as search_bp
     from app.web import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -87,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(following_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(search_bp)
     csrf.exempt(api_bp)
 
 

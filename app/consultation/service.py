@@ -62,6 +62,7 @@ from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.history import latest
+from app.search.queue import UpdateKind, queue_update
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -189,7 +190,7 @@ def clean_round(
         raise ValidationError(_("Choose when comments are shown."), field="visibility") from None
     if number is not None and number < 1:
         raise ValidationError(_("The round number starts at 1."), field="number")
-    number = check_calendar(session, standard, opens_at, closes_at, number)
+    number = check_calendar(session, version, opens_at, closes_at, number)
     return RoundFields(
         standard, version, number, title, summary, opens_at, closes_at, visibility, audiences
     )
@@ -434,6 +435,7 @@ def moderate(
     )
     session.add(decision)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: hidden or shown again
     record(
         session,
         actor,

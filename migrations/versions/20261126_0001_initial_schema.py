@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:11:18.264055
+Create Date: 2026-11-26 15:25:41.786199
 """
 from alembic import op
 import sqlalchemy as sa

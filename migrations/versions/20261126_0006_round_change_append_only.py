@@ -1,7 +1,7 @@
 """changes of a round's closing time are append-only in the database too
 
-Revision ID: 0005_round_change_append_only
-Revises: 0004_page_text_append_only
+Revision ID: 0006_round_change_append_only
+Revises: 0005_search_fulltext
 Create Date: 2026-11-26 15:00:00
 
 Extending a round or closing it early writes a round_change row (old and new closing
@@ -12,8 +12,8 @@ and raw SQL as well, with the "append-only:" prefix of 0002.
 
 from alembic import op
 
-revision = "0005_round_change_append_only"
-down_revision = "0004_page_text_append_only"
+revision = "0006_round_change_append_only"
+down_revision = "0005_search_fulltext"
 branch_labels = None
 depends_on = None
 
