@@ -32,6 +32,7 @@ from app.consultation.permissions import PREDICATES as CONSULTATION_PREDICATES
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
+from app.error_pages import http_error_text, safe_referrer
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import format_when, timezones, utc_iso
@@ -58,6 +59,16 @@ def home():
         published=committee.published_round_ids(db.session),
         in_force=publishing.in_force_by_standard(db.session),
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the icon where browsers and crawlers look for it without reading the page."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response
 
 
 @bp.get("/healthz")
@@ -88,7 +99,13 @@ def _error_page(status: int, title: str, message: str) -> Response:
         response = jsonify(error={"status": status, "title": title, "message": message})
     else:
         response = current_app.make_response(
-            render_template("site/error.html", status=status, title=title, message=message)
+            render_template(
+                "site/error.html",
+                status=status,
+                title=title,
+                message=message,
+                back=safe_referrer(),
+            )
         )
     response.status_code = status
     return response
@@ -138,7 +155,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return _error_page(exc.status_code, _("That cannot be done"), exc.message)
+        if exc.status_code in (403, 404):
+            title = http_error_text(exc.status_code)[0]
+        else:
+            title = _("That cannot be done")
+        return _error_page(exc.status_code, title, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -198,7 +219,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _error_page(exc.code or 500, exc.name, exc.description or "")
+        status = exc.code or 500
+        title, message = http_error_text(status)
+        # `abort(404, "…")` carries a message written for this case; a bare
+        # `abort(404)` falls back to Werkzeug's English class default, which
+        # we replace with our own translated text.
+        if exc.description and exc.description != type(exc).description:
+            message = exc.description
+        return _error_page(status, title, message)
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = format_when
