@@ -35,6 +35,7 @@ from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
+from app.search.queue import UpdateKind, queue_update
 
 MAX_RESPONSE = 10_000
 
@@ -193,6 +194,7 @@ def _append(
     )
     session.add(row)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: its decision changed
     return row
 
 

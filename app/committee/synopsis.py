@@ -32,6 +32,7 @@ from app.consultation.models import (
 from app.database import utcnow
 from app.errors import Conflict, Gone
 from app.mail import queue_mail
+from app.search.queue import UpdateKind, queue_update
 
 
 @dataclass
@@ -97,6 +98,7 @@ def publish(
     )
     session.add(publication)
     session.flush()
+    queue_update(session, UpdateKind.ROUND, round_.id)  # search: responses now public
     rows = round_rows(session, round_)
     record(
         session,

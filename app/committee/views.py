@@ -99,6 +99,14 @@ def round_dashboard(round_id: int):
         "formal": request.args.get("formal") == "1",
     }
     shown = service.filter_rows(rows, **filters)
+    query = request.args.get("q", "").strip()[:300]
+    if query:  # search: this round's comments that match, best first
+        from app.search.service import round_comment_ids
+
+        ids, _total = round_comment_ids(db.session, current_user, round_.id, query)
+        rank = {comment_id: i for i, comment_id in enumerate(ids)}
+        shown = sorted((r for r in shown if r.comment.id in rank), key=lambda r: rank[r.comment.id])
+    filters["q"] = query
     return render_template(
         "committee/round.html",
         round=round_,

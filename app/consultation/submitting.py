@@ -24,6 +24,7 @@ from app.consultation.permissions import can_file_formal_submission, can_read_ev
 from app.database import utcnow
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.mail import queue_mail
+from app.search.queue import UpdateKind, queue_update
 
 MAX_REASON = 500
 
@@ -101,6 +102,7 @@ def submit(
     submission.updated_at = now
     submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: comments now public
     record(
         session,
         actor,
@@ -168,6 +170,7 @@ def withdraw(
     submission.withdraw_reason = reason
     submission.updated_at = now
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: drop its comments
     record(
         session,
         actor,

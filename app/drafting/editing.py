@@ -18,6 +18,7 @@ from app.drafting.service import working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import MAX_BODY_DEFAULT, MAX_MESSAGE, clean_clause_fields
 from app.errors import Conflict, ValidationError
+from app.search.queue import UpdateKind, queue_update
 from app.text.merge import merge
 
 
@@ -86,6 +87,7 @@ def append_revision(session: Session, actor: User, clause: Clause, **values) -> 
     clause.head_revision_id = revision.id
     clause.head = revision
     session.flush()
+    queue_update(session, UpdateKind.CLAUSE, clause.id)  # search: the working draft changed
     return revision
 
 
