@@ -46,3 +46,12 @@ for (const preview of document.querySelectorAll("[data-preview-for]")) {
   });
   refresh();
 }
+
+// The header menu is a <details>: open it on wide screens in browsers without ::details-content.
+const menu = document.querySelector(".site-menu");
+if (menu && !CSS.supports("selector(::details-content)")) {
+  const wide = window.matchMedia("(min-width: 48.0625rem)");
+  const follow = () => { menu.open = wide.matches; };
+  follow();
+  wide.addEventListener("change", follow);
+}
