@@ -257,10 +257,14 @@ def init_app(app: Flask) -> None:
     def inject_roles():
         from flask_login import current_user
 
-        from app.auth.models import Role
+        from app.auth.models import STAKEHOLDER_LABELS, Role
         from app.auth.permissions import is_staff
 
-        return {"Role": Role, "is_staff": is_staff(current_user)}
+        return {
+            "Role": Role,
+            "STAKEHOLDER_LABELS": STAKEHOLDER_LABELS,
+            "is_staff": is_staff(current_user),
+        }
 
 
 def _depends_on_person() -> bool:
