@@ -7,7 +7,14 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import COMMITTEE, SECRETARIAT, register, sign_in, sign_out
+from tests.browser.actions import (
+    COMMITTEE,
+    SECRETARIAT,
+    accept_next_confirmation,
+    register,
+    sign_in,
+    sign_out,
+)
 
 CHAIR = "chair@demo.clausewise.org"
 
@@ -101,6 +108,7 @@ def _comment_as_new_member_of_the_public(page: Page, live_server: str, marker: s
     page.get_by_label("Passage (optional)").fill(PASSAGE)
     page.get_by_label("Your comment").fill(f"Say what happens to a refused project ({marker}).")
     page.get_by_role("button", name="Save to my draft submission").click()
+    accept_next_confirmation(page, "Submit your comments?")
     page.get_by_role("button", name="Submit my comments").click()
     expect(page.locator("#receipt")).to_have_text(re.compile(r"^RA-R2-\d{4}$"))
     sign_out(page)
