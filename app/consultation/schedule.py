@@ -24,7 +24,7 @@ from app.consultation.models import (
 )
 from app.consultation.permissions import can_change_round_schedule
 from app.database import utcnow
-from app.drafting.models import Standard
+from app.drafting.models import Version
 from app.errors import Conflict, ValidationError
 from app.jobs.service import enqueue, handler
 
@@ -34,19 +34,20 @@ NOTICE_BATCH = 500
 
 def check_calendar(
     session: Session,
-    standard: Standard,
+    version: Version,
     opens_at: dt.datetime,
     closes_at: dt.datetime,
     number: int | None,
     *,
     exclude_round_id: int | None = None,
 ) -> int:
-    """Refuse a window that overlaps another round of the standard; return its number.
+    """Refuse a window that overlaps another round on the version; return its number.
 
-    Rounds of a standard follow one another and their numbers follow their dates. A
-    number may be given (rounds held before the standard came to Clausewise keep theirs),
-    as long as it is free and fits the date order.
+    Two rounds on one draft never run at once (which would comments belong to?), and a
+    standard's round numbers follow their opening dates. A number may be given (rounds
+    held before the standard came to Clausewise keep theirs) if it is free and fits.
     """
+    standard = version.standard
     others = list(
         session.scalars(
             select(ConsultationRound)
@@ -58,11 +59,13 @@ def check_calendar(
         )
     )
     for other in others:
+        if other.version_id != version.id:
+            continue
         if opens_at < other.closes_at and other.opens_at < closes_at:
             raise ValidationError(
                 _(
-                    "This window overlaps round %(n)d (“%(title)s”), which runs until "
-                    "%(closes)s: rounds of a standard follow one another.",
+                    "This window overlaps round %(n)d (“%(title)s”) on the same draft, which "
+                    "runs until %(closes)s: rounds on one draft follow one another.",
                     n=other.number,
                     title=other.title,
                     closes=other.closes_at.isoformat(timespec="minutes"),
@@ -73,12 +76,12 @@ def check_calendar(
         return number or 0
     taken = {o.number for o in others}
     if number is None:
-        later = [o for o in others if o.opens_at >= closes_at]
+        later = [o for o in others if o.opens_at > opens_at]
         if later:
             raise ValidationError(
                 _(
-                    "Round %(n)d already opens after this one would close: give this round "
-                    "a number that fits the date order.",
+                    "Round %(n)d already opens after this one would: give this round a "
+                    "number that fits the date order.",
                     n=later[0].number,
                 ),
                 field="number",
@@ -215,7 +218,7 @@ def extend_round(
             _("To extend the round, choose a time after its current close."), field="closes_at"
         )
     check_calendar(
-        session, round_.standard, round_.opens_at, closes_at, None, exclude_round_id=round_.id
+        session, round_.version, round_.opens_at, closes_at, None, exclude_round_id=round_.id
     )
     return _change(session, actor, round_, RoundChangeKind.EXTEND, closes_at, reason, now)
 

@@ -190,7 +190,7 @@ def clean_round(
         raise ValidationError(_("Choose when comments are shown."), field="visibility") from None
     if number is not None and number < 1:
         raise ValidationError(_("The round number starts at 1."), field="number")
-    number = check_calendar(session, standard, opens_at, closes_at, number)
+    number = check_calendar(session, version, opens_at, closes_at, number)
     return RoundFields(
         standard, version, number, title, summary, opens_at, closes_at, visibility, audiences
     )

@@ -69,11 +69,18 @@ def test_close_early_only_an_open_round_and_never_reopen(session, make_round):
         service.extend_round(session, SYSTEM, round_, now + dt.timedelta(days=5), "Reopen", now=now)
 
 
-def test_extension_may_not_run_into_the_next_round(session, make_round, make_standard):
-    standard = make_standard()
-    first = make_round(standard, days=60)
-    second = make_round(standard, days=60)
-    assert second.opens_at == first.closes_at
+def test_extension_may_not_run_into_the_next_round_on_the_draft(session, make_round):
+    first = make_round(days=60)
+    fields = service.clean_round(
+        session,
+        standard_slug=first.standard.slug,
+        version_label=first.version.label,
+        title="Second round on the same draft",
+        opens_at=first.closes_at,
+        closes_at=first.closes_at + dt.timedelta(days=60),
+    )
+    second = service.create_round(session, SYSTEM, fields)
+    assert second.number == 2
     with pytest.raises(ValidationError, match="overlaps round 2"):
         service.extend_round(session, SYSTEM, first, first.closes_at + dt.timedelta(days=3), "x")
 
