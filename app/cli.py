@@ -227,6 +227,7 @@ def ballots_close_due() -> None:
 
 def register_cli(app: Flask) -> None:
     from app.search.cli import search_cli
+    from app.translation.cli import translations_cli
 
     app.cli.add_command(search_cli)
     app.cli.add_command(ballots_cli)
@@ -236,6 +237,7 @@ def register_cli(app: Flask) -> None:
     standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(translations_cli)
     backup_cli.register(app)
     app.cli.add_command(accounts_cli)
 

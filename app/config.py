@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from app.i18n.names import INTERFACE_LANGUAGES
+
 
 def _throttle_storage(rate_limit_uri: str) -> str:
     return "database" if rate_limit_uri.startswith("memory://") else rate_limit_uri
@@ -74,7 +76,7 @@ class Config:
             "MAIL_FROM": env.get("MAIL_FROM", "Clausewise <no-reply@clausewise.invalid>"),
             "BABEL_DEFAULT_LOCALE": env.get("BABEL_DEFAULT_LOCALE", "en"),
             "BABEL_DEFAULT_TIMEZONE": "UTC",
-            "LANGUAGES": ["en", "fr", "es"],
+            "LANGUAGES": list(INTERFACE_LANGUAGES),
             "MAX_CLAUSE_BODY_CHARS": int(env.get("MAX_CLAUSE_BODY_CHARS", "20000")),
             "MAX_COMMENT_CHARS": int(env.get("MAX_COMMENT_CHARS", "10000")),
             "DEBUG": debug,

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app import formatting
 from app.auth.audit_log import can_read_audit_log
 from app.committee import comments as committee
 from app.committee.permissions import PREDICATES as COMMITTEE_PREDICATES
@@ -35,7 +36,7 @@ from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
 from app.error_pages import http_error_text, safe_referrer
 from app.errors import DomainError
 from app.extensions import db, limiter
-from app.formatting import format_when, timezones, utc_iso
+from app.formatting import timezones
 from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
@@ -232,6 +233,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+<<<<<<< HEAD
         status = exc.code or 500
         title, message = http_error_text(status)
         # `abort(404, "…")` carries a message written for this case; a bare
@@ -240,10 +242,16 @@ def init_app(app: Flask) -> None:
         if exc.description and exc.description != type(exc).description:
             message = exc.description
         return _error_page(status, title, message)
+=======
+        code = exc.code or 500
+        title, message = _http_texts().get(code, (exc.name, exc.description or ""))
+        if exc.description and exc.description != type(exc).description:
+            message = exc.description  # a view said something specific
+        return _error_page(code, title, message)
+>>>>>>> main
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["when"] = format_when
-    app.jinja_env.globals["utc_iso"] = utc_iso
+    formatting.install(app.jinja_env)
     app.jinja_env.globals["timezones"] = timezones
     app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())
     for predicates in PERMISSIONS:
@@ -259,12 +267,37 @@ def init_app(app: Flask) -> None:
 
         from app.auth.models import STAKEHOLDER_LABELS, Role
         from app.auth.permissions import is_staff
+        from app.drafting.models import VERSION_STATE_LABELS
 
         return {
             "Role": Role,
+<<<<<<< HEAD
             "STAKEHOLDER_LABELS": STAKEHOLDER_LABELS,
             "is_staff": is_staff(current_user),
         }
+=======
+            "is_staff": is_staff(current_user),
+            "version_state_labels": VERSION_STATE_LABELS,
+        }
+
+
+def _http_texts() -> dict[int, tuple[str, str]]:
+    """Titles and explanations of the HTTP errors, in the reader's language."""
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
+        403: (_("Not allowed"), _("You do not have permission to see or do this.")),
+        404: (
+            _("Page not found"),
+            _("There is nothing at this address. It may have been mistyped or removed."),
+        ),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        410: (_("Gone"), _("What was here has been removed for good.")),
+        500: (
+            _("Something went wrong"),
+            _("An error on our side stopped this page. Nothing was lost; try again later."),
+        ),
+    }
+>>>>>>> main
 
 
 def _depends_on_person() -> bool:

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.models import ROLE_LABELS, STAKEHOLDER_LABELS, StakeholderGroup
+from app.i18n.names import INTERFACE_LANGUAGES
 
 
 def stakeholder_choices():
@@ -67,7 +68,13 @@ class RegisterForm(ProfileFields, FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    language = SelectField(
+        _l("Language of the interface"),
+        choices=[SelectChoice(code, name) for code, name in INTERFACE_LANGUAGES.items()],
+        description=_l("Pages, forms and messages are shown in this language."),
+        # Checked by the service; a form sent without the field keeps the current choice.
+        validate_choice=False,
+    )
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -170,6 +171,7 @@ def register():
                 stakeholder_group=form.stakeholder_group.data,
                 timezone=form.timezone.data,
                 accept_terms=form.accept_terms.data,
+                language=str(get_locale()),
             )
         except ValidationError as exc:
             show_error(form, exc)
@@ -232,6 +234,8 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = _profile_form(ProfileForm, obj=current_user)
+    if not form.is_submitted() and not current_user.language:
+        form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
             service.update_profile(
@@ -241,6 +245,7 @@ def profile():
                 organisation=form.organisation.data,
                 stakeholder_group=form.stakeholder_group.data,
                 timezone=form.timezone.data,
+                language=form.language.data or None,
             )
         except ValidationError as exc:
             show_error(form, exc)

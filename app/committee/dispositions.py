@@ -482,6 +482,7 @@ def filter_rows(
     group: str = "",
     state: str = "",
     formal: bool = False,
+    language: str = "",
 ) -> list[CommentRow]:
     """Keep the rows that match every given filter."""
     out = []
@@ -498,6 +499,8 @@ def filter_rows(
         if state and state != "open" and row.state != state:
             continue
         if formal and not row.is_formal:
+            continue
+        if language and row.comment.language != language:
             continue
         out.append(row)
     return out

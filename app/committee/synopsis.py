@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -121,21 +122,23 @@ def _notify_submitters(session: Session, round_: ConsultationRound, rows: list[C
         author = author_rows[0].submission.author
         if author is None or not author.email:
             continue
-        queue_mail(
-            session,
-            to=author.email,
-            subject=_("The responses to your comments on %(title)s", title=round_.title),
-            body=_(
-                "Hello %(name)s,\n\nThe Standards Committee has published its responses to "
-                'the comments of "%(title)s". %(n)d of them answer your comments (%(refs)s).'
-                '\n\nYou can read them under "My submissions" and in the synopsis of the '
-                "round.\n",
-                name=author.name,
-                title=round_.title,
-                n=len(author_rows),
-                refs=", ".join(comment_label(r.comment) for r in author_rows),
-            ),
-        )
+        # Each submitter hears in the language of their own profile.
+        with force_locale(author.language or "en"):
+            queue_mail(
+                session,
+                to=author.email,
+                subject=_("The responses to your comments on %(title)s", title=round_.title),
+                body=_(
+                    "Hello %(name)s,\n\nThe Standards Committee has published its responses to "
+                    'the comments of "%(title)s". %(n)d of them answer your comments (%(refs)s).'
+                    '\n\nYou can read them under "My submissions" and in the synopsis of the '
+                    "round.\n",
+                    name=author.name,
+                    title=round_.title,
+                    n=len(author_rows),
+                    refs=", ".join(comment_label(r.comment) for r in author_rows),
+                ),
+            )
 
 
 def _group_rows(rows: list[CommentRow]) -> list[ClauseGroup]:

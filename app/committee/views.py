@@ -97,6 +97,7 @@ def round_dashboard(round_id: int):
         "group": request.args.get("group", ""),
         "state": request.args.get("state", ""),
         "formal": request.args.get("formal") == "1",
+        "language": request.args.get("language", ""),
     }
     shown = service.filter_rows(rows, **filters)
     query = request.args.get("q", "").strip()[:300]
@@ -115,6 +116,7 @@ def round_dashboard(round_id: int):
         progress=progress,
         filters=filters,
         labels=LABELS,
+        comment_languages=sorted({row.comment.language for row in rows}),
         publication=service.synopsis_publication(db.session, round_),
         duplicates_form=DuplicatesForm(),
         meeting_form=MeetingForm(),

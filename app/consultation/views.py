@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -41,11 +42,20 @@ from app.extensions import db, public_write_limit
 from app.formatting import localize
 from app.forms import show_error
 from app.request_guard import int_arg
+<<<<<<< HEAD
 from app.time_zones import zone_choices
+=======
+from app.translation.service import AUTHORITATIVE
+>>>>>>> main
 from app.web import request_now
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
+
+
+def _content_lang() -> str | None:
+    """Mark clause titles as English when the interface is in another language."""
+    return AUTHORITATIVE if str(get_locale()) != AUTHORITATIVE else None
 
 
 def _clause_choices(nodes) -> list[tuple[str, str]]:
@@ -77,6 +87,7 @@ def _comment_values(form: CommentForm) -> dict:
     return {
         "clause_uid": form.clause_uid.data or None,
         "comment_type": form.comment_type.data,
+        "language": form.language.data or None,
         "body": form.body.data or "",
         "proposed_change": form.proposed_change.data or "",
         "anchor": _anchor_input(form),
@@ -146,7 +157,9 @@ def new_round():
 
 def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     form = CommentForm(clause_uid=clause_uid)
-    form.clause_uid.choices = choices(_clause_choices(nodes))
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
+    form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     return form
 
 
@@ -262,6 +275,7 @@ def comment_edit(round_id: int, comment_id: int):
         form = CommentForm(
             clause_uid=comment.clause.uid if comment.clause else "",
             comment_type=comment.comment_type,
+            language=comment.language,
             body=comment.body,
             proposed_change=comment.proposed_change,
             anchor_exact=comment.anchor_exact or "",
@@ -270,7 +284,7 @@ def comment_edit(round_id: int, comment_id: int):
             anchor_start=comment.anchor_start,
             anchor_end=comment.anchor_end,
         )
-        form.clause_uid.choices = choices(_clause_choices(nodes))
+        form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     else:
         form = _comment_form(nodes)
         if form.validate_on_submit():

@@ -7,9 +7,10 @@ for (const el of zoneChosen ? [] : document.querySelectorAll("time[datetime]")) 
   const when = new Date(el.getAttribute("datetime"));
   if (!Number.isNaN(when.getTime()) && !el.dataset.keep) {
     el.title = el.textContent.trim();
-    el.textContent = when.toLocaleString(undefined, {
+    // The page's language, not the browser's: the same format as the server's (no seconds).
+    el.textContent = when.toLocaleString(document.documentElement.lang || undefined, {
       year: "numeric", month: "short", day: "numeric",
-      hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+      hour: "numeric", minute: "2-digit", timeZoneName: "short",
     });
   }
 }
