@@ -233,7 +233,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-<<<<<<< HEAD
         status = exc.code or 500
         title, message = http_error_text(status)
         # `abort(404, "…")` carries a message written for this case; a bare
@@ -242,13 +241,6 @@ def init_app(app: Flask) -> None:
         if exc.description and exc.description != type(exc).description:
             message = exc.description
         return _error_page(status, title, message)
-=======
-        code = exc.code or 500
-        title, message = _http_texts().get(code, (exc.name, exc.description or ""))
-        if exc.description and exc.description != type(exc).description:
-            message = exc.description  # a view said something specific
-        return _error_page(code, title, message)
->>>>>>> main
 
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.install(app.jinja_env)
@@ -271,33 +263,10 @@ def init_app(app: Flask) -> None:
 
         return {
             "Role": Role,
-<<<<<<< HEAD
             "STAKEHOLDER_LABELS": STAKEHOLDER_LABELS,
-            "is_staff": is_staff(current_user),
-        }
-=======
             "is_staff": is_staff(current_user),
             "version_state_labels": VERSION_STATE_LABELS,
         }
-
-
-def _http_texts() -> dict[int, tuple[str, str]]:
-    """Titles and explanations of the HTTP errors, in the reader's language."""
-    return {
-        400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
-        403: (_("Not allowed"), _("You do not have permission to see or do this.")),
-        404: (
-            _("Page not found"),
-            _("There is nothing at this address. It may have been mistyped or removed."),
-        ),
-        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
-        410: (_("Gone"), _("What was here has been removed for good.")),
-        500: (
-            _("Something went wrong"),
-            _("An error on our side stopped this page. Nothing was lost; try again later."),
-        ),
-    }
->>>>>>> main
 
 
 def _depends_on_person() -> bool:

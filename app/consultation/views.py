@@ -42,11 +42,8 @@ from app.extensions import db, public_write_limit
 from app.formatting import localize
 from app.forms import show_error
 from app.request_guard import int_arg
-<<<<<<< HEAD
 from app.time_zones import zone_choices
-=======
 from app.translation.service import AUTHORITATIVE
->>>>>>> main
 from app.web import request_now
 
 bp = Blueprint("consultation", __name__)
