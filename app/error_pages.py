@@ -13,40 +13,22 @@ from app.safe_redirect import is_safe_next
 def http_error_text(status: int) -> tuple[str, str]:
     """Return the title and message shown for an HTTP status."""
     texts = {
-        400: (
-            _("The request was not understood"),
-            _("Something in the address or the form was not what we expected. Nothing was saved."),
-        ),
+        400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
         401: (
             _("Please sign in"),
             _("This page is for people who are signed in."),
         ),
-        403: (
-            _("You may not do this"),
-            _(
-                "Your account does not have the role this page needs. If you think it should, "
-                "ask the secretariat."
-            ),
-        ),
+        403: (_("Not allowed"), _("You do not have permission to see or do this.")),
         404: (
             _("Page not found"),
-            _(
-                "There is nothing at this address, or it is not public. Check the address, or "
-                "sign in if it belongs to your work."
-            ),
+            _("There is nothing at this address. It may have been mistyped or removed."),
         ),
-        405: (
-            _("Not available this way"),
-            _("This address cannot be used like this. Go back and use the page's own buttons."),
-        ),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
         409: (
             _("That cannot be done now"),
             _("The page changed while you were on it. Reload it and try again."),
         ),
-        410: (
-            _("No longer here"),
-            _("What was at this address has been removed for good."),
-        ),
+        410: (_("Gone"), _("What was here has been removed for good.")),
         413: (
             _("Too much text"),
             _("What you sent is larger than we accept. Shorten it and send it again."),
@@ -56,8 +38,8 @@ def http_error_text(status: int) -> tuple[str, str]:
             _("You have sent too many requests in a short time. Wait a little and try again."),
         ),
         500: (
-            _("Something went wrong on our side"),
-            _("The error has been logged. Nothing was saved: try again in a moment."),
+            _("Something went wrong"),
+            _("An error on our side stopped this page. Nothing was lost; try again later."),
         ),
         503: (
             _("Busy, please retry"),

@@ -37,7 +37,7 @@ def test_a_member_opening_a_ballot_gets_our_403(client, auth, member):
     response = client.get("/ballots/new")
     page = response.get_data(as_text=True)
     assert response.status_code == 403
-    assert "You may not do this" in page
+    assert "Not allowed" in page
     assert "have permission to access the requested resource" not in page
     assert "Go to the home page" in page
 
@@ -52,7 +52,7 @@ def test_a_written_message_is_kept(client):
     ("method", "path", "status", "title"),
     [
         ("get", "/no/such/page", 404, "Page not found"),
-        ("put", "/", 405, "Not available this way"),
+        ("put", "/", 405, "Not allowed"),
     ],
 )
 def test_framework_errors_speak_our_words(client, method, path, status, title):
