@@ -73,6 +73,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.publishing.export_views import bp as exports_bp
+    from app.publishing.feed_views import bp as feeds_bp
+    from app.publishing.following_views import bp as following_bp
     from app.publishing.views import bp as publishing_bp
     from app.search import indexer  # noqa: F401 - applies queued search updates after commit
     from app.search.views import bp as search_bp
@@ -88,6 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
     app.register_blueprint(publishing_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(following_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_bp)
     init_translation(app)

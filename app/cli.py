@@ -238,6 +238,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(translations_cli)
+    rounds_cli.add_command(publishing_cli.archive_command)
     backup_cli.register(app)
     app.cli.add_command(accounts_cli)
 

@@ -44,6 +44,8 @@ class Config:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "https"),
+            # The site's public address, for links written outside a request (mail, archives).
+            "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
             "WTF_CSRF_ENABLED": True,
             "WTF_CSRF_TIME_LIMIT": None,
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),

@@ -20,6 +20,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.following import Follow
 from app.publishing.models import Publication
 from app.translation.models import ClauseTranslation, VersionTranslation
 
@@ -69,6 +70,7 @@ __all__ = [
     "Comment",
     "ConsultationRound",
     "Disposition",
+    "Follow",
     "Job",
     "Moderation",
     "PageText",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:26:18.753216
+Create Date: 2026-11-26 15:39:34.331782
 """
 from alembic import op
 import sqlalchemy as sa
@@ -184,6 +184,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('clause', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clause_standard_id'), ['standard_id'], unique=False)
+
+    op.create_table('follow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('standard_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['standard_id'], ['standard.id'], name=op.f('fk_follow_standard_id_standard')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_follow_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow')),
+    sa.UniqueConstraint('user_id', 'standard_id', name=op.f('uq_follow_user_id_standard_id'))
+    )
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_standard_id'), ['standard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_user_id'), ['user_id'], unique=False)
 
     op.create_table('version',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -603,6 +617,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_version_standard_id'))
 
     op.drop_table('version')
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_user_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_standard_id'))
+
+    op.drop_table('follow')
     with op.batch_alter_table('clause', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clause_standard_id'))
 
