@@ -33,6 +33,7 @@ from app.consultation.permissions import PREDICATES as CONSULTATION_PREDICATES
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
+from app.error_pages import http_error_text, safe_referrer
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import timezones
@@ -59,6 +60,16 @@ def home():
         published=committee.published_round_ids(db.session),
         in_force=publishing.in_force_by_standard(db.session),
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the icon where browsers and crawlers look for it without reading the page."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response
 
 
 @bp.get("/healthz")
@@ -102,7 +113,13 @@ def _error_page(status: int, title: str, message: str) -> Response:
         response = jsonify(error={"status": status, "title": title, "message": message})
     else:
         response = current_app.make_response(
-            render_template("site/error.html", status=status, title=title, message=message)
+            render_template(
+                "site/error.html",
+                status=status,
+                title=title,
+                message=message,
+                back=safe_referrer(),
+            )
         )
     response.status_code = status
     return response
@@ -152,7 +169,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return _error_page(exc.status_code, _("That cannot be done"), exc.message)
+        if exc.status_code in (403, 404):
+            title = http_error_text(exc.status_code)[0]
+        else:
+            title = _("That cannot be done")
+        return _error_page(exc.status_code, title, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -212,11 +233,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        code = exc.code or 500
-        title, message = _http_texts().get(code, (exc.name, exc.description or ""))
+        status = exc.code or 500
+        title, message = http_error_text(status)
+        # `abort(404, "…")` carries a message written for this case; a bare
+        # `abort(404)` falls back to Werkzeug's English class default, which
+        # we replace with our own translated text.
         if exc.description and exc.description != type(exc).description:
-            message = exc.description  # a view said something specific
-        return _error_page(code, title, message)
+            message = exc.description
+        return _error_page(status, title, message)
 
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.install(app.jinja_env)
@@ -233,33 +257,16 @@ def init_app(app: Flask) -> None:
     def inject_roles():
         from flask_login import current_user
 
-        from app.auth.models import Role
+        from app.auth.models import STAKEHOLDER_LABELS, Role
         from app.auth.permissions import is_staff
         from app.drafting.models import VERSION_STATE_LABELS
 
         return {
             "Role": Role,
+            "STAKEHOLDER_LABELS": STAKEHOLDER_LABELS,
             "is_staff": is_staff(current_user),
             "version_state_labels": VERSION_STATE_LABELS,
         }
-
-
-def _http_texts() -> dict[int, tuple[str, str]]:
-    """Titles and explanations of the HTTP errors, in the reader's language."""
-    return {
-        400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
-        403: (_("Not allowed"), _("You do not have permission to see or do this.")),
-        404: (
-            _("Page not found"),
-            _("There is nothing at this address. It may have been mistyped or removed."),
-        ),
-        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
-        410: (_("Gone"), _("What was here has been removed for good.")),
-        500: (
-            _("Something went wrong"),
-            _("An error on our side stopped this page. Nothing was lost; try again later."),
-        ),
-    }
 
 
 def _depends_on_person() -> bool:

@@ -15,6 +15,7 @@ LAYERS = [
         "app.backup",
         "app.config",
         "app.database",
+        "app.error_pages",
         "app.errors",
         "app.extensions",
         "app.formatting",
@@ -25,6 +26,7 @@ LAYERS = [
         "app.request_guard",
         "app.safe_redirect",
         "app.text",
+        "app.time_zones",
     },
     {"app.jobs", "app.audit"},
     # app.search.queue only puts index updates in the outbox, so every service may call it.

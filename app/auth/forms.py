@@ -44,6 +44,7 @@ class ProfileFields:
         _l("Time zone"),
         default="UTC",
         description=_l("Dates and closing times are shown in this zone."),
+        render_kw={"data-filterable": _l("Type a city to narrow the list")},
     )
 
 

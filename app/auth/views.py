@@ -16,7 +16,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from wtforms import SelectChoice
 
 from app.auth import second_factor, service, sessions, throttle
 from app.auth.account_views import throttled_response
@@ -35,10 +34,10 @@ from app.auth.models import PRIVILEGED_ROLES, ROLE_LABELS, Role, User
 from app.auth.permissions import require_any_role
 from app.errors import ValidationError
 from app.extensions import db, limiter
-from app.formatting import timezones
 from app.forms import show_error
 from app.mail import queue_mail
 from app.safe_redirect import safe_next
+from app.time_zones import zone_choices
 
 bp = Blueprint("auth", __name__)
 
@@ -153,7 +152,7 @@ def sign_out():
 
 def _profile_form(form_cls, **kwargs):
     form = form_cls(**kwargs)
-    form.timezone.choices = [SelectChoice(tz) for tz in timezones()]
+    form.timezone.choices = zone_choices(form.timezone.data)
     return form
 
 

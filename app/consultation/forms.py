@@ -72,7 +72,11 @@ class RoundForm(FlaskForm):
     closes_at = BoundedDateTimeLocalField(
         _l("Closes"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
-    timezone = SelectField(_l("Time zone of these times"), validate_choice=False)
+    timezone = SelectField(
+        _l("Time zone of these times"),
+        validate_choice=False,
+        render_kw={"data-filterable": _l("Type a city to narrow the list")},
+    )
     visibility = RadioField(
         _l("Comments are shown"),
         choices=lambda: choices(

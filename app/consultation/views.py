@@ -39,9 +39,10 @@ from app.drafting.models import CLAUSE_KIND_LABELS
 from app.drafting.service import version_nodes
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
-from app.formatting import localize, timezones
+from app.formatting import localize
 from app.forms import show_error
 from app.request_guard import int_arg
+from app.time_zones import zone_choices
 from app.translation.service import AUTHORITATIVE
 from app.web import request_now
 
@@ -105,7 +106,7 @@ def _round_form_choices(form: RoundForm) -> None:
         (f"{v.standard.slug}|{v.label}", f"{v.standard.title} · {v.label}")
         for v in service.frozen_versions(db.session)
     )
-    form.timezone.choices = choices((tz, tz) for tz in ["UTC", *timezones()])
+    form.timezone.choices = zone_choices(form.timezone.data)
 
 
 def _aware(value: dt.datetime | None, zone: str) -> dt.datetime | None:
