@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from app.auth.models import User
 from app.auth.personal_data import verification_token
 from app.demo.accounts import DEMO_PASSWORD
-from tests.browser.actions import select_with_mouse
+from tests.browser.actions import accept_next_confirmation, select_with_mouse
 from tests.browser.serve import LIVE_SECRET
 
 CLAUSE = "RA-8270"
@@ -72,6 +72,8 @@ def test_public_journey_in_french(page: Page, live_server: str):
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon brouillon de contribution")
     saved = page.locator("li.comment").filter(has_text=marker)
     expect(saved.locator(".comment-text")).to_have_attribute("lang", "fr")
+    # Submitting is irreversible: the page asks first, in French.
+    accept_next_confirmation(page, "Envoyer vos commentaires")
     page.locator("#submit-button").click()
 
     expect(page.locator("#receipt")).to_have_text(re.compile(r"^RA-R2-\d{4}$"))
