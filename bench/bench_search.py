@@ -73,11 +73,14 @@ QUERIES = {
 }
 
 
-def build(url: str, engine: str, index_dir: Path, comments: int) -> tuple[object, dict]:
-    from sqlalchemy import text
+def build(
+    url: str, engine: str, index_dir: Path, comments: int, *, reuse: bool = False
+) -> tuple[object, dict]:
+    from sqlalchemy import func, select, text
 
     from app import create_app
     from app.cli import upgrade_schema
+    from app.consultation.models import Comment, ConsultationRound
     from app.extensions import db
 
     app = create_app(
@@ -93,6 +96,16 @@ def build(url: str, engine: str, index_dir: Path, comments: int) -> tuple[object
         }
     )
     with app.app_context():
+        if reuse:  # the corpus of an earlier run: bring the schema up to date only
+            upgrade_schema()
+            with db.transaction() as session:
+                round_id = session.scalar(
+                    select(ConsultationRound.id).where(
+                        ConsultationRound.title == "Synthetic consultation"
+                    )
+                )
+                count = session.scalar(select(func.count(Comment.id)))
+            return app, {"round_id": round_id, "comments": count, "insert_s": 0.0}
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -301,21 +314,23 @@ def findable(app, facts: dict, markers: int, writers: int) -> dict:
     from app.auth import service as accounts
     from app.consultation import service as consultation
     from app.consultation.models import ConsultationRound
+    from app.database import utcnow
     from app.extensions import db
     from app.jobs.service import run_pending
     from app.search import service
     from app.search.query import SearchRequest
 
     with app.app_context(), db.transaction() as session:
-        people = [
-            accounts.register(
+        people = []
+        for i in range(writers + 1):
+            person = accounts.register(
                 session,
-                email=f"intake{i}@example.org",
+                email=f"intake{random.randrange(10**9)}@example.org",  # noqa: S311
                 password="correct horse battery",  # noqa: S106
                 name=f"Intake {i}",
-            ).id
-            for i in range(writers + 1)
-        ]
+            )
+            person.email_verified_at = utcnow()  # submitting needs a confirmed address
+            people.append(person.id)
     stop = threading.Event()
 
     def submit(person_id: int, body: str) -> None:
@@ -378,18 +393,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markers", type=int, default=10)
     parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--no-json", action="store_true")
+    parser.add_argument(
+        "--workdir", type=Path, help="reuse this folder (its SQLite database and index)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="the database already holds an earlier run's corpus"
+    )
+    parser.add_argument("--no-rebuild", action="store_true", help="keep the index as it is")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     index_dir = workdir / "search-index"
     print(f"building the corpus ({args.comments} comments) in {workdir} …")
     started = time.perf_counter()
-    app, facts = build(url, args.engine, index_dir, args.comments)
+    app, facts = build(url, args.engine, index_dir, args.comments, reuse=args.reuse)
+    args.comments = facts["comments"]
     setup_s = time.perf_counter() - started
-    print(f"rebuilding the {args.engine} index …")
-    results = rebuild(url, args.engine, index_dir)
-    print(f"rebuild: {results['rebuild_s']:.1f} s, peak {results['rebuild_peak_mb']:.0f} MB")
-    print("timing queries …")
+    results: dict = {}
+    if not args.no_rebuild:
+        print(f"rebuilding the {args.engine} index …", flush=True)
+        results = rebuild(url, args.engine, index_dir)
+        print(f"rebuild: {results['rebuild_s']:.1f} s, peak {results['rebuild_peak_mb']:.0f} MB")
+    print("timing queries …", flush=True)
     results["queries"] = latencies(app, args.runs)
     results |= {"engine": args.engine, "database": url.split(":", 1)[0], "setup_s": setup_s}
     results |= {"comments": args.comments, "runs": args.runs}

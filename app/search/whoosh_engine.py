@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
+import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.orm import Session
-from whoosh import index, sorting
+from whoosh import index
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
 from whoosh.writing import CLEAR
 
 from app.database import Database
@@ -30,6 +32,7 @@ from app.search.query import (
     SearchResults,
     Snippet,
     Viewer,
+    capped_results,
     segments,
 )
 
@@ -148,6 +151,7 @@ class WhooshEngine:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self._index: index.Index | None = None
+        self._local = threading.local()
 
     # --- the index on disk ----------------------------------------------------------------
 
@@ -162,6 +166,22 @@ class WhooshEngine:
             else:
                 self._index = index.create_in(str(self.directory), schema())
         return self._index
+
+    def _searcher(self):
+        """This thread's searcher, reused until the index changes.
+
+        Opening a searcher reads the table of contents and opens every segment;
+        a search only checks the index generation and refreshes when it moved.
+        """
+        current = getattr(self._local, "searcher", None)
+        if current is not None and current.up_to_date():
+            return current
+        if current is not None:
+            # Not Searcher.refresh(): after a rebuild's CLEAR commit, the refreshed
+            # reader kept the dropped segment beside the new one (every count doubled).
+            current.close()
+        current = self._local.searcher = self._open().searcher()
+        return current
 
     @contextmanager
     def batch(self, db: Database, *, clear: bool = False) -> Iterator[WhooshBatch]:
@@ -268,6 +288,15 @@ class WhooshEngine:
         *,
         facets: bool = True,
     ) -> SearchResults:
+        """Rank, count and facet at most cap + 1 matches, in index order.
+
+        Whoosh is pure Python: collecting every match of a word found in a third
+        of 100,000 comments (scoring each, then counting facets for each) took
+        over a second. Here the matcher stops after cap + 1 matches; facet values
+        come from the stored columns of those documents only, and only the
+        page's hits are highlighted.
+        """
+        searcher = self._searcher()
         ix = self._open()
         text_query = self._text_query(ix, request.items)
         if text_query is None:
@@ -282,66 +311,97 @@ class WhooshEngine:
         query = wq.And(
             [text_query] + [wq.ConstantScoreQuery(c, 0.0) for c in conditions if c is not None]
         )
-        grouped = (
-            {
-                name: sorting.FieldFacet(self._field(name, viewer), maptype=sorting.Count)
-                for name in FACETS
-            }
-            if facets
-            else None
-        )
-        with ix.searcher() as searcher:
-            # Two passes: the page's hits with their matched terms (for highlights),
-            # then every match counted per facet value without recording terms.
-            top = searcher.search(query, limit=request.page * request.per_page, terms=True)
-            top.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-            top.formatter = MarkerFormatter()
-            hits = [
-                self._hit(hit, viewer)
-                for hit in top[request.offset : request.offset + request.per_page]
-            ]
-            counting = searcher.search(query, limit=1, groupedby=grouped, optimize=False)
-            counts = {}
-            if facets:
-                for name in FACETS:
-                    counts[name] = [
-                        FacetValue(str(value), count)
-                        for value, count in counting.groups(name).items()
-                        if value not in (None, "", b"")
-                    ]
-            return SearchResults(request, hits, len(counting), counts)
+        found = self._collect(searcher, query, request.cap + 1)
+        matched, found = len(found), found[: request.cap]  # one more tells there are more
+        counts = self._facet_counts(searcher, viewer, [d for _, d in found]) if facets else {}
+        found.sort(key=lambda pair: (-pair[0], pair[1]))
+        page = found[request.offset : request.offset + request.per_page]
+        positive = self._text_query(ix, [i for i in request.items if not i.negated])
+        terms = self._highlight_terms(searcher.reader(), positive)
+        hits = [self._hit(searcher, docnum, score, terms, viewer) for score, docnum in page]
+        return capped_results(request, hits, matched, counts)
 
-    def _hit(self, hit, viewer: Viewer) -> Hit:
+    @staticmethod
+    def _highlight_terms(reader, query: wq.Query) -> set[tuple[str, str]]:
+        """The (field, word) pairs to mark, prefixes expanded to the words in the index.
+
+        Not Query.existing_terms(): it reuses its fieldname argument as a loop
+        variable, so after the first leaf it skips every other field.
+        """
+        found = set()
+        for leaf in query.leaves():
+            for name, word in leaf.expanded_terms(reader, phrases=True):
+                if name in TEXT_FIELDS and (name, word) in reader:
+                    found.add((name, word if isinstance(word, str) else word.decode("utf-8")))
+        return found
+
+    @staticmethod
+    def _collect(searcher, query: wq.Query, most: int) -> list[tuple[float, int]]:
+        """Return (score, docnum) of the first `most` matches, in index order."""
+        found: list[tuple[float, int]] = []
+        context = searcher.context()
+        for leaf, offset in searcher.leaf_searchers():
+            matcher = query.matcher(leaf, context)
+            while matcher.is_active() and len(found) < most:
+                found.append((matcher.score(), offset + matcher.id()))
+                matcher.next()
+            if len(found) >= most:
+                break
+        return found
+
+    def _facet_counts(self, searcher, viewer: Viewer, docnums: list[int]) -> dict:
+        counts: dict[str, list[FacetValue]] = {}
+        if not docnums:
+            return counts
+        reader = searcher.reader()
+        for name in FACETS:
+            column = reader.column_reader(self._field(name, viewer), translate=True)
+            tally = Counter(column[docnum] for docnum in docnums)
+            counts[name] = [
+                FacetValue(str(value), n)
+                for value, n in tally.items()
+                if value not in (None, "", b"")
+            ]
+        return counts
+
+    def _hit(self, searcher, docnum: int, score: float, terms, viewer: Viewer) -> Hit:
+        stored = searcher.stored_fields(docnum)
         snippets = []
         for name in ("body", "proposed", "response", "heading"):
-            if not hit.get(name):
+            if not stored.get(name):
                 continue
-            marked = hit.highlights(name, top=2)
+            words = {word for field, word in terms if field == name}
+            marked = words and highlight(
+                stored[name],
+                words,
+                self._open().schema[name].analyzer,
+                ContextFragmenter(maxchars=240, surround=70),
+                MarkerFormatter(),
+                top=2,
+            )
             if marked:
                 snippets.append(Snippet(name, segments(marked)))
-        if not snippets and hit.get("body"):
-            snippets.append(Snippet("body", [(hit["body"][:240], False)]))
+        if not snippets and stored.get("body"):
+            snippets.append(Snippet("body", [(stored["body"][:240], False)]))
         return Hit(
-            kind=hit["kind"],
-            key=hit["key"],
-            standard=hit["standard"],
-            version=hit["version"],
-            clause_uid=hit["clause"],
-            title=hit.get("title", ""),
+            kind=stored["kind"],
+            key=stored["key"],
+            standard=stored["standard"],
+            version=stored["version"],
+            clause_uid=stored["clause"],
+            title=stored.get("title", ""),
             snippets=snippets,
-            comment_id=hit.get("comment_id") or None,
-            round_id=int(hit["round"]) if hit.get("round") else None,
-            receipt=hit.get("receipt", ""),
-            hidden=bool(hit.get("hidden")) and viewer.staff,
-            score=hit.score or 0.0,
+            comment_id=stored.get("comment_id") or None,
+            round_id=int(stored["round"]) if stored.get("round") else None,
+            receipt=stored.get("receipt", ""),
+            hidden=bool(stored.get("hidden")) and viewer.staff,
+            score=score or 0.0,
         )
 
     # --- spelling -----------------------------------------------------------------------------
 
     def known(self, session: Session, word: str) -> bool:
-        with self._open().searcher() as searcher:
-            return searcher.doc_frequency("words", word) > 0
+        return self._searcher().doc_frequency("words", word) > 0
 
     def candidates(self, session: Session, word: str) -> list[str]:
-        with self._open().searcher() as searcher:
-            return list(searcher.corrector("words").suggest(word, limit=5))
+        return list(self._searcher().corrector("words").suggest(word, limit=5))
