@@ -219,7 +219,7 @@ class WhooshEngine:
 
     # --- queries -----------------------------------------------------------------------------
 
-    def _item_query(self, ix: index.Index, item: Item) -> wq.Query | None:
+    def _item_query(self, ix, item: Item) -> wq.Query | None:
         per_field = []
         for name in TEXT_FIELDS:
             analyzer = ix.schema[name].analyzer
@@ -236,7 +236,8 @@ class WhooshEngine:
                 per_field.append(wq.Phrase(name, tokens))
         return wq.Or(per_field)
 
-    def _text_query(self, ix: index.Index, items: list[Item]) -> wq.Query | None:
+    def _text_query(self, ix, items: list[Item]) -> wq.Query | None:
+        """Compile query items; ix is a searcher (its schema: FileIndex.schema reads the TOC)."""
         groups: list[list[wq.Query]] = []
         excluded: list[wq.Query] = []
         for item in items:
@@ -257,16 +258,20 @@ class WhooshEngine:
         return positive
 
     @staticmethod
-    def _access(viewer: Viewer, now: dt.datetime) -> wq.Query | None:
+    def _access(searcher, viewer: Viewer, now: dt.datetime) -> wq.Query | None:
         if viewer.staff:
             return None
+        if not searcher.doc_frequency("access", AFTER_CLOSE):
+            return wq.Term("access", PUBLIC)
+        # Public documents have public_from 0: starting the range at 1 keeps it to the
+        # after-close comments (a range over every document costs a second at 100,000).
         return wq.Or(
             [
                 wq.Term("access", PUBLIC),
                 wq.And(
                     [
                         wq.Term("access", AFTER_CLOSE),
-                        wq.NumericRange("public_from", None, int(now.timestamp())),
+                        wq.NumericRange("public_from", 1, int(now.timestamp())),
                     ]
                 ),
             ]
@@ -297,26 +302,25 @@ class WhooshEngine:
         page's hits are highlighted.
         """
         searcher = self._searcher()
-        ix = self._open()
-        text_query = self._text_query(ix, request.items)
+        text_query = self._text_query(searcher, request.items)
         if text_query is None:
             return SearchResults(request, [], 0, {})
-        conditions = [self._access(viewer, now)] + [
+        conditions = [self._access(searcher, viewer, now)] + [
             wq.Term(self._field(name, viewer), value)
             for name, value in request.filters.items()
             if name in FACETS
         ]
         # Conditions join the text query (not Whoosh's filter=, which lists every
-        # document a condition admits on each search); they add nothing to the score.
-        query = wq.And(
-            [text_query] + [wq.ConstantScoreQuery(c, 0.0) for c in conditions if c is not None]
-        )
+        # document a condition admits on each search) through Require: only the text
+        # scores. (ConstantScoreQuery listed every id its condition admits, too.)
+        conditions = [c for c in conditions if c is not None]
+        query = wq.Require(text_query, wq.And(conditions)) if conditions else text_query
         found = self._collect(searcher, query, request.cap + 1)
         matched, found = len(found), found[: request.cap]  # one more tells there are more
         counts = self._facet_counts(searcher, viewer, [d for _, d in found]) if facets else {}
         found.sort(key=lambda pair: (-pair[0], pair[1]))
         page = found[request.offset : request.offset + request.per_page]
-        positive = self._text_query(ix, [i for i in request.items if not i.negated])
+        positive = self._text_query(searcher, [i for i in request.items if not i.negated])
         terms = self._highlight_terms(searcher.reader(), positive)
         hits = [self._hit(searcher, docnum, score, terms, viewer) for score, docnum in page]
         return capped_results(request, hits, matched, counts)
@@ -355,12 +359,11 @@ class WhooshEngine:
             return counts
         reader = searcher.reader()
         for name in FACETS:
-            column = reader.column_reader(self._field(name, viewer), translate=True)
+            # Raw column values (bytes), decoded once per distinct value.
+            column = reader.column_reader(self._field(name, viewer), translate=False)
             tally = Counter(column[docnum] for docnum in docnums)
             counts[name] = [
-                FacetValue(str(value), n)
-                for value, n in tally.items()
-                if value not in (None, "", b"")
+                FacetValue(value.decode("utf-8"), n) for value, n in tally.items() if value
             ]
         return counts
 
@@ -374,7 +377,7 @@ class WhooshEngine:
             marked = words and highlight(
                 stored[name],
                 words,
-                self._open().schema[name].analyzer,
+                searcher.schema[name].analyzer,
                 ContextFragmenter(maxchars=240, surround=70),
                 MarkerFormatter(),
                 top=2,
