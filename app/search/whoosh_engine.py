@@ -17,6 +17,8 @@ from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
 from app.database import Database
@@ -176,12 +178,39 @@ class WhooshEngine:
         current = getattr(self._local, "searcher", None)
         if current is not None and current.up_to_date():
             return current
-        if current is not None:
-            # Not Searcher.refresh(): after a rebuild's CLEAR commit, the refreshed
-            # reader kept the dropped segment beside the new one (every count doubled).
-            current.close()
-        current = self._local.searcher = self._open().searcher()
-        return current
+        ix = self._open()
+        fresh = Searcher(self._reader(ix, current.reader() if current else None), fromindex=ix)
+        self._local.searcher = fresh
+        return fresh
+
+    @staticmethod
+    def _reader(ix: index.Index, old):
+        """Open the newest index, reusing the old reader's unchanged segments.
+
+        Opening the 100,000-comment segment takes 0.3 to 2 s, so a searcher must not
+        reopen it after every small commit of the indexer. Not Searcher.refresh():
+        whoosh-reloaded 2.7.5 adds every old segment to the new list (a rebuild's
+        dropped segment was read beside the new one: every count doubled) and reuses
+        a segment whose deletions changed.
+        """
+        toc = ix._read_toc()
+        reusable = {}
+        if old is not None:
+            for reader, _offset in old.leaf_readers():
+                segment = reader.segment() if hasattr(reader, "segment") else None
+                if segment is not None:
+                    reusable[segment.segment_id()] = reader
+        readers = []
+        for segment in toc.segments:
+            reader = reusable.pop(segment.segment_id(), None)
+            if reader is None or reader.segment().deleted_count() != segment.deleted_count():
+                reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+            readers.append(reader)
+        if not readers:
+            return EmptyReader(toc.schema)
+        if len(readers) == 1:
+            return readers[0]
+        return MultiReader(readers, generation=toc.generation)
 
     @contextmanager
     def batch(self, db: Database, *, clear: bool = False) -> Iterator[WhooshBatch]:
