@@ -300,10 +300,10 @@ class PostgresEngine:
         hits = [self._hit(hit, viewer) for hit in row.page or []]
         counts: dict[str, list[FacetValue]] = {}
         for group in row.facets or []:
-            grouped = [i for i in range(len(columns)) if group.get(f"g{i}")]
-            value = group[f"v{grouped[0]}"]
+            which = next(i for i in range(len(columns)) if group.get(f"g{i}"))
+            value = group[f"v{which}"]
             if value:
-                counts.setdefault(list(columns)[grouped[0]], []).append(
+                counts.setdefault(list(columns)[which], []).append(
                     FacetValue(value, group["n"])
                 )
         return capped_results(request, hits, row.matched, counts)
