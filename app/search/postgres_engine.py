@@ -303,9 +303,7 @@ class PostgresEngine:
             which = next(i for i in range(len(columns)) if group.get(f"g{i}"))
             value = group[f"v{which}"]
             if value:
-                counts.setdefault(list(columns)[which], []).append(
-                    FacetValue(value, group["n"])
-                )
+                counts.setdefault(list(columns)[which], []).append(FacetValue(value, group["n"]))
         return capped_results(request, hits, row.matched, counts)
 
     def _hit(self, row, viewer: Viewer) -> Hit:
