@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
+from app.benchcorpus.cli import bench_cli
 from app.errors import DomainError
 from app.extensions import db
 
@@ -227,6 +228,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(standards_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(bench_cli)
 
     @app.cli.command("demo")
     def demo() -> None:
