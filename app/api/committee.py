@@ -132,14 +132,12 @@ def _ballot_json(ballot, *, full: bool) -> dict:
 
 @bp.get("/ballots")
 def ballots():
-    service.close_due_ballots(db.session)
     closed = service.list_ballots(db.session, closed_only=True)
     return jsonify(ballots=[_ballot_json(b, full=False) for b in closed])
 
 
 @bp.get("/ballots/<int:ballot_id>")
 def ballot(ballot_id: int):
-    service.close_due_ballots(db.session)
     found = service.get_ballot(db.session, ballot_id)
     if found.closed_at is None:
         raise NotFound(

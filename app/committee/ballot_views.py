@@ -47,7 +47,6 @@ def _frozen_versions() -> list[Version]:
 
 @bp.get("/ballots")
 def ballots():
-    service.close_due_ballots(db.session)
     items = service.list_ballots(db.session)
     return render_template("committee/ballots.html", ballots=items, labels=LABELS)
 
@@ -123,7 +122,6 @@ def _ballot_page(ballot, form, status=200):
 @bp.get("/ballots/<int:ballot_id>")
 def ballot(ballot_id: int):
     found = service.get_ballot(db.session, ballot_id)
-    service.close_due_ballots(db.session)
     mine = None
     if current_user.is_authenticated:
         mine = service.current_votes(db.session, found).get(current_user.id)

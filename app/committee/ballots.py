@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import Role, RoleGrant, User
@@ -41,14 +43,18 @@ def get_ballot(session: Session, ballot_id: int) -> Ballot:
     ballot = session.get(Ballot, ballot_id)
     if ballot is None:
         raise NotFound(_("There is no ballot %(id)s.", id=ballot_id))
+    read_as_closed(session, [ballot])
     return ballot
 
 
 def list_ballots(session: Session, *, closed_only: bool = False) -> list[Ballot]:
+    """Return ballots, newest first, due ones read as closed; closed_only: those closed."""
     query = select(Ballot).order_by(Ballot.opens_at.desc(), Ballot.id.desc())
     if closed_only:
-        query = query.where(Ballot.closed_at.is_not(None))
-    return list(session.scalars(query))
+        query = query.where(or_(Ballot.closed_at.is_not(None), Ballot.closes_at <= utcnow()))
+    found = list(session.scalars(query))
+    read_as_closed(session, found)
+    return found
 
 
 def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
@@ -311,19 +317,30 @@ def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     return entries
 
 
-def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
-    """Compute and record the outcome of a due ballot, once; return whether this call did."""
-    if ballot.closed_at is not None or now < ballot.closes_at:
-        return False
+def _outcome(session: Session, ballot: Ballot) -> dict:
+    """Compute what closing a due ballot records: outcome, tally with roll, ISEAL flags."""
     counted = count_votes(session, ballot)
     record_ = counted.as_record()
     record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
     flags = iseal_flags(session, ballot.standard_id, ballot.question_kind, ballot.closes_at)
+    return {
+        "closed_at": ballot.closes_at,
+        "outcome": counted.outcome,
+        "tally": record_,
+        "flags": flags,
+        "counted": counted,
+    }
+
+
+def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
+    """Compute and record the outcome of a due ballot, once; return whether this call did."""
+    if ballot.closed_at is not None or now < ballot.closes_at:
+        return False
+    values = _outcome(session, ballot)
+    counted = values.pop("counted")
     # Compare-and-set: of two requests closing the same ballot, only one records it.
     result = session.execute(
-        update(Ballot)
-        .where(Ballot.id == ballot.id, Ballot.closed_at.is_(None))
-        .values(closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
+        update(Ballot).where(Ballot.id == ballot.id, Ballot.closed_at.is_(None)).values(**values)
     )
     if result.rowcount != 1:
         session.refresh(ballot)
@@ -352,5 +369,24 @@ def close_due_ballots(session: Session, now: dt.datetime | None = None) -> list[
         select(Ballot)
         .where(Ballot.closed_at.is_(None), Ballot.closes_at <= now)
         .order_by(Ballot.id)
+        .execution_options(populate_existing=True)
     ).all()
     return [b for b in due if close(session, b, now)]
+
+
+def read_as_closed(
+    session: Session, ballots: Iterable[Ballot], now: dt.datetime | None = None
+) -> None:
+    """Show due ballots as closed without writing (GET pages never write).
+
+    Votes are refused from the closing time on, so the outcome computed here is
+    the one `flask ballots close-due` (or the next vote attempt) records; the
+    values are set as if loaded, so the session has nothing to flush.
+    """
+    now = now or utcnow()
+    for ballot in ballots:
+        if ballot.closed_at is None and now >= ballot.closes_at:
+            values = _outcome(session, ballot)
+            values.pop("counted")
+            for name, value in values.items():
+                set_committed_value(ballot, name, value)

@@ -73,7 +73,6 @@ def dashboard():
         (r, service.round_progress(db.session, r), service.synopsis_publication(db.session, r))
         for r in rounds
     ]
-    service.close_due_ballots(db.session)
     ballots = service.list_ballots(db.session)
     return render_template("committee/dashboard.html", items=items, ballots=ballots)
 

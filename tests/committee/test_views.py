@@ -272,3 +272,49 @@ def test_responses_for_author_only_after_publication(
     assert synopsis.responses_for_author(session, author) == {}
     synopsis.publish(session, secretariat, round_)
     assert set(synopsis.responses_for_author(session, author)) == {comment.id}
+
+
+def test_a_due_ballot_reads_as_closed_without_a_write(
+    client, session, secretariat, make_user, make_standard, freeze, runner
+):
+    from sqlalchemy import event
+
+    from app.committee.models import Ballot
+    from app.extensions import db as database
+
+    make_user(Role.COMMITTEE)
+    version = freeze(make_standard(), "d1")
+    opened = utcnow() - dt.timedelta(days=2)
+    ballot = ballots.open_ballot(
+        session,
+        secretariat,
+        version,
+        question_kind="another-round",
+        question="Another round?",
+        closes_at=opened + dt.timedelta(days=1),
+        now=opened,
+    )
+    session.commit()
+    writes: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        if statement.lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
+        listing = client.get("/api/v1/ballots").get_json()["ballots"]
+        record = client.get(f"/api/v1/ballots/{ballot.id}").get_json()["ballot"]
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+    assert 'data-outcome="no-quorum"' in page and 'id="vote-form"' not in page
+    assert [b["id"] for b in listing] == [ballot.id]
+    assert record["outcome"] == "no-quorum"
+    assert writes == []
+    session.expire_all()
+    assert session.get(Ballot, ballot.id).closed_at is None
+    result = runner.invoke(args=["ballots", "close-due"])
+    assert f"ballot {ballot.id}: no-quorum" in result.output
+    session.expire_all()
+    assert session.get(Ballot, ballot.id).closed_at == ballot.closes_at
