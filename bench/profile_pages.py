@@ -43,12 +43,21 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = create_app({"SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False})
     statements = [0]
+    slow: list[tuple[float, str]] = []
+    started_at: list[float] = []
+
+    def before(*args):
+        statements[0] += 1
+        started_at.append(time.perf_counter())
+
+    def after(conn, cursor, statement, *args):
+        took = time.perf_counter() - started_at.pop()
+        if took > 0.01:
+            slow.append((took, " ".join(statement.split())))
+
     with app.app_context():
-        event.listen(
-            db.engine,
-            "before_cursor_execute",
-            lambda *a: statements.__setitem__(0, statements[0] + 1),
-        )
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
     client = app.test_client()
     client.environ_base["HTTP_REFERER"] = "https://localhost/"
     sign_in(client, COMMITTEE, "clausewise-demo")
@@ -56,6 +65,7 @@ def main(argv: list[str]) -> int:
         method, _, url = path.partition(" ") if " " in path else ("GET", "", path)
         client.open(url, method=method)
         statements[0] = 0
+        slow.clear()
         profiler = Profiler(interval=0.002)
         started = time.perf_counter()
         profiler.start()

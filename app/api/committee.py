@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
 from app.api import openapi
@@ -62,7 +62,9 @@ def _entry_json(row) -> dict:
 @bp.get("/rounds/<int:round_id>/synopsis")
 def round_synopsis(round_id: int):
     round_ = service.get_round(db.session, round_id)
-    synopsis = service.build_synopsis(db.session, round_, public=True)
+    synopsis = service.build_synopsis(
+        db.session, round_, public=True, after=request.args.get("after")
+    )
     if not synopsis.published:
         raise NotFound(
             _(
@@ -80,6 +82,16 @@ def round_synopsis(round_id: int):
             "by_stakeholder_group": dict(synopsis.by_group),
         },
         entries=[_entry_json(row) for row in synopsis.entries],
+        next=(
+            url_for(
+                "api.round_synopsis",
+                round_id=round_.id,
+                after=synopsis.page.next_cursor,
+                _external=True,
+            )
+            if synopsis.page.has_next
+            else None
+        ),
     )
 
 
@@ -162,8 +174,17 @@ openapi.add(
             "get": {
                 "summary": "Read a round's published synopsis",
                 "description": "Every public comment of the round with the committee's agreed "
-                "disposition. 404 until the synopsis is published.",
-                "parameters": _ID,
+                "disposition, a page at a time in clause order: follow `next` for the rest. "
+                "404 until the synopsis is published.",
+                "parameters": [
+                    *_ID,
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "description": "page cursor: follow the document's `next` link",
+                        "schema": {"type": "string"},
+                    },
+                ],
                 "responses": {
                     "200": openapi.json_response("Synopsis"),
                     "404": {"$ref": "#/components/responses/NotFound"},
@@ -260,6 +281,7 @@ openapi.add(
                     },
                 },
                 "entries": {"type": "array", "items": _ref("SynopsisEntry")},
+                "next": {"type": ["string", "null"], "description": "the next page, if any"},
             },
         },
         "Ballot": {

@@ -17,7 +17,7 @@ from app.audit.service import record
 from app.auth.models import Role, RoleGrant, User
 from app.auth.permissions import require_any_role
 from app.committee import tally as arithmetic
-from app.committee.dispositions import count_unanswered
+from app.committee.listing import count_unanswered
 from app.committee.models import (
     Ballot,
     BallotQuestion,
@@ -47,9 +47,11 @@ def get_ballot(session: Session, ballot_id: int) -> Ballot:
     return ballot
 
 
-def list_ballots(session: Session, *, closed_only: bool = False) -> list[Ballot]:
+def list_ballots(
+    session: Session, *, closed_only: bool = False, limit: int | None = None
+) -> list[Ballot]:
     """Return ballots, newest first, due ones read as closed; closed_only: those closed."""
-    query = select(Ballot).order_by(Ballot.opens_at.desc(), Ballot.id.desc())
+    query = select(Ballot).order_by(Ballot.opens_at.desc(), Ballot.id.desc()).limit(limit)
     if closed_only:
         query = query.where(or_(Ballot.closed_at.is_not(None), Ballot.closes_at <= utcnow()))
     found = list(session.scalars(query))

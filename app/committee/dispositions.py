@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,18 +10,14 @@ from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import require_any_role
 from app.committee.comments import (
-    AGREED,
-    NONE,
-    CommentRow,
     comment_label,
     current_dispositions,
     get_comment,
-    round_rows,
-    submitted_comments,
     synopsis_publication,
 )
+from app.committee.listing import Progress, count_unanswered, round_progress
 from app.committee.models import Decision, Disposition
-from app.consultation.models import Comment, ConsultationRound, Submission
+from app.consultation.models import Comment, ConsultationRound
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
 
@@ -259,95 +252,4 @@ def answer_duplicates(
     return rows
 
 
-@dataclass
-class Progress:
-    """How far the committee is with a round: totals and what still lacks an agreed answer."""
-
-    total: int = 0
-    agreed: int = 0
-    drafted: int = 0
-    formal_total: int = 0
-    formal_open: int = 0
-    open_by_clause: Counter = field(default_factory=Counter)
-    open_by_type: Counter = field(default_factory=Counter)
-    open_by_group: Counter = field(default_factory=Counter)
-
-    @property
-    def lacking(self) -> int:
-        return self.total - self.agreed
-
-    @property
-    def undrafted(self) -> int:
-        return self.total - self.agreed - self.drafted
-
-    @property
-    def complete(self) -> bool:
-        return self.lacking == 0
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(100 * self.agreed / self.total)
-
-
-def progress_of(rows: list[CommentRow]) -> Progress:
-    result = Progress(total=len(rows))
-    for row in rows:
-        if row.is_formal:
-            result.formal_total += 1
-        if row.state == AGREED:
-            result.agreed += 1
-            continue
-        if row.state != NONE:
-            result.drafted += 1
-        if row.is_formal:
-            result.formal_open += 1
-        clause = row.comment.clause.uid if row.comment.clause_id else ""
-        result.open_by_clause[clause] += 1
-        result.open_by_type[str(row.comment.comment_type)] += 1
-        result.open_by_group[row.stakeholder_group] += 1
-    return result
-
-
-def round_progress(session: Session, round_: ConsultationRound) -> Progress:
-    """Count a round's comments and those still lacking an agreed response."""
-    return progress_of(round_rows(session, round_))
-
-
-def filter_rows(
-    rows: list[CommentRow],
-    *,
-    clause: str = "",
-    comment_type: str = "",
-    group: str = "",
-    state: str = "",
-    formal: bool = False,
-) -> list[CommentRow]:
-    """Keep the rows that match every given filter."""
-    out = []
-    for row in rows:
-        uid = row.comment.clause.uid if row.comment.clause_id else ""
-        if clause and uid != clause and not (clause == "-" and not uid):
-            continue
-        if comment_type and str(row.comment.comment_type) != comment_type:
-            continue
-        if group and row.stakeholder_group != group:
-            continue
-        if state == "open" and row.state == AGREED:
-            continue
-        if state and state != "open" and row.state != state:
-            continue
-        if formal and not row.is_formal:
-            continue
-        out.append(row)
-    return out
-
-
-def count_unanswered(session: Session, round_ids: list[int]) -> int:
-    """Count submitted comments of the rounds that have no agreed disposition."""
-    if not round_ids:
-        return 0
-    ids = session.scalars(
-        submitted_comments().with_only_columns(Comment.id).where(Submission.round_id.in_(round_ids))
-    ).all()
-    current_rows = current_dispositions(session, ids)
-    return sum(1 for i in ids if not (current_rows.get(i) and current_rows[i].agreed))
+__all__ = ["Progress", "count_unanswered", "round_progress"]

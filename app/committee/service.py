@@ -34,7 +34,6 @@ from app.committee.comments import (
     get_comment,
     get_round,
     require_staff,
-    round_rows,
     synopsis_publication,
 )
 from app.committee.diffs import compare, frozen_pairs, previous_label
@@ -43,9 +42,17 @@ from app.committee.dispositions import (
     answer_duplicates,
     check_answer,
     draft,
-    filter_rows,
     history,
-    progress_of,
+)
+from app.committee.listing import (
+    Progress,
+    RowFilters,
+    chosen_comments,
+    clause_titles,
+    count_matching,
+    progress_by_round,
+    published_round_ids,
+    round_page,
     round_progress,
 )
 from app.committee.reanchoring import Locator, Placement, status_counts
@@ -120,6 +127,14 @@ def newest_version(session: Session, comment: Comment) -> Version | None:
 
 __all__ = [
     "CommentRow",
+    "Progress",
+    "RowFilters",
+    "chosen_comments",
+    "clause_titles",
+    "published_round_ids",
+    "count_matching",
+    "progress_by_round",
+    "round_page",
     "Locator",
     "all_rounds",
     "Placement",
@@ -137,7 +152,6 @@ __all__ = [
     "current_dispositions",
     "current_votes",
     "draft",
-    "filter_rows",
     "flag_message",
     "frozen_pairs",
     "get_ballot",
@@ -150,7 +164,6 @@ __all__ = [
     "newest_version",
     "open_ballot",
     "previous_label",
-    "progress_of",
     "public_name",
     "publish_blockers",
     "publish_synopsis",
@@ -160,7 +173,6 @@ __all__ = [
     "revisions_after",
     "roll_of",
     "round_progress",
-    "round_rows",
     "status_counts",
     "synopsis_publication",
     "tally",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -50,11 +50,14 @@ from app.consultation.models import (
 from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
+from app.history import is_latest
+from app.pagination import Page, paginate
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
 MAX_AUDIENCES = 500
 MAX_REASON = 500
+RECORD_PAGE = 100
 
 
 # --- rounds --------------------------------------------------------------------
@@ -279,25 +282,25 @@ def comments_public(round_: ConsultationRound, now: dt.datetime | None = None) -
     return round_.visibility == CommentVisibility.LIVE or now >= round_.closes_at
 
 
-def _latest_moderation_ids():
-    return select(func.max(Moderation.id)).group_by(Moderation.comment_id)
-
-
 def moderation_of(session: Session, comment_ids: list[int]) -> dict[int, Moderation]:
-    """Return the current moderation decision of each comment that has one."""
+    """Return the current moderation decision of each of a few comments (a page at most)."""
     if not comment_ids:
         return {}
     rows = session.scalars(
         select(Moderation).where(
-            Moderation.id.in_(_latest_moderation_ids()), Moderation.comment_id.in_(comment_ids)
+            Moderation.comment_id.in_(comment_ids), is_latest(Moderation, ("comment_id",), "id")
         )
     )
     return {m.comment_id: m for m in rows}
 
 
-def _hidden_comment_ids():
-    return select(Moderation.comment_id).where(
-        Moderation.id.in_(_latest_moderation_ids()), Moderation.hidden.is_(True)
+def hidden_now():
+    """True when the comment's latest moderation hides it (correlated on Comment)."""
+    m = aliased(Moderation)
+    return (
+        exists()
+        .where(m.comment_id == Comment.id, m.hidden.is_(True), is_latest(m, ("comment_id",), "id"))
+        .correlate(Comment)
     )
 
 
@@ -308,7 +311,7 @@ def _visible_comments(round_: ConsultationRound):
         .where(
             Submission.round_id == round_.id,
             Submission.status == SubmissionStatus.SUBMITTED,
-            Comment.id.not_in(_hidden_comment_ids()),
+            ~hidden_now(),
         )
     )
 
@@ -347,20 +350,23 @@ class CommentFilters:
     clause_uid: str = ""
 
 
-def record_comments(
+def record_page(
     session: Session,
     viewer: User | None,
     round_: ConsultationRound,
     filters: CommentFilters | None = None,
     *,
     now: dt.datetime | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[list[CommentEntry], int]:
-    """Return a page of the round's record as this reader may see it, and the total.
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = RECORD_PAGE,
+    count: bool = True,
+) -> tuple[Page, int]:
+    """Return a keyset page of the round's record as this reader may see it, and the total.
 
     The public sees submitted, unhidden comments once the round's comments are
     public; staff always see everything submitted, withdrawn and hidden included.
+    Pages run in clause order (whole draft first), then receipt order.
     """
     filters = filters or CommentFilters()
     staff = is_staff(viewer)
@@ -376,7 +382,7 @@ def record_comments(
     elif comments_public(round_, now):
         query = _visible_comments(round_)
     else:
-        return [], 0
+        return Page(), 0
     if filters.comment_type:
         query = query.where(Comment.comment_type == filters.comment_type)
     if filters.stakeholder_group:
@@ -384,24 +390,60 @@ def record_comments(
     if filters.clause_uid == "-":
         query = query.where(Comment.clause_id.is_(None))
     elif filters.clause_uid:
-        query = query.join(Clause, Comment.clause_id == Clause.id).where(
-            Clause.uid == filters.clause_uid
+        query = query.where(
+            Comment.clause_id
+            == select(Clause.id).where(Clause.uid == filters.clause_uid).scalar_subquery()
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordinal = (
-        select(VersionEntry.ordinal)
-        .where(
-            VersionEntry.version_id == round_.version_id,
-            VersionEntry.clause_id == Comment.clause_id,
-        )
-        .scalar_subquery()
+    total = (
+        session.scalar(query.with_only_columns(func.count(Comment.id)).order_by(None)) or 0
+        if count
+        else 0
     )
-    query = query.order_by(func.coalesce(ordinal, -1), Submission.submitted_at, Comment.ordinal)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    comments = list(session.scalars(query).unique())
+    ordinal = func.coalesce(VersionEntry.ordinal, -1)
+    query = (
+        query.outerjoin(
+            VersionEntry,
+            and_(
+                VersionEntry.version_id == round_.version_id,
+                VersionEntry.clause_id == Comment.clause_id,
+            ),
+        )
+        .join(User, Submission.author_id == User.id)
+        .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .add_columns(ordinal.label("ordinal"))
+        .options(
+            contains_eager(Comment.submission).contains_eager(Submission.author),
+            contains_eager(Comment.clause),
+        )
+    )
+    page = paginate(
+        session,
+        query,
+        [ordinal, Submission.submitted_at, Comment.id],
+        lambda row: (row[1], row[0].submission.submitted_at, row[0].id),
+        [int, dt.datetime, int],
+        after=after,
+        before=before,
+        limit=limit,
+    )
+    comments = [row[0] for row in page.items]
     moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
-    return [CommentEntry(c, moderation.get(c.id)) for c in comments], total
+    page.items = [CommentEntry(c, moderation.get(c.id)) for c in comments]
+    return page, total
+
+
+def record_comments(
+    session: Session,
+    viewer: User | None,
+    round_: ConsultationRound,
+    filters: CommentFilters | None = None,
+    *,
+    now: dt.datetime | None = None,
+    limit: int = RECORD_PAGE,
+) -> tuple[list[CommentEntry], int]:
+    """Return the first page of the round's record as this reader may see it, and the total."""
+    page, total = record_page(session, viewer, round_, filters, now=now, limit=limit)
+    return page.items, total
 
 
 def formal_submissions(
@@ -523,6 +565,8 @@ __all__ = [
     "my_submissions",
     "public_comment_counts",
     "record_comments",
+    "record_page",
+    "hidden_now",
     "remove_comment",
     "require_open",
     "rounds_for_standard",

@@ -411,20 +411,21 @@ def _record_page(
         "clause": [("", _("All clauses")), ("-", _("The whole draft"))]
         + _clause_choices(nodes)[1:],
     }
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    entries, total = service.record_comments(
-        db.session, current_user, round_, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    page, total = service.record_page(
+        db.session,
+        current_user,
+        round_,
+        filters,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+        limit=PER_PAGE,
     )
     return render_template(
         "consultation/comments.html",
         round=round_,
-        entries=entries,
+        entries=page.items,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
         choices=filter_choices,
         filters=filters,
         formal=service.formal_submissions(db.session, current_user, round_),
