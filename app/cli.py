@@ -233,7 +233,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
         """Load the demo standard, rounds and accounts (safe to run twice)."""
-        from app.demo import load_demo
+        from app.demo.loader import load_demo
 
         for line in load_demo(db):
             click.echo(line)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import zoneinfo
 
 from flask import (
     Blueprint,
@@ -17,16 +15,20 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.committee import comments as committee
+from app.consultation import service as consultation
+from app.drafting import service as drafting
 from app.errors import DomainError
 from app.extensions import db, limiter
+from app.formatting import format_when, timezones, utc_iso
 from app.jobs.service import forget_queued, take_queued
 from app.text.markdown import render_markdown
 
@@ -36,16 +38,11 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def home():
-    from app.committee.models import SynopsisPublication
-    from app.consultation import service as consultation
-    from app.drafting import service as drafting
-
-    published = set(db.session.scalars(select(SynopsisPublication.round_id)))
     return render_template(
         "site/home.html",
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
-        published=published,
+        published=committee.published_round_ids(db.session),
     )
 
 
@@ -181,7 +178,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["utc_iso"] = utc_iso
-    app.jinja_env.globals["timezones"] = _timezones
+    app.jinja_env.globals["timezones"] = timezones
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True
@@ -216,21 +213,6 @@ def _run_jobs_after_response(app: Flask, ids: list[int]):
                 log.exception("running queued jobs failed")
 
     return run
-
-
-def utc_iso(value: dt.datetime | None) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
-
-
-def format_when(value: dt.datetime | None, style: str = "medium") -> str:
-    """Show a UTC datetime in the reader's zone, naming the zone."""
-    if value is None:
-        return ""
-    return f"{format_datetime(value, style)} {get_timezone().zone}"
-
-
-def _timezones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
 
 
 def flash_error(message: str) -> None:

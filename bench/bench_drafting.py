@@ -123,7 +123,8 @@ def build_app(workdir: Path):
     from app.cli import upgrade_schema
     from app.consultation import service as consultation
     from app.database import utcnow
-    from app.demo import load_accounts, load_standard
+    from app.demo.accounts import load_accounts
+    from app.demo.standard import load_standard
     from app.drafting import service as drafting
     from app.drafting.importing import import_source
     from app.extensions import db

@@ -22,6 +22,7 @@ from app.auth import service as accounts
 from app.auth.models import Role, StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.cli import upgrade_schema
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.extensions import db as database
 from app.extensions import limiter
@@ -182,7 +183,7 @@ def make_standard(session):
             summary="A standard for tests.",
             uid_prefix=f"T{n}",
         )
-        parent = drafting.add_clause(
+        parent = editing.add_clause(
             session,
             SYSTEM,
             standard,
@@ -192,7 +193,7 @@ def make_standard(session):
             body="The Entity acts with integrity.",
         )
         for i in range(1, clauses + 1):
-            drafting.add_clause(
+            editing.add_clause(
                 session,
                 SYSTEM,
                 standard,

@@ -11,7 +11,7 @@ from app.committee import service
 from app.committee.ballots import flag_message
 from app.errors import NotFound
 from app.extensions import db
-from app.web import utc_iso
+from app.formatting import utc_iso
 
 
 def _round_json(round_) -> dict:

@@ -11,7 +11,7 @@ from app.consultation import service
 from app.consultation.models import Comment, ConsultationRound
 from app.errors import PermissionDenied
 from app.extensions import db
-from app.web import utc_iso
+from app.formatting import utc_iso
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PAGE_SIZE = 200

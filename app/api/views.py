@@ -9,7 +9,7 @@ from app.api import openapi
 from app.drafting import service as drafting
 from app.drafting.tree import DraftNode
 from app.extensions import db
-from app.web import utc_iso
+from app.formatting import utc_iso
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -1,18 +1,26 @@
-"""Record and read audit events."""
+"""Record audit events: the append-only log of who did what to which object, when.
+
+The audit package sits below every area, accounts included, so it knows an
+actor only by its id; reading the log is an administrator's action
+(app.auth.audit_log).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Protocol
+
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+
+
+class Actor(Protocol):
+    id: int | None
 
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     obj: object | None = None,
     *,
@@ -35,29 +43,3 @@ def record(
     )
     session.add(event)
     return event
-
-
-def list_events(
-    session: Session,
-    viewer: User,
-    *,
-    action: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> tuple[list[AuditEvent], int]:
-    """Return a page of audit events, newest first, and the total count."""
-    require_any_role(viewer, Role.ADMIN, Role.SECRETARIAT)
-    query = select(AuditEvent)
-    if action:
-        query = query.where(AuditEvent.action.startswith(action))
-    if object_type:
-        query = query.where(AuditEvent.object_type == object_type)
-    if object_id:
-        query = query.where(AuditEvent.object_id == object_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return list(rows), total

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from app.audit import service
+from app.auth import audit_log
 from app.extensions import db
 
 bp = Blueprint("audit", __name__)
@@ -16,7 +16,7 @@ def log():
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
-    events, total = service.list_events(
+    events, total = audit_log.list_events(
         db.session,
         current_user,
         action=request.args.get("action") or None,

@@ -44,6 +44,13 @@ def require_any_role(user: User | None, *roles: Role) -> User:
     return user
 
 
+def has_any_role(user: User | None, *roles: Role) -> bool:
+    """Say whether the user is signed in and holds at least one of the roles."""
+    return bool(
+        user is not None and getattr(user, "is_authenticated", False) and user.has_role(*roles)
+    )
+
+
 def is_staff(user: User | None) -> bool:
     """Say whether the user may see non-public drafting material."""
     return bool(

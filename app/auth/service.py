@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from app.audit.service import record
 from app.auth.models import Role, RoleGrant, StakeholderGroup, User
 from app.auth.permissions import SYSTEM, require_any_role
 from app.errors import NotFound, ValidationError
+from app.formatting import is_timezone
 
 MIN_PASSWORD = 10
 RESET_MAX_AGE_S = 3600
@@ -54,7 +54,7 @@ def _clean_profile(name: str, organisation: str, group: str, timezone: str) -> d
             _("Choose a stakeholder group from the list."), field="stakeholder_group"
         ) from None
     timezone = timezone or "UTC"
-    if timezone not in zoneinfo.available_timezones() and timezone != "UTC":
+    if not is_timezone(timezone):
         raise ValidationError(_("Choose a time zone from the list."), field="timezone")
     return {
         "name": name,

@@ -31,9 +31,9 @@ from app.auth.models import ROLE_LABELS, Role
 from app.auth.permissions import require_any_role
 from app.errors import ValidationError
 from app.extensions import db, limiter
+from app.formatting import timezones
 from app.forms import show_error
 from app.mail import queue_mail
-from app.web import _timezones
 
 bp = Blueprint("auth", __name__)
 
@@ -77,7 +77,7 @@ def sign_out():
 
 def _profile_form(form_cls, **kwargs):
     form = form_cls(**kwargs)
-    form.timezone.choices = [SelectChoice(tz) for tz in _timezones()]
+    form.timezone.choices = [SelectChoice(tz) for tz in timezones()]
     return form
 
 

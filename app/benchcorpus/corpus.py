@@ -37,6 +37,7 @@ from app.consultation.models import (
     SubmissionStatus,
 )
 from app.database import utcnow
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.importing import import_source
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
@@ -205,7 +206,7 @@ def build_standard(
         for node in rng.sample(nodes, max(1, int(len(nodes) * changed))):
             head = node.revision
             clause = session.get(Clause, node.clause_id)
-            drafting.save_clause(
+            editing.save_clause(
                 session,
                 SYSTEM,
                 clause,

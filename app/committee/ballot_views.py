@@ -24,6 +24,7 @@ from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Gone, ValidationError
 from app.extensions import db
+from app.formatting import zone as named_zone
 from app.forms import show_error
 
 bp = Blueprint("ballots", __name__)
@@ -31,10 +32,7 @@ LABELS = {"questions": QUESTION_LABELS, "outcomes": OUTCOME_LABELS, "choices": C
 
 
 def _user_zone() -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(getattr(current_user, "timezone", None) or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return named_zone(getattr(current_user, "timezone", None))
 
 
 def _frozen_versions() -> list[Version]:

@@ -29,7 +29,7 @@ from app.consultation.models import ConsultationRound
 from app.database import utcnow
 from app.drafting.models import Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
-from app.web import utc_iso
+from app.formatting import utc_iso
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000

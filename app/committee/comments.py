@@ -89,6 +89,11 @@ def synopsis_publication(session: Session, round_: ConsultationRound) -> Synopsi
     )
 
 
+def published_round_ids(session: Session) -> set[int]:
+    """Return the ids of the rounds whose synopsis is published."""
+    return set(session.scalars(select(SynopsisPublication.round_id)))
+
+
 def comment_label(comment: Comment) -> str:
     """Name a comment the way the committee cites it: receipt and point number."""
     receipt = comment.submission.receipt or f"#{comment.submission_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +20,7 @@ from app.committee.comments import (
 from app.committee.listing import Progress, count_unanswered, round_progress
 from app.committee.models import Decision, Disposition
 from app.consultation.models import Comment, ConsultationRound
+from app.database import utcnow
 from app.drafting.models import ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
 
@@ -127,6 +130,7 @@ def _append(
     previous: Disposition | None,
     *,
     agreed: bool,
+    now: dt.datetime | None,
     **values,
 ) -> Disposition:
     row = Disposition(
@@ -134,6 +138,7 @@ def _append(
         seq=(previous.seq + 1) if previous else 1,
         agreed=agreed,
         author_id=actor.id,
+        created_at=now or utcnow(),
         **values,
     )
     session.add(row)
@@ -150,6 +155,7 @@ def draft(
     response: str,
     duplicate_of_id: int | None = None,
     addressed_by_revision_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Disposition:
     """Draft or revise the answer to a comment; a revision replaces any agreement."""
     require_any_role(actor, *DRAFTERS)
@@ -159,7 +165,7 @@ def draft(
     previous = current(session, comment)
     if previous is not None and all(getattr(previous, k) == v for k, v in values.items()):
         return previous
-    row = _append(session, actor, comment, previous, agreed=False, **values)
+    row = _append(session, actor, comment, previous, agreed=False, now=now, **values)
     record(
         session,
         actor,
@@ -174,7 +180,9 @@ def draft(
     return row
 
 
-def agree(session: Session, actor: User, comment: Comment) -> Disposition:
+def agree(
+    session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
+) -> Disposition:
     """Mark the current draft disposition of a comment as agreed by the committee."""
     require_any_role(actor, *AGREERS)
     comment = get_comment(session, comment.id)
@@ -190,6 +198,7 @@ def agree(session: Session, actor: User, comment: Comment) -> Disposition:
         comment,
         previous,
         agreed=True,
+        now=now,
         decision=previous.decision,
         response=previous.response,
         duplicate_of_id=previous.duplicate_of_id,
@@ -216,6 +225,7 @@ def answer_duplicates(
     *,
     response: str,
     agreed: bool = False,
+    now: dt.datetime | None = None,
 ) -> list[Disposition]:
     """Answer many comments at once as duplicates of one, with one shared response."""
     require_any_role(actor, *DRAFTERS)
@@ -236,9 +246,10 @@ def answer_duplicates(
             decision=Decision.DUPLICATE,
             response=response,
             duplicate_of_id=original.id,
+            now=now,
         )
         if agreed and not row.agreed:
-            row = agree(session, actor, comment)
+            row = agree(session, actor, comment, now=now)
         rows.append(row)
     record(
         session,

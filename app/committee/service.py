@@ -62,6 +62,7 @@ from app.committee.synopsis import publish as publish_synopsis
 from app.committee.tally import Tally
 from app.committee.tally import count as tally
 from app.consultation.models import Comment
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import ClauseRevision, Version
 from app.errors import ValidationError
@@ -81,14 +82,14 @@ def revise_and_answer(
     decision: str,
     response: str,
     max_body: int | None = None,
-) -> tuple[drafting.SaveResult, object]:
+) -> tuple[editing.SaveResult, object]:
     """Edit the commented clause in the working draft and link the revision to the answer."""
     require_staff(actor)
     if comment.clause_id is None:
         raise ValidationError(_("This comment is on the draft as a whole, not on a clause."))
     check_answer(session, comment, decision, response)
     extra = {"max_body": max_body} if max_body else {}
-    result = drafting.save_clause(
+    result = editing.save_clause(
         session,
         actor,
         comment.clause,

@@ -14,6 +14,7 @@ from app.committee.ballot_views import bp as ballots_bp
 from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, ReviseForm
 from app.committee.models import DECISION_LABELS
 from app.consultation.models import COMMENT_TYPE_LABELS
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import CLAUSE_KIND_LABELS
 from app.errors import ValidationError
@@ -297,7 +298,7 @@ def revise(comment_id: int):
                 response=form.response.data,
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
-        except drafting.EditConflict as conflict:
+        except editing.EditConflict as conflict:
             form.based_on.data = str(conflict.head.id)
             flash(conflict.message, "error")
             head, status = conflict.head, 409

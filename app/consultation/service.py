@@ -1,7 +1,8 @@
 """Consultation rounds: opening them, reading the draft, the public record and moderation.
 
-Intake (submissions and comments) lives in app.consultation.intake and is
-re-exported here, so callers can use one module.
+Intake (draft submissions and their comments: drafts, comment_fields; submitting and
+withdrawing: submitting) lives in its own modules and is re-exported here, so callers
+use one module.
 """
 
 from __future__ import annotations
@@ -18,23 +19,21 @@ from sqlalchemy.orm import Session, aliased, contains_eager
 from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import is_staff, require_any_role
-from app.consultation.intake import (
+from app.consultation.comment_fields import (
     AnchorInput,
+    setting,
+    stakeholder_label,
+    version_clause,
+)
+from app.consultation.drafts import (
     SubmissionDetails,
     add_comment,
     draft_for,
     edit_comment,
-    get_by_receipt,
-    my_submissions,
     remove_comment,
     require_open,
-    setting,
-    stakeholder_label,
     start_submission,
-    submit,
     update_submission,
-    version_clause,
-    withdraw,
 )
 from app.consultation.models import (
     SUBMISSION_KIND_LABELS,
@@ -47,6 +46,7 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.submitting import get_by_receipt, my_submissions, submit, withdraw
 from app.database import utcnow
 from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
 from app.errors import NotFound, PermissionDenied, ValidationError
@@ -230,7 +230,9 @@ def clean_round(
     )
 
 
-def create_round(session: Session, actor: User, fields: RoundFields) -> ConsultationRound:
+def create_round(
+    session: Session, actor: User, fields: RoundFields, *, now: dt.datetime | None = None
+) -> ConsultationRound:
     """Open a consultation round on a frozen version (secretariat only)."""
     require_any_role(actor, Role.SECRETARIAT)
     round_ = ConsultationRound(
@@ -245,6 +247,7 @@ def create_round(session: Session, actor: User, fields: RoundFields) -> Consulta
         audiences=fields.audiences,
         receipt_counter=0,
         created_by_id=actor.id,
+        created_at=now or utcnow(),
     )
     session.add(round_)
     session.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -32,8 +31,8 @@ from app.drafting.models import CLAUSE_KIND_LABELS
 from app.drafting.service import version_nodes
 from app.errors import ValidationError
 from app.extensions import db, public_write_limit
+from app.formatting import localize, timezones
 from app.forms import show_error
-from app.web import _timezones
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
@@ -89,16 +88,16 @@ def _round_form_choices(form: RoundForm) -> None:
         (f"{v.standard.slug}|{v.label}", f"{v.standard.title} · {v.label}")
         for v in service.frozen_versions(db.session)
     )
-    form.timezone.choices = choices((tz, tz) for tz in ["UTC", *_timezones()])
+    form.timezone.choices = choices((tz, tz) for tz in ["UTC", *timezones()])
 
 
 def _aware(value: dt.datetime | None, zone: str) -> dt.datetime | None:
     if value is None:
         return None
-    try:
-        return value.replace(tzinfo=zoneinfo.ZoneInfo(zone or "UTC"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("Choose a time zone from the list."), field="timezone") from None
+    aware = localize(value, zone)
+    if aware is None:
+        raise ValidationError(_("Choose a time zone from the list."), field="timezone")
+    return aware
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])

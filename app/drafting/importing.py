@@ -11,8 +11,9 @@ from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import require_any_role
 from app.drafting import source
+from app.drafting.editing import append_revision
 from app.drafting.models import Clause, Standard, Version
-from app.drafting.service import _append_revision, version_nodes, working_draft
+from app.drafting.service import version_nodes, working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import clean_clause_fields
 from app.errors import ValidationError
@@ -114,19 +115,19 @@ def import_source(
             session.flush()
             existing[clause.uid] = row
             clause_ids[clause.uid] = row.id
-            _append_revision(session, actor, row, message=note, **values)
+            append_revision(session, actor, row, message=note, **values)
             report.added += 1
             continue
         head = row.head
         if head is not None and all(getattr(head, k) == v for k, v in values.items()):
             report.unchanged += 1
             continue
-        _append_revision(session, actor, row, message=note, **values)
+        append_revision(session, actor, row, message=note, **values)
         report.changed += 1
     for uid, node in current.items():
         if uid not in clause_ids:
             row = session.get(Clause, node.clause_id)
-            _append_revision(session, actor, row, deleted=True, message=note)
+            append_revision(session, actor, row, deleted=True, message=note)
             report.deleted += 1
     record(
         session,

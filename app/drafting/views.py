@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
-from app.drafting import service
+from app.consultation import service as consultation
+from app.drafting import editing, service
 from app.drafting.forms import (
     ClauseAddForm,
     ClauseEditForm,
@@ -57,13 +58,7 @@ def standards():
 def standard(slug: str):
     std = service.get_standard(db.session, slug)
     versions = service.list_versions(db.session, std)
-    rounds = []
-    try:
-        from app.consultation import service as consultation
-
-        rounds = consultation.list_rounds(db.session, standard=std)
-    except ImportError:
-        pass
+    rounds = consultation.list_rounds(db.session, standard=std)
     return render_template(
         "drafting/standard.html",
         standard=std,
@@ -109,7 +104,7 @@ def freeze(slug: str):
         "drafting/standard.html",
         standard=std,
         versions=service.list_versions(db.session, std),
-        rounds=[],
+        rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=form,
     ), 422
 
@@ -120,7 +115,7 @@ def renumber(slug: str):
     std = service.get_standard(db.session, slug)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    changed = service.renumber(db.session, current_user, std)
+    changed = editing.renumber(db.session, current_user, std)
     flash(_("Renumbered %(n)d clauses.", n=changed), "success")
     return redirect(url_for("drafting.version", slug=slug, label=service.WORKING))
 
@@ -142,7 +137,7 @@ def add_clause(slug: str):
     form.parent.choices = _parent_choices(std)
     if form.validate_on_submit():
         try:
-            rev = service.add_clause(
+            rev = editing.add_clause(
                 db.session,
                 current_user,
                 std,
@@ -196,7 +191,7 @@ def edit_clause(uid: str):
     form = ClauseEditForm()
     if form.validate_on_submit():
         try:
-            result = service.save_clause(
+            result = editing.save_clause(
                 db.session,
                 current_user,
                 cl,
@@ -204,7 +199,7 @@ def edit_clause(uid: str):
                 **form.clause_values(),
                 max_body=current_app.config["MAX_CLAUSE_BODY_CHARS"],
             )
-        except service.EditConflict as conflict:
+        except editing.EditConflict as conflict:
             form.based_on.data = str(conflict.head.id)
             theirs = word_diff(conflict.base.body, conflict.head.body)
             mine = word_diff(conflict.base.body, form.body.data or "")
@@ -252,7 +247,7 @@ def move_clause(uid: str):
     form.parent.choices = [c for c in _parent_choices(cl.standard) if c.value != uid]
     if form.validate_on_submit():
         try:
-            service.move_clause(
+            editing.move_clause(
                 db.session,
                 current_user,
                 cl,
@@ -276,7 +271,7 @@ def delete_clause(uid: str):
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
-    service.delete_clause(db.session, current_user, cl, message=form.message.data)
+    editing.delete_clause(db.session, current_user, cl, message=form.message.data)
     flash(_("Clause deleted from the working draft. Its history is kept."), "success")
     return redirect(url_for("drafting.version", slug=cl.standard.slug, label=service.WORKING))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from app.demo import DEMO_PASSWORD
+from app.demo.accounts import DEMO_PASSWORD
 
 COMMITTEE = "committee@demo.clausewise.org"
 SECRETARIAT = "secretariat@demo.clausewise.org"

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.cli import upgrade_schema
-from app.demo import load_demo
+from app.demo.loader import load_demo
 from app.extensions import db
 
 

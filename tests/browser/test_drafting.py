@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from app.demo import DEMO_PASSWORD
+from app.demo.accounts import DEMO_PASSWORD
 from tests.browser.actions import COMMITTEE, sign_in
 
 STANDARD = "Responsible Aluminium Performance Standard"

@@ -24,6 +24,7 @@ from app.consultation.models import (
     SubmissionStatus,
 )
 from app.database import utcnow
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.text.anchoring import find_passage
 from app.text.markdown import plain_text
@@ -163,7 +164,7 @@ def edit(session):
 
     def save(clause, body: str, *, number: str | None = None, actor=SYSTEM):
         head = clause.head
-        result = drafting.save_clause(
+        result = editing.save_clause(
             session,
             actor,
             clause,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.auth.permissions import SYSTEM
 from app.committee.reanchoring import Locator, status_counts
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.text.anchoring import AnchorStatus
 
@@ -22,7 +23,7 @@ def test_each_comment_is_anchored_moved_or_orphaned(
     on_deleted_clause = make_comment(round_, c13)
     whole = make_comment(round_, None)
     edit(c12, "The Entity shall report on topic 2 every year, where it is practicable.")
-    drafting.delete_clause(session, SYSTEM, c13)
+    editing.delete_clause(session, SYSTEM, c13)
     session.flush()
     d2 = freeze(standard, "d2")
     placements = Locator(drafting.version_nodes(session, d2)).place_all(

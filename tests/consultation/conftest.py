@@ -11,6 +11,7 @@ from app.auth.models import Role, StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.consultation import service
 from app.database import utcnow
+from app.drafting import editing
 from app.drafting import service as drafting
 
 DAY = dt.timedelta(days=1)
@@ -69,7 +70,7 @@ def tricky_standard(session, make_standard):
     for node in drafting.working_draft(session, standard):
         body = TRICKY_BODIES.get(node.revision.number)
         if body:
-            drafting.save_clause(
+            editing.save_clause(
                 session,
                 SYSTEM,
                 node.revision.clause,

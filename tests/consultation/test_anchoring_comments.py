@@ -6,6 +6,7 @@ import pytest
 
 from app.auth.permissions import SYSTEM
 from app.consultation import service
+from app.drafting import editing
 from app.drafting import service as drafting
 from app.errors import ValidationError
 from app.text.markdown import plain_text
@@ -179,7 +180,7 @@ def test_comment_attaches_to_the_frozen_revision_not_the_working_draft(
     uid = uid_of(round_, "1.1")
     frozen = service.version_clause(session, round_, uid)
     clause = drafting.get_clause(session, uid)
-    drafting.save_clause(
+    editing.save_clause(
         session,
         SYSTEM,
         clause,
@@ -197,7 +198,7 @@ def test_comment_attaches_to_the_frozen_revision_not_the_working_draft(
 def test_clause_outside_the_version_is_refused(session, make_round, make_standard, commenter):
     standard = make_standard()
     round_ = make_round(standard)
-    later = drafting.add_clause(
+    later = editing.add_clause(
         session,
         SYSTEM,
         standard,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role
-from app.drafting import service
+from app.drafting import editing, service
 from app.drafting.models import ClauseRevision, VersionEntry
 from app.errors import Conflict, PermissionDenied, ValidationError
 
@@ -26,7 +26,7 @@ def test_save_appends_a_revision_and_audits(session, make_standard, make_user):
     standard = make_standard()
     member = make_user(Role.COMMITTEE)
     node = _node(session, standard, "1.1")
-    result = service.save_clause(
+    result = editing.save_clause(
         session,
         member,
         node.revision.clause,
@@ -51,7 +51,7 @@ def test_public_and_ipaf_cannot_edit(session, make_standard, make_user):
     node = _node(session, standard, "1.1")
     for user in (make_user(), make_user(Role.IPAF)):
         with pytest.raises(PermissionDenied):
-            service.save_clause(
+            editing.save_clause(
                 session,
                 user,
                 node.revision.clause,
@@ -69,7 +69,7 @@ def test_concurrent_edits_that_do_not_overlap_are_merged(session, make_standard,
     alice, bob = make_user(Role.COMMITTEE), make_user(Role.COMMITTEE)
     base = _node(session, standard, "1.2").revision
     clause = base.clause
-    service.save_clause(
+    editing.save_clause(
         session,
         alice,
         clause,
@@ -80,7 +80,7 @@ def test_concurrent_edits_that_do_not_overlap_are_merged(session, make_standard,
         body="The Entity shall publicly report on topic 2 every year, where practicable.",
     )
     # Bob opened the clause before Alice saved: his edit is based on the old head.
-    result = service.save_clause(
+    result = editing.save_clause(
         session,
         bob,
         clause,
@@ -103,7 +103,7 @@ def test_overlapping_concurrent_edit_is_refused_and_nothing_is_lost(
     alice, bob = make_user(Role.COMMITTEE), make_user(Role.COMMITTEE)
     base = _node(session, standard, "1.3").revision
     clause = base.clause
-    service.save_clause(
+    editing.save_clause(
         session,
         alice,
         clause,
@@ -113,8 +113,8 @@ def test_overlapping_concurrent_edit_is_refused_and_nothing_is_lost(
         heading=base.heading,
         body="The Entity shall report on topic 3 every month, where practicable.",
     )
-    with pytest.raises(service.EditConflict) as conflict:
-        service.save_clause(
+    with pytest.raises(editing.EditConflict) as conflict:
+        editing.save_clause(
             session,
             bob,
             clause,
@@ -134,7 +134,7 @@ def test_unchanged_save_writes_nothing(session, make_standard, make_user):
     standard = make_standard()
     member = make_user(Role.COMMITTEE)
     rev = _node(session, standard, "1.1").revision
-    result = service.save_clause(
+    result = editing.save_clause(
         session,
         member,
         rev.clause,
@@ -165,7 +165,7 @@ def test_bad_clause_fields_are_refused(session, make_standard, make_user, fields
     values.update(fields)
     before = len(service.working_draft(session, standard))
     with pytest.raises(ValidationError) as error:
-        service.add_clause(session, member, standard, parent_uid=None, **values)
+        editing.add_clause(session, member, standard, parent_uid=None, **values)
     assert error.value.field == field
     assert len(service.working_draft(session, standard)) == before
 
@@ -173,7 +173,7 @@ def test_bad_clause_fields_are_refused(session, make_standard, make_user, fields
 def test_unknown_parent_is_refused(session, make_standard, make_user):
     standard = make_standard()
     with pytest.raises(ValidationError, match="not in this draft"):
-        service.add_clause(
+        editing.add_clause(
             session,
             make_user(Role.COMMITTEE),
             standard,
@@ -188,7 +188,7 @@ def test_add_move_delete_and_renumber(session, make_standard, make_user):
     standard = make_standard(clauses=3)
     member = make_user(Role.COMMITTEE)
     principle = _node(session, standard, "1").revision.clause
-    second = service.add_clause(
+    second = editing.add_clause(
         session,
         member,
         standard,
@@ -198,17 +198,17 @@ def test_add_move_delete_and_renumber(session, make_standard, make_user):
         body="Care for the environment.",
     )
     first_criterion = _node(session, standard, "1.1").revision.clause
-    service.move_clause(session, member, first_criterion, parent_uid=second.clause.uid, index=None)
+    editing.move_clause(session, member, first_criterion, parent_uid=second.clause.uid, index=None)
     order = [(n.depth, n.uid) for n in service.working_draft(session, standard)]
     assert order.index((1, first_criterion.uid)) > order.index((0, second.clause.uid))
     with pytest.raises(ValidationError, match="inside itself"):
-        service.move_clause(
+        editing.move_clause(
             session, member, principle, parent_uid=_node(session, standard, "1.2").uid, index=0
         )
-    changed = service.renumber(session, member, standard)
+    changed = editing.renumber(session, member, standard)
     numbers = [n.revision.number for n in service.working_draft(session, standard)]
     assert numbers == ["1", "1.1", "1.2", "2", "2.1"] and changed == 3
-    service.delete_clause(session, member, second.clause, message="Merged into 1")
+    editing.delete_clause(session, member, second.clause, message="Merged into 1")
     assert [n.revision.number for n in service.working_draft(session, standard)] == [
         "1",
         "1.1",
@@ -222,7 +222,7 @@ def test_insert_at_index_among_siblings(session, make_standard, make_user):
     standard = make_standard(clauses=2)
     member = make_user(Role.COMMITTEE)
     parent = _node(session, standard, "1").uid
-    service.add_clause(
+    editing.add_clause(
         session,
         member,
         standard,
@@ -247,7 +247,7 @@ def test_freeze_is_a_permanent_snapshot(session, make_standard, make_user):
         service.freeze(session, member, standard, label="1.0-draft-1")
     version = service.freeze(session, secretariat, standard, label="1.0-draft-1")
     rev = _node(session, standard, "1.1").revision
-    service.save_clause(
+    editing.save_clause(
         session,
         member,
         rev.clause,

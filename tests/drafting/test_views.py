@@ -6,7 +6,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app.auth.models import Role
-from app.drafting import service
+from app.drafting import editing, service
 from tests.conftest import csrf_token
 
 
@@ -48,7 +48,7 @@ def test_conflicting_save_shows_both_versions_and_keeps_the_typed_text(
     standard = make_standard()
     other = make_user(Role.COMMITTEE, name="Other Member")
     node = _first_criterion(session, standard)
-    service.save_clause(
+    editing.save_clause(
         session,
         other,
         node.revision.clause,
@@ -193,7 +193,7 @@ def test_clause_markdown_is_rendered_safely(
     standard = make_standard()
     member = make_user(Role.COMMITTEE)
     node = _first_criterion(session, standard)
-    service.save_clause(
+    editing.save_clause(
         session,
         member,
         node.revision.clause,

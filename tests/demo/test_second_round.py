@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import demo
-from app.consultation import demo as consultation_demo
 from app.consultation import service
 from app.consultation.models import ConsultationRound, Submission, SubmissionStatus
+from app.demo import second_round
+from app.demo.accounts import load_accounts
+from app.demo.standard import load_standard
 from app.text.markdown import plain_text
 
 
 def test_demo_round_is_loaded_once_through_the_service(db, session):
-    demo.load_accounts(db)
-    demo.load_standard(db)
-    lines = consultation_demo.load(db)
+    load_accounts(db)
+    load_standard(db)
+    lines = second_round.load(db)
     assert "34 comments" in lines[0]
     round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 2))
     assert round_.version.label == "3.0-draft-2" and round_.is_open
@@ -40,4 +41,4 @@ def test_demo_round_is_loaded_once_through_the_service(db, session):
     assert [m.hidden for m in hidden.values()] == [True]
     public, total = service.record_comments(session, None, round_)
     assert total == len(comments) - 1
-    assert consultation_demo.load(db) == ["Demo consultation round 2 already loaded."]
+    assert second_round.load(db) == ["Demo consultation round 2 already loaded."]

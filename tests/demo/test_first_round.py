@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import demo
-from app.committee import demo as committee_demo
 from app.committee import listing, synopsis
 from app.committee.models import Ballot, BallotOutcome
 from app.committee.reanchoring import Locator
 from app.consultation.models import ConsultationRound, SubmissionKind
+from app.demo import first_round
+from app.demo.accounts import load_accounts
+from app.demo.standard import load_standard
 from app.drafting import service as drafting
 from app.text.anchoring import AnchorStatus
 
 
 def test_demo_round_ballot_and_reanchoring(db, app):
-    demo.load_accounts(db)
-    demo.load_standard(db)
-    lines = committee_demo.load(db)
+    load_accounts(db)
+    load_standard(db)
+    lines = first_round.load(db)
     assert "ballot" in lines[0]
-    assert committee_demo.load(db) == ["Committee demo already loaded."]
+    assert first_round.load(db) == ["Committee demo already loaded."]
     with app.test_request_context():
         session = db.new_session()
         round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 1))

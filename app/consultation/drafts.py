@@ -1,0 +1,329 @@
+"""Draft submissions: start one, change its details, add, revise and remove its comments.
+
+Every operation takes an optional `now` so that tests (and the demo) can pin
+time; the round's closing time is enforced here, whatever the client sends.
+Comments are append-only records; while their submission is still a draft
+they are changed or removed with guarded statements that can only touch
+comments of drafts (see _draft_comment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import Role, User
+from app.auth.permissions import require_signed_in
+from app.consultation.comment_fields import AnchorInput, clean_comment, clean_text
+from app.consultation.models import (
+    Comment,
+    CommentType,
+    ConsultationRound,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+)
+from app.database import utcnow
+from app.errors import Conflict, Gone, PermissionDenied, ValidationError
+
+MAX_ORGANISATION = 200
+MAX_COMMENTS_PER_SUBMISSION = 300
+
+
+# --- the closing time -------------------------------------------------------------------
+
+
+def require_open(round_: ConsultationRound, now: dt.datetime | None = None) -> None:
+    """Refuse unless the round takes comments at this moment."""
+    now = now or utcnow()
+    if now < round_.opens_at:
+        raise Gone(
+            _(
+                "This consultation round opens on %(when)s; comments cannot be sent yet.",
+                when=format_datetime(round_.opens_at),
+            )
+        )
+    if now >= round_.closes_at:
+        raise Gone(
+            _(
+                "This consultation round closed on %(when)s. Comments and submissions "
+                "can no longer be sent or changed.",
+                when=format_datetime(round_.closes_at),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class SubmissionDetails:
+    kind: str = SubmissionKind.INDIVIDUAL
+    organisation: str = ""
+    consent_publish_name: bool = False
+    cover_statement: str = ""
+
+
+def draft_for(session: Session, actor: User, round_: ConsultationRound) -> Submission | None:
+    """Return the person's draft submission in a round, if any."""
+    if not getattr(actor, "is_authenticated", False) or actor.id is None:
+        return None
+    return session.scalar(
+        select(Submission)
+        .where(
+            Submission.round_id == round_.id,
+            Submission.author_id == actor.id,
+            Submission.status == SubmissionStatus.DRAFT,
+        )
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+
+
+def start_submission(
+    session: Session, actor: User, round_: ConsultationRound, *, now: dt.datetime | None = None
+) -> Submission:
+    """Return the person's draft in this round, starting one if needed."""
+    actor = require_signed_in(actor)
+    now = now or utcnow()
+    require_open(round_, now)
+    draft = draft_for(session, actor, round_)
+    if draft is not None:
+        return draft
+    draft = Submission(
+        round_id=round_.id,
+        author_id=actor.id,
+        kind=SubmissionKind.INDIVIDUAL,
+        organisation=actor.organisation or "",
+        cover_statement="",
+        consent_publish_name=False,
+        stakeholder_group=str(actor.stakeholder_group),
+        status=SubmissionStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    record(
+        session,
+        actor,
+        "submission.start",
+        draft,
+        summary=f"Started a draft submission in round {round_.id}",
+    )
+    return draft
+
+
+def own_draft(actor: User, submission: Submission) -> None:
+    require_signed_in(actor)
+    if submission.author_id != actor.id:
+        raise PermissionDenied(_("This is someone else's submission."))
+    if submission.status != SubmissionStatus.DRAFT:
+        raise Conflict(
+            _(
+                "This submission has been submitted (receipt %(receipt)s) and can no "
+                "longer be changed.",
+                receipt=submission.receipt,
+            )
+        )
+
+
+def _clean_details(actor: User, details: SubmissionDetails) -> dict:
+    try:
+        kind = SubmissionKind(details.kind or SubmissionKind.INDIVIDUAL)
+    except ValueError:
+        raise ValidationError(_("Choose how you are submitting."), field="kind") from None
+    if kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
+        raise PermissionDenied(
+            _(
+                "Only members of the Indigenous Peoples Advisory Forum can "
+                "file a formal submission of the Forum."
+            )
+        )
+    organisation = " ".join((details.organisation or "").split())
+    if len(organisation) > MAX_ORGANISATION:
+        raise ValidationError(
+            _("The organisation name is too long (%(n)d characters at most).", n=MAX_ORGANISATION),
+            field="organisation",
+        )
+    cover = clean_text(details.cover_statement, field="cover_statement", label=_("cover statement"))
+    return {
+        "kind": kind,
+        "organisation": organisation,
+        "cover_statement": cover,
+        "consent_publish_name": bool(details.consent_publish_name),
+    }
+
+
+def update_submission(
+    session: Session,
+    actor: User,
+    submission: Submission,
+    details: SubmissionDetails,
+    *,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Change a draft's kind, organisation, consent and cover statement."""
+    own_draft(actor, submission)
+    now = now or utcnow()
+    require_open(submission.round, now)
+    values = _clean_details(actor, details)
+    changed = sorted(k for k, v in values.items() if getattr(submission, k) != v)
+    for key, value in values.items():
+        setattr(submission, key, value)
+    submission.updated_at = now
+    session.flush()
+    if changed:
+        record(
+            session,
+            actor,
+            "submission.update",
+            submission,
+            summary=f"Updated draft submission {submission.id}",
+            fields=changed,
+        )
+    return submission
+
+
+def add_comment(
+    session: Session,
+    actor: User,
+    round_: ConsultationRound,
+    *,
+    clause_uid: str | None = None,
+    comment_type: str = CommentType.GENERAL,
+    body: str,
+    proposed_change: str = "",
+    anchor: AnchorInput | None = None,
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Add a comment to the person's draft submission in a round (starting the draft)."""
+    actor = require_signed_in(actor)
+    now = now or utcnow()
+    require_open(round_, now)
+    fields = clean_comment(
+        session,
+        round_,
+        clause_uid=clause_uid,
+        comment_type=comment_type,
+        body=body,
+        proposed_change=proposed_change,
+        anchor=anchor,
+    )
+    submission = start_submission(session, actor, round_, now=now)
+    count, last = session.execute(
+        select(func.count(), func.max(Comment.ordinal)).where(
+            Comment.submission_id == submission.id
+        )
+    ).one()
+    if count >= MAX_COMMENTS_PER_SUBMISSION:
+        raise ValidationError(
+            _(
+                "A submission holds %(n)d comments at most. Submit this one and start another.",
+                n=MAX_COMMENTS_PER_SUBMISSION,
+            )
+        )
+    comment = Comment(
+        submission_id=submission.id, ordinal=(last or 0) + 1, created_at=now, **fields.values()
+    )
+    session.add(comment)
+    submission.updated_at = now
+    session.flush()
+    session.expire(submission, ["comments"])
+    record(
+        session,
+        actor,
+        "comment.draft",
+        comment,
+        summary=f"Drafted a comment in submission {submission.id}",
+        clause=clause_uid or None,
+        anchored=fields.anchor is not None,
+    )
+    return comment
+
+
+def _draft_comment(actor: User, comment_id: int):
+    """Select the comment only while its submission is the actor's draft."""
+    drafts = select(Submission.id).where(
+        Submission.author_id == actor.id, Submission.status == SubmissionStatus.DRAFT
+    )
+    return Comment.id == comment_id, Comment.submission_id.in_(drafts)
+
+
+def edit_comment(
+    session: Session,
+    actor: User,
+    comment: Comment,
+    *,
+    clause_uid: str | None = None,
+    comment_type: str = CommentType.GENERAL,
+    body: str,
+    proposed_change: str = "",
+    anchor: AnchorInput | None = None,
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Revise a comment of a draft submission."""
+    submission = comment.submission
+    own_draft(actor, submission)
+    now = now or utcnow()
+    require_open(submission.round, now)
+    fields = clean_comment(
+        session,
+        submission.round,
+        clause_uid=clause_uid,
+        comment_type=comment_type,
+        body=body,
+        proposed_change=proposed_change,
+        anchor=anchor,
+    )
+    result = session.execute(
+        update(Comment)
+        .where(*_draft_comment(actor, comment.id))
+        .values(**fields.values())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("This comment can no longer be changed."))
+    submission.updated_at = now
+    session.flush()
+    session.refresh(comment)
+    record(
+        session,
+        actor,
+        "comment.revise",
+        comment,
+        summary=f"Revised a comment in draft submission {submission.id}",
+    )
+    return comment
+
+
+def remove_comment(
+    session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
+) -> None:
+    """Remove a comment from a draft submission."""
+    submission = comment.submission
+    own_draft(actor, submission)
+    now = now or utcnow()
+    require_open(submission.round, now)
+    comment_id = comment.id
+    session.expunge(comment)
+    result = session.execute(
+        delete(Comment)
+        .where(*_draft_comment(actor, comment_id))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("This comment can no longer be removed."))
+    submission.updated_at = now
+    session.expire(submission, ["comments"])
+    record(
+        session,
+        actor,
+        "comment.remove",
+        object_type="comment",
+        object_id=comment_id,
+        summary=f"Removed a comment from draft submission {submission.id}",
+    )

@@ -1,0 +1,205 @@
+"""Submitting a draft (receipt, acknowledgement), withdrawing it, and finding submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import Role, User
+from app.auth.permissions import is_staff, require_signed_in
+from app.consultation.drafts import own_draft, require_open
+from app.consultation.models import (
+    ConsultationRound,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+)
+from app.database import utcnow
+from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
+from app.mail import queue_mail
+
+MAX_REASON = 500
+
+
+def _check_complete(submission: Submission) -> None:
+    comments = submission.comments
+    if submission.kind == SubmissionKind.FORMAL:
+        if not submission.cover_statement:
+            raise ValidationError(
+                _("A formal submission of the Forum needs a cover statement."),
+                field="cover_statement",
+            )
+        if not comments:
+            raise ValidationError(_("Add at least one point on a clause before submitting."))
+        if any(c.clause_id is None for c in comments):
+            raise ValidationError(
+                _(
+                    "Each point of a formal submission must be on a clause. "
+                    "Put remarks on the whole draft in the cover statement."
+                )
+            )
+    elif not comments:
+        raise ValidationError(_("Add at least one comment before submitting."))
+    if submission.kind == SubmissionKind.ORGANISATION and not submission.organisation:
+        raise ValidationError(
+            _("Give the name of the organisation you submit for."), field="organisation"
+        )
+
+
+def _next_receipt(session: Session, round_: ConsultationRound) -> str:
+    """Bump the round's receipt counter with one UPDATE (atomic) and format the receipt."""
+    # Standard.uid_prefix is unique and (standard, number) is unique per round,
+    # so the counter alone makes receipts unique; Submission.receipt's unique
+    # constraint is the last wall.
+    number = session.execute(
+        update(ConsultationRound)
+        .where(ConsultationRound.id == round_.id)
+        .values(receipt_counter=ConsultationRound.receipt_counter + 1)
+        .returning(ConsultationRound.receipt_counter)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    session.expire(round_, ["receipt_counter"])
+    return f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
+
+
+def submit(
+    session: Session,
+    actor: User,
+    submission: Submission,
+    *,
+    now: dt.datetime | None = None,
+    link_for: Callable[[str], str] | None = None,
+) -> Submission:
+    """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
+    own_draft(actor, submission)
+    now = now or utcnow()
+    round_ = submission.round
+    require_open(round_, now)
+    # Take the row so two concurrent submits of the same draft cannot both pass.
+    locked = session.scalar(
+        select(Submission)
+        .where(Submission.id == submission.id)
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or locked.status != SubmissionStatus.DRAFT:
+        raise Conflict(_("This submission has already been submitted."))
+    if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
+        raise PermissionDenied(
+            _(
+                "Only members of the Indigenous Peoples Advisory Forum can "
+                "file a formal submission of the Forum."
+            )
+        )
+    _check_complete(submission)
+    submission.receipt = _next_receipt(session, round_)
+    submission.status = SubmissionStatus.SUBMITTED
+    submission.submitted_at = now
+    submission.updated_at = now
+    submission.stakeholder_group = str(actor.stakeholder_group)
+    session.flush()
+    record(
+        session,
+        actor,
+        "submission.submit",
+        submission,
+        summary=f"Submitted {submission.receipt} with {len(submission.comments)} comments",
+        receipt=submission.receipt,
+        kind=str(submission.kind),
+        consent_publish_name=submission.consent_publish_name,
+    )
+    queue_mail(
+        session,
+        to=actor.email,
+        subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
+        body=_acknowledgement(submission, link_for(submission.receipt) if link_for else None),
+    )
+    return submission
+
+
+def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
+    round_ = submission.round
+    lines = [
+        _("Thank you. We received your submission to \u201c%(title)s\u201d.", title=round_.title),
+        "",
+        _("Receipt: %(receipt)s", receipt=submission.receipt),
+        _("Comments: %(n)d", n=len(submission.comments)),
+        _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
+        "",
+        _(
+            "Your submission is now on record and cannot be changed. You can withdraw it until "
+            "the round closes on %(when)s UTC.",
+            when=round_.closes_at.strftime("%Y-%m-%d %H:%M"),
+        ),
+        _("Every comment will receive a written response in the round's public synopsis."),
+    ]
+    if receipt_url:
+        lines += ["", receipt_url]
+    return "\n".join(lines)
+
+
+def withdraw(
+    session: Session,
+    actor: User,
+    submission: Submission,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Withdraw a submitted submission before the round closes; it stays on record."""
+    require_signed_in(actor)
+    if submission.author_id != actor.id:
+        raise PermissionDenied(_("Only the person who submitted it can withdraw a submission."))
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise Conflict(_("Only a submitted submission can be withdrawn."))
+    now = now or utcnow()
+    if now >= submission.round.closes_at:
+        raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
+    reason = " ".join((reason or "").split())
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason"
+        )
+    submission.status = SubmissionStatus.WITHDRAWN
+    submission.withdrawn_at = now
+    submission.withdraw_reason = reason
+    submission.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        "submission.withdraw",
+        submission,
+        summary=f"Withdrew {submission.receipt}",
+        receipt=submission.receipt,
+        reason=reason,
+    )
+    return submission
+
+
+def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submission:
+    """Return a submission by its receipt, to its author and to staff only."""
+    submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
+    if submission is None or not (
+        is_staff(viewer)
+        or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
+    ):
+        raise NotFound(_("There is no submission with this receipt that you can see."))
+    return submission
+
+
+def my_submissions(session: Session, actor: User) -> list[Submission]:
+    """Return the person's submissions, newest first, drafts included."""
+    actor = require_signed_in(actor)
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.author_id == actor.id)
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+        )
+    )
