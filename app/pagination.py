@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -71,12 +71,14 @@ def decode(cursor: str, kinds: Sequence[type]) -> list[Any]:
 
 
 def _beyond(keys: Sequence[ColumnElement], values: Sequence[Any], forward: bool):
-    """Rows strictly after (forward) or before the given key, for ascending keys."""
-    clauses = []
-    for n, key in enumerate(keys):
-        equal = [k == v for k, v in zip(keys[:n], values[:n], strict=True)]
-        clauses.append(and_(*equal, key > values[n] if forward else key < values[n]))
-    return or_(*clauses)
+    """Rows strictly after (forward) or before the given key, for ascending keys.
+
+    A row-value comparison, which SQLite and PostgreSQL both answer with an
+    index range scan.
+    """
+    row = tuple_(*keys)
+    key = tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
+    return row > key if forward else row < key
 
 
 def paginate(

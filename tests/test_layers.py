@@ -20,6 +20,7 @@ LAYERS = [
         "app.forms",
         "app.history",
         "app.immutability",
+        "app.loading",
         "app.pagination",
         "app.text",
     },

@@ -300,7 +300,7 @@ def load_comments(
     counter = session.scalar(
         select(ConsultationRound.receipt_counter).where(ConsultationRound.id == round_.id)
     )
-    prefix = round_.standard.uid_prefix
+    prefix = session.get(Standard, round_.standard_id).uid_prefix
     times = sorted(start + dt.timedelta(seconds=rng.uniform(0, span)) for _ in authors)
     submission_rows = []
     for n, (author, when) in enumerate(zip(authors, times, strict=True), start=1):

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
@@ -38,7 +39,10 @@ def _user_zone() -> zoneinfo.ZoneInfo:
 def _frozen_versions() -> list[Version]:
     return list(
         db.session.scalars(
-            select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+            select(Version)
+            .where(Version.state == VersionState.FROZEN)
+            .options(joinedload(Version.standard))
+            .order_by(Version.id.desc())
         )
     )
 

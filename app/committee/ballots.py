@@ -10,7 +10,7 @@ from fractions import Fraction
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
@@ -38,9 +38,11 @@ FEW_ROUNDS, SHORT_ROUND, UNANSWERED = "few-rounds", "short-round", "unanswered"
 
 # --- reading ------------------------------------------------------------------
 
+_BALLOT_PARTS = (joinedload(Ballot.standard), joinedload(Ballot.version))
+
 
 def get_ballot(session: Session, ballot_id: int) -> Ballot:
-    ballot = session.get(Ballot, ballot_id)
+    ballot = session.get(Ballot, ballot_id, options=_BALLOT_PARTS)
     if ballot is None:
         raise NotFound(_("There is no ballot %(id)s.", id=ballot_id))
     read_as_closed(session, [ballot])
@@ -51,7 +53,12 @@ def list_ballots(
     session: Session, *, closed_only: bool = False, limit: int | None = None
 ) -> list[Ballot]:
     """Return ballots, newest first, due ones read as closed; closed_only: those closed."""
-    query = select(Ballot).order_by(Ballot.opens_at.desc(), Ballot.id.desc()).limit(limit)
+    query = (
+        select(Ballot)
+        .options(*_BALLOT_PARTS)
+        .order_by(Ballot.opens_at.desc(), Ballot.id.desc())
+        .limit(limit)
+    )
     if closed_only:
         query = query.where(or_(Ballot.closed_at.is_not(None), Ballot.closes_at <= utcnow()))
     found = list(session.scalars(query))
@@ -304,13 +311,20 @@ class RollEntry:
 
 def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     votes = current_votes(session, ballot)
+    names = dict(
+        session.execute(
+            select(User.id, User.name)
+            .join(BallotVoter, BallotVoter.user_id == User.id)
+            .where(BallotVoter.ballot_id == ballot.id)
+        ).all()
+    )
     entries = []
-    for voter in sorted(ballot.voters, key=lambda v: v.user.name):
+    for voter in sorted(ballot.voters, key=lambda v: names[v.user_id]):
         vote = votes.get(voter.user_id)
         entries.append(
             RollEntry(
                 voter.user_id,
-                voter.user.name,
+                names[voter.user_id],
                 str(vote.choice) if vote else None,
                 vote.reason if vote else "",
                 utc_iso(vote.cast_at) if vote else "",

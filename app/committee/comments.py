@@ -6,14 +6,21 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.auth.models import Role, User
 from app.auth.permissions import require_any_role
 from app.committee import listing
 from app.committee.listing import AGREED, DRAFTED, NONE, CommentRow
 from app.committee.models import Disposition, SynopsisPublication
-from app.consultation.models import Comment, ConsultationRound, Submission, SubmissionStatus
+from app.consultation.models import (
+    Comment,
+    ConsultationRound,
+    Submission,
+    SubmissionStatus,
+    comment_parts,
+    round_parts,
+)
 from app.drafting.models import Clause
 from app.errors import NotFound
 from app.history import is_latest
@@ -27,7 +34,7 @@ def require_staff(actor: User | None) -> User:
 
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
-    found = session.get(ConsultationRound, round_id)
+    found = session.get(ConsultationRound, round_id, options=round_parts())
     if found is None:
         raise NotFound(_("There is no consultation round %(id)s.", id=round_id))
     return found
@@ -35,12 +42,21 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
 
 def all_rounds(session: Session) -> list[ConsultationRound]:
     return list(
-        session.scalars(select(ConsultationRound).order_by(ConsultationRound.opens_at.desc()))
+        session.scalars(
+            select(ConsultationRound)
+            .options(*round_parts())
+            .order_by(ConsultationRound.opens_at.desc())
+        )
     )
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    comment = session.get(Comment, comment_id)
+    comment = session.get(
+        Comment,
+        comment_id,
+        options=[*comment_parts(), joinedload(Comment.clause).joinedload(Clause.head)],
+        populate_existing=True,  # comments are immutable: nothing pending to lose
+    )
     if comment is None or comment.submission.status != SubmissionStatus.SUBMITTED:
         raise NotFound(_("There is no comment %(id)s.", id=comment_id))
     return comment
@@ -78,6 +94,11 @@ def clause_comments(session: Session, viewer: User, clause: Clause) -> list[Comm
             .where(Submission.status == SubmissionStatus.SUBMITTED, Comment.clause_id == clause.id)
         )
         .join(ConsultationRound, Submission.round_id == ConsultationRound.id)
+        .options(
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.round)
+            .joinedload(ConsultationRound.version)
+        )
         .order_by(ConsultationRound.number, Submission.submitted_at, Comment.ordinal)
     )
     return [CommentRow(c, d, bool(h)) for c, d, h in session.execute(query).unique()]

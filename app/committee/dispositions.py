@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -19,9 +19,9 @@ from app.committee.comments import (
 )
 from app.committee.listing import Progress, count_unanswered, round_progress
 from app.committee.models import Decision, Disposition
-from app.consultation.models import Comment, ConsultationRound
+from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
-from app.drafting.models import ClauseRevision
+from app.drafting.models import Clause, ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
 
 DRAFTERS = (Role.COMMITTEE, Role.SECRETARIAT)
@@ -35,6 +35,10 @@ def history(session: Session, comment: Comment) -> list[Disposition]:
         session.scalars(
             select(Disposition)
             .where(Disposition.comment_id == comment.id)
+            .options(
+                joinedload(Disposition.addressed_by).joinedload(ClauseRevision.clause),
+                joinedload(Disposition.author),
+            )
             .order_by(Disposition.seq.desc())
         )
     )
@@ -49,6 +53,15 @@ def _refuse_if_published(session: Session, round_: ConsultationRound) -> None:
         raise Gone(
             _("The synopsis of this round is published: its dispositions can no longer change.")
         )
+
+
+def _standard_of(session: Session, comment_id: int) -> int | None:
+    return session.scalar(
+        select(ConsultationRound.standard_id)
+        .join(Submission, Submission.round_id == ConsultationRound.id)
+        .join(Comment, Comment.submission_id == Submission.id)
+        .where(Comment.id == comment_id)
+    )
 
 
 def _clean(
@@ -77,8 +90,8 @@ def _clean(
         if duplicate_of_id == comment.id:
             raise ValidationError(_("A comment cannot duplicate itself."), field="duplicate_of")
         original = session.get(Comment, duplicate_of_id)
-        if original is None or original.submission.round.standard_id != (
-            comment.submission.round.standard_id
+        if original is None or _standard_of(session, original.id) != _standard_of(
+            session, comment.id
         ):
             raise ValidationError(
                 _("Comment %(id)s is not a comment on this standard.", id=duplicate_of_id),
@@ -97,10 +110,12 @@ def _clean(
     else:
         duplicate_of_id = None
     if addressed_by_revision_id:
-        revision = session.get(ClauseRevision, addressed_by_revision_id)
-        if revision is None or revision.clause.standard_id != (
-            comment.submission.round.standard_id
-        ):
+        standard_id = session.scalar(
+            select(Clause.standard_id)
+            .join(ClauseRevision, ClauseRevision.clause_id == Clause.id)
+            .where(ClauseRevision.id == addressed_by_revision_id)
+        )
+        if standard_id is None or standard_id != _standard_of(session, comment.id):
             raise ValidationError(
                 _("That revision is not part of this standard."), field="addressed_by"
             )

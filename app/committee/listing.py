@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, case, exists, false, func, select, true
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
 from app.committee.models import Disposition, SynopsisPublication
@@ -23,6 +23,7 @@ from app.consultation.models import (
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    comment_parts,
 )
 from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.history import is_latest
@@ -141,6 +142,7 @@ def with_details(query: Select) -> Select:
             contains_eager(Comment.submission).contains_eager(Submission.author),
             contains_eager(Comment.clause),
             contains_eager(Comment.revision),
+            joinedload(Current.addressed_by).joinedload(ClauseRevision.clause),
         )
     )
 
@@ -163,13 +165,15 @@ def round_page(
 ) -> Page:
     """Return a page of the round's submitted comments in receipt order, filtered."""
     query = with_details(_filtered(_submitted([round_.id]), filters or RowFilters()))
+    # (submitted_at, submission id, ordinal) follows ix_submission_round_order and the
+    # comment (submission_id, ordinal) key: a page reads its own rows, not the round.
     return _rows(
         paginate(
             session,
             query,
-            [Submission.submitted_at, Comment.id],
-            lambda row: (row[0].submission.submitted_at, row[0].id),
-            [dt.datetime, int],
+            [Submission.submitted_at, Submission.id, Comment.ordinal],
+            lambda row: (row[0].submission.submitted_at, row[0].submission_id, row[0].ordinal),
+            [dt.datetime, int, int],
             after=after,
             before=before,
             limit=limit,
@@ -221,10 +225,14 @@ def chosen_comments(session: Session, round_: ConsultationRound, ids: list[int])
     """Return the submitted comments of the round among the given ids (a page's selection)."""
     if not ids:
         return []
+    in_round = _submitted([round_.id]).where(Comment.id.in_(ids[: PAGE_SIZE * 5]))
     return list(
         session.scalars(
-            _submitted([round_.id]).where(Comment.id.in_(ids[: PAGE_SIZE * 5])).order_by(Comment.id)
-        ).unique()
+            select(Comment)
+            .where(Comment.id.in_(in_round.with_only_columns(Comment.id)))
+            .options(*comment_parts())
+            .order_by(Comment.id)
+        )
     )
 
 

@@ -59,10 +59,10 @@ class Disposition(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    comment = relationship("Comment", foreign_keys=[comment_id], lazy="joined")
-    duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="select")
-    addressed_by = relationship("ClauseRevision", lazy="joined")
-    author = relationship("User", lazy="joined")
+    comment = relationship("Comment", foreign_keys=[comment_id], lazy="raise")
+    duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="raise")
+    addressed_by = relationship("ClauseRevision", lazy="raise")
+    author = relationship("User", lazy="raise")
 
 
 class SynopsisPublication(Base):
@@ -73,7 +73,7 @@ class SynopsisPublication(Base):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
-    round = relationship("ConsultationRound", lazy="joined")
+    round = relationship("ConsultationRound", lazy="raise")
 
 
 class BallotQuestion(StrEnum):
@@ -120,8 +120,9 @@ class Ballot(Base):
     tally: Mapped[dict | None] = mapped_column(JSON)
     flags: Mapped[list | None] = mapped_column(JSON)
 
-    standard = relationship("Standard", lazy="joined")
-    version = relationship("Version", lazy="joined")
+    standard = relationship("Standard", lazy="raise")
+    version = relationship("Version", lazy="raise")
+    # The roll is small (the committee) and read with every ballot: always loaded.
     voters: Mapped[list[BallotVoter]] = relationship(back_populates="ballot", lazy="selectin")
 
 
@@ -135,8 +136,8 @@ class BallotVoter(Base):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
-    ballot: Mapped[Ballot] = relationship(back_populates="voters")
-    user = relationship("User", lazy="joined")
+    ballot: Mapped[Ballot] = relationship(back_populates="voters", lazy="raise")
+    user = relationship("User", lazy="raise")
 
 
 class Vote(Base):
@@ -151,7 +152,7 @@ class Vote(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     cast_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    voter = relationship("User", lazy="joined")
+    voter = relationship("User", lazy="raise")
 
 
 # A ballot's question and rules are fixed at opening; its outcome is set once, at

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -45,10 +45,19 @@ from app.consultation.models import (
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    comment_parts,
+    round_parts,
 )
 from app.consultation.submitting import get_by_receipt, my_submissions, submit, withdraw
 from app.database import utcnow
-from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
+from app.drafting.models import (
+    Clause,
+    ClauseRevision,
+    Standard,
+    Version,
+    VersionEntry,
+    VersionState,
+)
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.history import is_latest
 from app.pagination import Page, paginate
@@ -65,7 +74,7 @@ RECORD_PAGE = 100
 
 def list_rounds(session: Session, standard: Standard | None = None) -> list[ConsultationRound]:
     """Return rounds, open and upcoming first, then the most recently closed."""
-    query = select(ConsultationRound)
+    query = select(ConsultationRound).options(*round_parts())
     if standard is not None:
         query = query.where(ConsultationRound.standard_id == standard.id)
     rounds = list(session.scalars(query.order_by(ConsultationRound.opens_at.desc())))
@@ -79,13 +88,14 @@ def rounds_for_standard(session: Session, standard: Standard) -> list[Consultati
         session.scalars(
             select(ConsultationRound)
             .where(ConsultationRound.standard_id == standard.id)
+            .options(*round_parts())
             .order_by(ConsultationRound.number)
         )
     )
 
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
-    found = session.get(ConsultationRound, round_id)
+    found = session.get(ConsultationRound, round_id, options=round_parts())
     if found is None:
         raise NotFound(_("There is no such consultation round."))
     return found
@@ -106,7 +116,14 @@ def iseal_flags(session: Session, round_: ConsultationRound) -> list[str]:
                 min=min_days,
             )
         )
-    count = len(rounds_for_standard(session, round_.standard))
+    count = (
+        session.scalar(
+            select(func.count(ConsultationRound.id)).where(
+                ConsultationRound.standard_id == round_.standard_id
+            )
+        )
+        or 0
+    )
     if count < min_rounds:
         flags.append(
             ngettext(
@@ -236,8 +253,8 @@ def create_round(
     """Open a consultation round on a frozen version (secretariat only)."""
     require_any_role(actor, Role.SECRETARIAT)
     round_ = ConsultationRound(
-        standard_id=fields.standard.id,
-        version_id=fields.version.id,
+        standard=fields.standard,
+        version=fields.version,
         number=fields.number,
         title=fields.title,
         summary=fields.summary,
@@ -269,7 +286,10 @@ def frozen_versions(session: Session) -> list[Version]:
     """Return every frozen version, for the new-round form."""
     return list(
         session.scalars(
-            select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+            select(Version)
+            .where(Version.state == VersionState.FROZEN)
+            .options(joinedload(Version.standard))
+            .order_by(Version.id.desc())
         )
     )
 
@@ -413,10 +433,12 @@ def record_page(
         )
         .join(User, Submission.author_id == User.id)
         .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
         .add_columns(ordinal.label("ordinal"))
         .options(
             contains_eager(Comment.submission).contains_eager(Submission.author),
             contains_eager(Comment.clause),
+            contains_eager(Comment.revision),
         )
     )
     page = paginate(
@@ -470,6 +492,7 @@ def formal_submissions(
                 Submission.kind == SubmissionKind.FORMAL,
                 Submission.status.in_(statuses),
             )
+            .options(joinedload(Submission.author), selectinload(Submission.comments))
             .order_by(Submission.submitted_at)
         )
     )
@@ -496,7 +519,7 @@ def author_line(submission: Submission) -> str:
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    comment = session.get(Comment, comment_id)
+    comment = session.get(Comment, comment_id, options=comment_parts())
     if comment is None:
         raise NotFound(_("There is no such comment."))
     return comment
@@ -516,7 +539,8 @@ def moderate(
         raise ValidationError(
             _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason"
         )
-    if comment.submission.status == SubmissionStatus.DRAFT:
+    status = session.scalar(select(Submission.status).where(Submission.id == comment.submission_id))
+    if status == SubmissionStatus.DRAFT:
         raise ValidationError(_("Only submitted comments can be moderated."))
     current = moderation_of(session, [comment.id]).get(comment.id)
     if bool(current and current.hidden) == hidden:

@@ -8,26 +8,30 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import is_staff, require_signed_in
 from app.consultation.drafts import own_draft, require_open
 from app.consultation.models import (
+    Comment,
     ConsultationRound,
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    submission_with_comments,
 )
 from app.database import utcnow
+from app.drafting.models import Standard
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
+from app.loading import ensure_loaded
 from app.mail import queue_mail
 
 MAX_REASON = 500
 
 
-def _check_complete(submission: Submission) -> None:
-    comments = submission.comments
+def _check_complete(submission: Submission, comments: list[Comment]) -> None:
     if submission.kind == SubmissionKind.FORMAL:
         if not submission.cover_statement:
             raise ValidationError(
@@ -64,7 +68,8 @@ def _next_receipt(session: Session, round_: ConsultationRound) -> str:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     session.expire(round_, ["receipt_counter"])
-    return f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
+    prefix = session.scalar(select(Standard.uid_prefix).where(Standard.id == round_.standard_id))
+    return f"{prefix}-R{round_.number}-{number:04d}"
 
 
 def submit(
@@ -78,17 +83,20 @@ def submit(
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     own_draft(actor, submission)
     now = now or utcnow()
-    round_ = submission.round
+    round_ = ensure_loaded(session, submission, "round").round
     require_open(round_, now)
     # Take the row so two concurrent submits of the same draft cannot both pass.
-    locked = session.scalar(
-        select(Submission)
+    status = session.scalar(
+        select(Submission.status)
         .where(Submission.id == submission.id)
         .with_for_update(of=Submission)
-        .execution_options(populate_existing=True)
     )
-    if locked is None or locked.status != SubmissionStatus.DRAFT:
+    if status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))
+    comments = session.scalars(
+        select(Comment).where(Comment.submission_id == submission.id).order_by(Comment.ordinal)
+    ).all()
+    set_committed_value(submission, "comments", list(comments))
     if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
         raise PermissionDenied(
             _(
@@ -96,7 +104,7 @@ def submit(
                 "file a formal submission of the Forum."
             )
         )
-    _check_complete(submission)
+    _check_complete(submission, comments)
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = now
@@ -108,7 +116,7 @@ def submit(
         actor,
         "submission.submit",
         submission,
-        summary=f"Submitted {submission.receipt} with {len(submission.comments)} comments",
+        summary=f"Submitted {submission.receipt} with {len(comments)} comments",
         receipt=submission.receipt,
         kind=str(submission.kind),
         consent_publish_name=submission.consent_publish_name,
@@ -117,18 +125,21 @@ def submit(
         session,
         to=actor.email,
         subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
-        body=_acknowledgement(submission, link_for(submission.receipt) if link_for else None),
+        body=_acknowledgement(
+            submission, round_, len(comments), link_for(submission.receipt) if link_for else None
+        ),
     )
     return submission
 
 
-def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
-    round_ = submission.round
+def _acknowledgement(
+    submission: Submission, round_: ConsultationRound, count: int, receipt_url: str | None
+) -> str:
     lines = [
         _("Thank you. We received your submission to \u201c%(title)s\u201d.", title=round_.title),
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
-        _("Comments: %(n)d", n=len(submission.comments)),
+        _("Comments: %(n)d", n=count),
         _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
         "",
         _(
@@ -158,7 +169,7 @@ def withdraw(
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted submission can be withdrawn."))
     now = now or utcnow()
-    if now >= submission.round.closes_at:
+    if now >= ensure_loaded(session, submission, "round").round.closes_at:
         raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
@@ -184,7 +195,9 @@ def withdraw(
 
 def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submission:
     """Return a submission by its receipt, to its author and to staff only."""
-    submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
+    submission = session.scalar(
+        select(Submission).where(Submission.receipt == receipt).options(*submission_with_comments())
+    )
     if submission is None or not (
         is_staff(viewer)
         or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
@@ -200,6 +213,7 @@ def my_submissions(session: Session, actor: User) -> list[Submission]:
         session.scalars(
             select(Submission)
             .where(Submission.author_id == actor.id)
+            .options(*submission_with_comments())
             .order_by(Submission.created_at.desc(), Submission.id.desc())
         )
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth.permissions import is_staff
@@ -16,7 +17,7 @@ from app.drafting.forms import (
     FreezeForm,
     StandardForm,
 )
-from app.drafting.models import CLAUSE_KIND_LABELS
+from app.drafting.models import CLAUSE_KIND_LABELS, Clause
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import show_error
@@ -242,7 +243,9 @@ def move_clause(uid: str):
     if not is_staff(current_user):
         abort(403)
     head = cl.head
-    parent_uid = head.parent.uid if head.parent_clause_id else ""
+    parent_uid = ""
+    if head.parent_clause_id:
+        parent_uid = db.session.scalar(select(Clause.uid).where(Clause.id == head.parent_clause_id))
     form = ClauseMoveForm(parent=parent_uid)
     form.parent.choices = [c for c in _parent_choices(cl.standard) if c.value != uid]
     if form.validate_on_submit():
@@ -271,9 +274,10 @@ def delete_clause(uid: str):
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
+    slug = cl.standard.slug
     editing.delete_clause(db.session, current_user, cl, message=form.message.data)
     flash(_("Clause deleted from the working draft. Its history is kept."), "success")
-    return redirect(url_for("drafting.version", slug=cl.standard.slug, label=service.WORKING))
+    return redirect(url_for("drafting.version", slug=slug, label=service.WORKING))
 
 
 @bp.get("/clauses/<uid>/compare")

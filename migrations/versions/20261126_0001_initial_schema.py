@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:25:51.591205
+Create Date: 2026-11-26 14:21:45.129584
 """
 from alembic import op
 import sqlalchemy as sa
@@ -235,6 +235,7 @@ def upgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_round_id'), ['round_id'], unique=False)
+        batch_op.create_index('ix_submission_round_order', ['round_id', 'status', 'submitted_at', 'id'], unique=False)
 
     op.create_table('synopsis_publication',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -366,6 +367,7 @@ def downgrade() -> None:
     op.drop_table('version_entry')
     op.drop_table('synopsis_publication')
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_submission_round_order')
         batch_op.drop_index(batch_op.f('ix_submission_round_id'))
         batch_op.drop_index(batch_op.f('ix_submission_author_id'))
 

@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from sqlalchemy import func, select
 
 from app.auth.models import StakeholderGroup
 from app.auth.permissions import SYSTEM
@@ -26,6 +27,7 @@ from app.consultation.models import (
 from app.database import utcnow
 from app.drafting import editing
 from app.drafting import service as drafting
+from app.drafting.models import ClauseRevision, Standard
 from app.text.anchoring import find_passage
 from app.text.markdown import plain_text
 
@@ -83,8 +85,8 @@ def make_round(session):
         if opens_at is None:
             opens_at = now - (days + 1) * DAY if closed else now - DAY
         round_ = ConsultationRound(
-            standard_id=version.standard_id,
-            version_id=version.id,
+            standard=session.get(Standard, version.standard_id),
+            version=version,
             number=number or next(_n),
             title=title or f"Round on {version.label}",
             opens_at=opens_at,
@@ -123,8 +125,8 @@ def make_comment(session, make_user):
             author = author or make_user(stakeholder_group=group)
             n = next(_n)
             submission = Submission(
-                round_id=round_.id,
-                author_id=author.id,
+                round=round_,
+                author=author,
                 kind=kind,
                 stakeholder_group=group,
                 consent_publish_name=consent,
@@ -141,18 +143,18 @@ def make_comment(session, make_user):
         anchor = None
         if quote is not None:
             anchor = find_passage(plain_text(revision.body), quote)
+        ordinals = select(func.count(Comment.id)).where(Comment.submission_id == submission.id)
         comment = Comment(
-            submission_id=submission.id,
-            ordinal=len(submission.comments) + 1,
-            clause_id=clause.id if clause is not None else None,
-            revision_id=revision.id if revision is not None else None,
+            submission=submission,
+            ordinal=(session.scalar(ordinals) or 0) + 1,
+            clause=clause,
+            revision=revision,
             comment_type=comment_type,
             body=body,
             **Comment.anchor_columns(anchor),
         )
         session.add(comment)
         session.flush()
-        session.refresh(submission)
         return comment
 
     return make
@@ -163,7 +165,7 @@ def edit(session):
     """Return a function that saves a new body for a clause of the working draft."""
 
     def save(clause, body: str, *, number: str | None = None, actor=SYSTEM):
-        head = clause.head
+        head = session.get(ClauseRevision, clause.head_revision_id)
         result = editing.save_clause(
             session,
             actor,

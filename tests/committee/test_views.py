@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.committee import ballots, dispositions, synopsis
 from app.committee.models import Disposition
 from app.database import utcnow
+from app.drafting.models import ClauseRevision
 from tests.conftest import csrf_token
 
 
@@ -109,7 +110,7 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
             "heading": "Criterion 1",
             "body": "The Entity shall report on topic 1 every quarter.",
             "message": "Per comment",
-            "based_on": str(clause.head.id),
+            "based_on": str(clause.head_revision_id),
             "decision": "accepted",
             "response": "Now quarterly.",
             "csrf_token": csrf_token(client, path),
@@ -118,7 +119,8 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
     assert response.status_code == 302
     session.expire_all()
     row = session.scalar(select(Disposition).where(Disposition.comment_id == comment.id))
-    assert row.addressed_by.id == clause.head.id and clause.head.seq == 2
+    head = session.get(ClauseRevision, clause.head_revision_id)
+    assert row.addressed_by_revision_id == head.id and head.seq == 2
     missing = client.post(
         path,
         data={
@@ -126,7 +128,7 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
             "number": "1.1",
             "heading": "Criterion 1",
             "body": "Other text.",
-            "based_on": str(clause.head.id),
+            "based_on": str(head.id),
             "decision": "accepted",
             "response": "",
             "csrf_token": csrf_token(client, path),
@@ -134,7 +136,8 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
     )
     assert missing.status_code == 422
     session.expire_all()
-    assert clause.head.seq == 2  # nothing saved when the answer is incomplete
+    # nothing saved when the answer is incomplete
+    assert session.get(ClauseRevision, clause.head_revision_id).seq == 2
 
 
 def test_bulk_duplicates(

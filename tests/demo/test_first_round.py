@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.committee import listing, synopsis
 from app.committee.models import Ballot, BallotOutcome
 from app.committee.reanchoring import Locator
-from app.consultation.models import ConsultationRound, SubmissionKind
+from app.consultation.models import ConsultationRound, SubmissionKind, round_parts
 from app.demo import first_round
 from app.demo.accounts import load_accounts
 from app.demo.standard import load_standard
@@ -23,7 +23,9 @@ def test_demo_round_ballot_and_reanchoring(db, app):
     assert first_round.load(db) == ["Committee demo already loaded."]
     with app.test_request_context():
         session = db.new_session()
-        round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 1))
+        round_ = session.scalar(
+            select(ConsultationRound).where(ConsultationRound.number == 1).options(*round_parts())
+        )
         assert round_.version.label == "3.0-draft-1" and round_.length_days == 70
         rows = listing.round_page(session, round_).items
         assert 15 <= len(rows) <= 25
