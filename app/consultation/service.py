@@ -48,7 +48,13 @@ from app.consultation.models import (
     comment_parts,
     round_parts,
 )
-from app.consultation.submitting import get_by_receipt, my_submissions, submit, withdraw
+from app.consultation.submitting import (
+    comment_and_submit,
+    get_by_receipt,
+    my_submissions,
+    submit,
+    withdraw,
+)
 from app.database import utcnow
 from app.drafting.models import (
     Clause,
@@ -601,6 +607,7 @@ __all__ = [
     "stakeholder_label",
     "start_submission",
     "submit",
+    "comment_and_submit",
     "update_submission",
     "version_clause",
     "withdraw",

@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.permissions import is_staff, require_signed_in
-from app.consultation.drafts import own_draft, require_open
+from app.consultation.drafts import add_comment, own_draft, require_open
 from app.consultation.models import (
     Comment,
     ConsultationRound,
@@ -94,7 +94,10 @@ def submit(
     if status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))
     comments = session.scalars(
-        select(Comment).where(Comment.submission_id == submission.id).order_by(Comment.ordinal)
+        select(Comment)
+        .where(Comment.submission_id == submission.id)
+        .options(joinedload(Comment.clause), joinedload(Comment.revision))
+        .order_by(Comment.ordinal)
     ).all()
     set_committed_value(submission, "comments", list(comments))
     if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
@@ -217,3 +220,29 @@ def my_submissions(session: Session, actor: User) -> list[Submission]:
             .order_by(Submission.created_at.desc(), Submission.id.desc())
         )
     )
+
+
+def comment_and_submit(
+    session: Session,
+    actor: User,
+    round_: ConsultationRound,
+    *,
+    now: dt.datetime | None = None,
+    link_for: Callable[[str], str] | None = None,
+    **comment,
+) -> Submission | None:
+    """Send one comment in one step: add it and submit it, in one transaction.
+
+    If the person already has a draft holding other comments, the comment joins
+    that draft and nothing is submitted (None): they submit the draft themselves.
+    """
+    added = add_comment(session, actor, round_, now=now, **comment)
+    submission = ensure_loaded(session, added, "submission").submission
+    others = session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.submission_id == submission.id, Comment.id != added.id
+        )
+    )
+    if others:
+        return None
+    return submit(session, actor, submission, now=now, link_for=link_for)
