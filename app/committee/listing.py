@@ -139,7 +139,11 @@ def with_details(query: Select) -> Select:
         .outerjoin(Clause, Comment.clause_id == Clause.id)
         .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
         .options(
-            contains_eager(Comment.submission).contains_eager(Submission.author),
+            # Authors are shown by name: their role grants are not loaded (a page of
+            # authors would otherwise select role grants in batches of 500 ids).
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.author)
+            .raiseload(User.role_grants),
             contains_eager(Comment.clause),
             contains_eager(Comment.revision),
             joinedload(Current.addressed_by).joinedload(ClauseRevision.clause),

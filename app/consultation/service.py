@@ -442,7 +442,11 @@ def record_page(
         .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
         .add_columns(ordinal.label("ordinal"))
         .options(
-            contains_eager(Comment.submission).contains_eager(Submission.author),
+            # Authors are shown by name: their role grants are not loaded (a page of
+            # authors would otherwise select role grants in batches of 500 ids).
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.author)
+            .raiseload(User.role_grants),
             contains_eager(Comment.clause),
             contains_eager(Comment.revision),
         )
