@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import time
 
 import pytest
 from sqlalchemy import event, select
@@ -112,10 +113,12 @@ def test_every_page_of_a_20000_comment_round_is_bounded(client, auth, big_round)
             auth.sign_in(member)
         for path in paths:
             seen, stop = _watch()
+            started = time.perf_counter()
             try:
                 response = client.get(path)
             finally:
                 stop()
+            print(f"{time.perf_counter() - started:7.2f} s {len(seen):3d} SQL  {path}")
             if response.status_code != 200:
                 problems.append(f"{path}: HTTP {response.status_code}")
             if len(seen) > MAX_STATEMENTS:
