@@ -41,15 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.auth.models import User
+        # The id names a server-side session row: revoked or expired, it opens nothing.
+        from app.auth import sessions
 
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+        return sessions.load(db.session, user_id)
 
-    from app import web
+    from app import request_guard, web
 
+    request_guard.init_app(app)  # before the blueprints: it replaces the int converter
     web.init_app(app)
     _register_blueprints(app)
 
@@ -62,19 +61,25 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
+    from app.auth.account_views import bp as account_bp
+    from app.auth.data_views import bp as personal_bp
     from app.auth.views import bp as auth_bp
     from app.committee.views import bp as committee_bp
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.publishing.views import bp as publishing_bp
     from app.web import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(personal_bp)
     app.register_blueprint(drafting_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(publishing_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

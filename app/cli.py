@@ -10,11 +10,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.auth.cli import accounts_cli
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
+from app.backup import cli as backup_cli
 from app.benchcorpus.cli import bench_cli
 from app.errors import DomainError
 from app.extensions import db
+from app.publishing import cli as publishing_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,12 +119,15 @@ def users_grant(email: str, role: str) -> None:
     """Grant a role to an existing account."""
     from app.auth import service
 
-    with db.transaction() as session:
-        user = service.find_by_email(session, email)
-        if user is None:
-            raise click.ClickException(f"no account for {email}")
-        service.grant_role(session, None, user, role)
-    click.echo(f"{email} now holds {role}")
+    try:
+        with db.transaction() as session:
+            user = service.find_by_email(session, email)
+            if user is None:
+                raise click.ClickException(f"no account for {email}")
+            granted = service.grant_role(session, SYSTEM, user, role)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{email} now holds {role}" if granted else f"{email} already holds {role}")
 
 
 @standards_cli.command("import")
@@ -188,13 +194,12 @@ def jobs_run() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rounds_load(path: Path) -> None:
     """Open the consultation round a TOML file defines (see app/consultation/rounds_file.py)."""
-    from app.consultation import rounds_file
-    from app.consultation.service import iseal_flags
+    from app.consultation import iseal, rounds_file
 
     try:
         with db.transaction() as session:
             round_ = rounds_file.load(session, SYSTEM, path)
-            flags = iseal_flags(session, round_)
+            flags = [iseal.flag_message(f) for f in iseal.round_flags(session, round_)]
             click.echo(
                 f"Round {round_.number} of {round_.standard.slug} on "
                 f"{round_.version.label}: {round_.opens_at:%Y-%m-%d %H:%M} to "
@@ -226,9 +231,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
+    standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(bench_cli)
+    backup_cli.register(app)
+    app.cli.add_command(accounts_cli)
 
     @app.cli.command("demo")
     def demo() -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+
+
+def _throttle_storage(rate_limit_uri: str) -> str:
+    return "database" if rate_limit_uri.startswith("memory://") else rate_limit_uri
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -47,6 +52,16 @@ class Config:
                 "RATE_LIMIT_PUBLIC_WRITE", "30 per minute; 300 per day"
             ),
             "RATE_LIMIT_SIGN_IN": env.get("RATE_LIMIT_SIGN_IN", "10 per minute; 100 per hour"),
+            # Failed sign-ins per account and per address (app/auth/throttle.py):
+            # "database" (shared by every worker) or a limits storage URI such as
+            # redis://...; by default the rate-limit storage unless that is memory://.
+            "SIGN_IN_THROTTLE_STORAGE": env.get("SIGN_IN_THROTTLE_STORAGE")
+            or _throttle_storage(env.get("RATELIMIT_STORAGE_URI", "memory://")),
+            "SIGN_IN_THROTTLE_ENABLED": _bool("SIGN_IN_THROTTLE_ENABLED", True),
+            "SIGN_IN_FREE_FAILURES_ACCOUNT": int(env.get("SIGN_IN_FREE_FAILURES_ACCOUNT", "5")),
+            "SIGN_IN_FREE_FAILURES_ADDRESS": int(env.get("SIGN_IN_FREE_FAILURES_ADDRESS", "20")),
+            # Sessions are rows (app/auth/sessions.py); the remember cookie lives as long.
+            "REMEMBER_COOKIE_DURATION": dt.timedelta(days=30),
             "RATE_LIMIT_REGISTER": env.get("RATE_LIMIT_REGISTER", "5 per minute; 50 per day"),
             # Mail: written to the log unless MAIL_SERVER is set.
             "MAIL_SERVER": env.get("MAIL_SERVER"),
@@ -60,8 +75,6 @@ class Config:
             "LANGUAGES": ["en", "fr", "es"],
             "MAX_CLAUSE_BODY_CHARS": int(env.get("MAX_CLAUSE_BODY_CHARS", "20000")),
             "MAX_COMMENT_CHARS": int(env.get("MAX_COMMENT_CHARS", "10000")),
-            "ISEAL_MIN_ROUND_DAYS": 60,
-            "ISEAL_MIN_ROUNDS": 2,
             "DEBUG": debug,
         }
         if overrides:

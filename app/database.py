@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import CheckConstraint, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -42,6 +43,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
+
+
+def enum_check(column: str, enum: type[StrEnum], *also: str) -> CheckConstraint:
+    """Return a CHECK constraint that keeps a string column within an enum's values.
+
+    `also` adds accepted values outside the enum ("" for a column that may be blank).
+    A nullable column accepts NULL too: a CHECK that evaluates to NULL passes.
+    """
+    values = ", ".join(f"'{v}'" for v in [*(e.value for e in enum), *also])
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
 
 
 def utcnow() -> dt.datetime:

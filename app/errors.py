@@ -31,6 +31,10 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class RecordFrozen(Conflict):
+    """The database refused to change or delete a record that is on file for good."""
+
+
 class Gone(DomainError):
     """The operation is no longer possible (a closed round, a closed ballot)."""
 

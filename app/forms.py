@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField
+from wtforms.validators import StopValidation
 
 from app.errors import ValidationError
+from app.request_guard import DB_INT_MAX
+
+# Dates a round or ballot may name: far enough for any real schedule, and far
+# from datetime's limits so converting between time zones cannot overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
+
+
+class BoundedIntegerField(IntegerField):
+    """An integer field that refuses numbers no database column can hold."""
+
+    def pre_validate(self, form) -> None:
+        if self.data is not None and not -DB_INT_MAX <= self.data <= DB_INT_MAX:
+            self.data = None
+            raise StopValidation(_l("Give a smaller number."))
+
+
+class BoundedDateTimeLocalField(DateTimeLocalField):
+    """A date and time field limited to the years a schedule can use."""
+
+    def pre_validate(self, form) -> None:
+        value: dt.datetime | None = self.data
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            self.data = None
+            raise StopValidation(
+                _l(
+                    "Give a date between the years %(low)d and %(high)d.",
+                    low=EARLIEST_YEAR,
+                    high=LATEST_YEAR,
+                )
+            )
 
 
 def show_error(form: FlaskForm, exc: ValidationError) -> None:

@@ -2,7 +2,7 @@
 
 from app import immutability
 from app.audit.models import AuditEvent
-from app.auth.models import RoleGrant, User
+from app.auth.models import PageText, RoleGrant, User
 from app.committee.models import (
     Ballot,
     BallotVoter,
@@ -19,18 +19,30 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.models import Publication
+
+
+def _submitted(submission: immutability.Stored | None) -> bool:
+    return submission is None or submission("status") != SubmissionStatus.DRAFT
+
 
 # Append-only records: history is rows, never updates.
 immutability.register(AuditEvent)
+immutability.register(PageText)
 immutability.register(ClauseRevision)
 immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
-immutability.register(Comment)
+# Clause uids, slugs and uid prefixes are permanent (links, receipts, exports rely on them).
+immutability.register(Clause, "head_revision_id")
+immutability.register(Standard, "title", "summary", "iseal_min_round_days", "iseal_min_rounds")
+# A comment may change or go while its submission is a draft; once submitted, never.
+immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)
 immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
+immutability.register(Publication)
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -52,6 +64,8 @@ __all__ = [
     "Disposition",
     "Job",
     "Moderation",
+    "PageText",
+    "Publication",
     "RoleGrant",
     "Standard",
     "Submission",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import (
@@ -20,20 +21,33 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.auth.audit_log import can_read_audit_log
 from app.committee import comments as committee
+from app.committee.permissions import PREDICATES as COMMITTEE_PREDICATES
 from app.consultation import service as consultation
+from app.consultation.permissions import PREDICATES as CONSULTATION_PREDICATES
+from app.database import utcnow
 from app.drafting import service as drafting
+from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import format_when, timezones, utc_iso
 from app.jobs.service import forget_queued, take_queued
+from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
 log = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
+# Permission predicates are Jinja globals: templates show a button when the service would allow it.
+PERMISSIONS = [
+    DRAFTING_PREDICATES,
+    CONSULTATION_PREDICATES,
+    COMMITTEE_PREDICATES,
+    {"can_read_audit_log": can_read_audit_log},
+]
 
 
 @bp.get("/")
@@ -43,6 +57,7 @@ def home():
         standards=drafting.list_standards(db.session),
         rounds=consultation.list_rounds(db.session),
         published=committee.published_round_ids(db.session),
+        in_force=publishing.in_force_by_standard(db.session),
     )
 
 
@@ -122,6 +137,8 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
+        if _depends_on_person():
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(DomainError)
@@ -165,6 +182,19 @@ def init_app(app: Flask) -> None:
             ),
         )
 
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc: Exception):
+        # A last line behind request_guard and the form validators: a value the
+        # database cannot hold (SQLite's 64-bit integers, PostgreSQL's types) is
+        # the request's fault, not the server's.
+        log.warning("value out of range reached the database: %r", exc)
+        return _error_page(
+            400,
+            _("A value is out of range"),
+            _("Something you sent (a number or a date) is outside what we can store."),
+        )
+
     @app.errorhandler(OperationalError)
     def database_error(exc: OperationalError):
         if _is_lock_timeout(exc):
@@ -179,6 +209,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["utc_iso"] = utc_iso
     app.jinja_env.globals["timezones"] = timezones
+    app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())
+    for predicates in PERMISSIONS:
+        app.jinja_env.globals.update(predicates)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True
@@ -192,6 +225,23 @@ def init_app(app: Flask) -> None:
         from app.auth.permissions import is_staff
 
         return {"Role": Role, "is_staff": is_staff(current_user)}
+
+
+def _depends_on_person() -> bool:
+    """Tell whether this response may show who is signed in or an account's secrets.
+
+    Every response to a signed-in person (their name, roles, drafts, tokens) and
+    every account page (sign-in, registration, password reset links) must not be
+    kept by a shared cache or the browser's back/forward history. Static files
+    are the same for everyone and stay cacheable.
+    """
+    from flask_login import current_user
+
+    if request.endpoint == "static":
+        return False
+    if request.blueprint == "auth":
+        return True
+    return bool(current_user and current_user.is_authenticated)
 
 
 def _busy() -> Response:
@@ -213,6 +263,13 @@ def _run_jobs_after_response(app: Flask, ids: list[int]):
                 log.exception("running queued jobs failed")
 
     return run
+
+
+def request_now() -> dt.datetime:
+    """Return the moment of this request: every rule on one page reads the same clock."""
+    if "now" not in g:
+        g.now = utcnow()
+    return g.now
 
 
 def flash_error(message: str) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEMO_SLUG = "responsible-aluminium"
@@ -219,6 +221,7 @@ def page_case(client, name: str, path: str, clauses: int, note: str = "") -> Cas
 
 
 def build_cases(app) -> list[Case]:
+    from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET
     from app.drafting import service as drafting
     from app.extensions import db
     from app.text.diffing import word_diff
@@ -233,7 +236,10 @@ def build_cases(app) -> list[Case]:
 
     public = app.test_client()
     committee = app.test_client()
-    response = committee.post("/sign-in", data={"email": COMMITTEE, "password": "clausewise-demo"})
+    response = committee.post("/sign-in", data={"email": COMMITTEE, "password": DEMO_PASSWORD})
+    if response.status_code == 302 and response.headers["Location"].endswith("/sign-in/code"):
+        code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+        response = committee.post("/sign-in/code", data={"code": code})
     if response.status_code != 302:
         raise SystemExit(f"signing the committee member in failed ({response.status_code})")
 

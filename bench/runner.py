@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 VENV = ROOT / ".venv" / "bin"
 COMMITTEE = ("committee@demo.clausewise.org", "clausewise-demo")
-BENCH_PASSWORD = "clausewise-bench"  # noqa: S105 - the corpus accounts' printed password
+BENCH_PASSWORD = "tangerine harbour lantern volume"  # noqa: S105 - the corpus accounts' printed password
 
 DONE_LUA = r"""
 done = function(summary, latency, requests)

@@ -18,16 +18,20 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from app import create_app
+from app.auth import personal_data, second_factor
 from app.auth import service as accounts
-from app.auth.models import Role, StakeholderGroup
+from app.auth.models import PRIVILEGED_ROLES, Role, StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.cli import upgrade_schema
 from app.drafting import editing
 from app.drafting import service as drafting
 from app.extensions import db as database
 from app.extensions import limiter
+from tests.totp import TotpClock
 
 PASSWORD = "correct horse battery"
+# Every staff account made by make_user is enrolled with this authenticator secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 # Shared, noisy machines: judge properties, not speed (speed lives in bench/).
 hypothesis_settings.register_profile("clausewise", deadline=None)
@@ -140,7 +144,10 @@ def make_user(session):
         email: str | None = None,
         stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
         organisation: str = "",
+        verified: bool = True,
+        totp: bool | None = None,
     ):
+        """Make an account; verified address; staff get the TOTP_SECRET authenticator."""
         n = next(_counter)
         user = accounts.register(
             session,
@@ -152,6 +159,11 @@ def make_user(session):
         )
         for role in roles:
             accounts.grant_role(session, SYSTEM, user, role)
+        if verified:
+            key = session.info.get("secret_key") or "test-secret-key"
+            personal_data.verify_email(session, personal_data.verification_token(user, key), key)
+        if totp if totp is not None else bool(set(roles) & PRIVILEGED_ROLES):
+            second_factor.assign(session, SYSTEM, user, TOTP_SECRET)
         session.flush()
         return user
 
@@ -162,6 +174,12 @@ def make_user(session):
 def member(make_user):
     """A Standards Committee member."""
     return make_user(Role.COMMITTEE, name="Maria Member")
+
+
+@pytest.fixture
+def second_member(make_user):
+    """Another committee member: agreement needs a second pair of eyes."""
+    return make_user(Role.COMMITTEE, name="Kenji Second")
 
 
 @pytest.fixture
@@ -209,21 +227,35 @@ def make_standard(session):
     return make
 
 
+totp_clock = TotpClock(TOTP_SECRET)
+
+
 @pytest.fixture
 def auth(client):
-    """Sign the test client in and out."""
+    """Sign the test client in (with the second factor when asked for) and out."""
 
     class Auth:
-        def sign_in(self, user, password: str = PASSWORD):
-            response = client.post(
+        def sign_in(self, user, password: str = PASSWORD, via=None):
+            """Sign in on the test client, or on another client given as `via`."""
+            browser = via or client
+            response = browser.post(
                 "/sign-in",
                 data={
                     "email": user.email,
                     "password": password,
-                    "csrf_token": csrf_token(client, "/sign-in"),
+                    "csrf_token": csrf_token(browser, "/sign-in"),
                 },
             )
             assert response.status_code == 302, response.get_data(as_text=True)
+            if response.headers["Location"].endswith("/sign-in/code"):
+                response = browser.post(
+                    "/sign-in/code",
+                    data={
+                        "code": totp_clock.code(user.email),
+                        "csrf_token": csrf_token(browser, "/sign-in/code"),
+                    },
+                )
+                assert response.status_code == 302, response.get_data(as_text=True)
             return response
 
         def sign_out(self):

@@ -12,16 +12,19 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # Lowest first. A module may import from its own package and from lower layers only.
 LAYERS = [
     {
+        "app.backup",
         "app.config",
         "app.database",
         "app.errors",
         "app.extensions",
         "app.formatting",
-        "app.forms",
         "app.history",
+        "app.forms",
         "app.immutability",
         "app.loading",
         "app.pagination",
+        "app.request_guard",
+        "app.safe_redirect",
         "app.text",
     },
     {"app.jobs", "app.audit"},
@@ -33,8 +36,18 @@ LAYERS = [
     {"app.publishing"},
     {"app.search"},
 ]
-# Views, the API, the CLI, the demo and the app factory sit on top and may import anything.
-TOP = {"app", "app.api", "app.benchcorpus", "app.cli", "app.demo", "app.models", "app.web"}
+# Views, the API, the CLI, the demo, the personal-data export, the benchmark corpus and the
+# app factory sit on top and may import anything.
+TOP = {
+    "app",
+    "app.api",
+    "app.benchcorpus",
+    "app.cli",
+    "app.data_export",
+    "app.demo",
+    "app.models",
+    "app.web",
+}
 TOP_MODULE_NAMES = ("views", "cli")
 
 

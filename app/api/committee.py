@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from app.api import openapi
 from app.api.views import bp
 from app.committee import service
-from app.committee.ballots import flag_message
+from app.consultation.iseal import flag_message
+from app.consultation.names import public_submitter
 from app.errors import NotFound
 from app.extensions import db
 from app.formatting import utc_iso
@@ -38,7 +39,7 @@ def _entry_json(row) -> dict:
             "body": comment.body,
             "proposed_change": comment.proposed_change,
             "quote": comment.anchor_exact,
-            "submitter": service.public_name(row),
+            "submitter": public_submitter(row.submission),
             "stakeholder_group": row.stakeholder_group,
             "formal": row.is_formal,
         },
@@ -135,6 +136,7 @@ def _ballot_json(ballot, *, full: bool) -> dict:
                 "choice": r["choice"],
                 "reason": r["reason"],
                 "cast_at": r["cast_at"] or None,
+                "counted": r.get("counted", True),
             }
             for r in roll
         ]
@@ -328,6 +330,11 @@ openapi.add(
                             "choice": {"enum": ["yes", "no", "abstain", "recuse", None]},
                             "reason": _STR,
                             "cast_at": {"type": ["string", "null"], "format": "date-time"},
+                            "counted": {
+                                "type": "boolean",
+                                "description": "False if the member left the committee "
+                                "before the close; the vote was not counted",
+                            },
                         },
                     },
                 },

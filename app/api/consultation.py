@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from app.api import openapi
 from app.api.views import bp
-from app.consultation import service
-from app.consultation.models import Comment, ConsultationRound
+from app.consultation import iseal, service
+from app.consultation.models import Comment, ConsultationRound, RoundState
+from app.database import utcnow
 from app.errors import PermissionDenied
 from app.extensions import db
 from app.formatting import utc_iso
@@ -27,7 +28,7 @@ def round_json(round_: ConsultationRound) -> dict:
         "version": round_.version.label,
         "opens_at": utc_iso(round_.opens_at),
         "closes_at": utc_iso(round_.closes_at),
-        "status": "open" if round_.is_open else "upcoming" if round_.is_upcoming else "closed",
+        "status": str(round_.state_at(utcnow())),
         "visibility": str(round_.visibility),
         "comments_public": service.comments_public(round_),
         "url": url_for("consultation.round_page", round_id=round_.id, _external=True),
@@ -110,7 +111,7 @@ def rounds():
 def round_detail(round_id: int):
     round_ = service.get_round(db.session, round_id)
     data = round_json(round_)
-    data["iseal_flags"] = service.iseal_flags(db.session, round_)
+    data["iseal_flags"] = [iseal.flag_message(f) for f in iseal.round_flags(db.session, round_)]
     if service.comments_public(round_):
         counts = service.public_comment_counts(db.session, round_)
         data["comment_count"] = sum(counts.values())
@@ -246,7 +247,7 @@ openapi.add(
                 "version": _STR,
                 "opens_at": {"type": "string", "format": "date-time"},
                 "closes_at": {"type": "string", "format": "date-time"},
-                "status": {"enum": ["upcoming", "open", "closed"]},
+                "status": {"enum": [str(s) for s in RoundState]},
                 "visibility": {"enum": ["live", "after-close"]},
                 "comments_public": {"type": "boolean"},
                 "url": {"type": "string", "format": "uri"},

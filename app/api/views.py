@@ -31,6 +31,8 @@ def standard_json(standard) -> dict:
 def version_json(version) -> dict:
     return {
         "label": version.label,
+        "title": version.title,
+        "summary": version.summary,
         "state": str(version.state),
         "note": version.note,
         "frozen_at": utc_iso(version.created_at),
@@ -69,7 +71,14 @@ def version(slug: str, label: str):
     meta = (
         version_json(ver)
         if ver
-        else {"label": drafting.WORKING, "state": "working", "note": "", "frozen_at": None}
+        else {
+            "label": drafting.WORKING,
+            "title": standard.title,
+            "summary": standard.summary,
+            "state": "working",
+            "note": "",
+            "frozen_at": None,
+        }
     )
     return jsonify(
         standard=standard_json(standard),
@@ -126,6 +135,8 @@ openapi.add(
             "type": "object",
             "properties": {
                 "label": _STR,
+                "title": _STR,
+                "summary": _STR,
                 "state": {"enum": ["working", "frozen", "adopted", "published", "withdrawn"]},
                 "note": _STR,
                 "frozen_at": {"type": ["string", "null"], "format": "date-time"},
@@ -167,3 +178,4 @@ openapi.add(
 
 from app.api import committee as _committee  # noqa: E402,F401 - registers its routes on bp
 from app.api import consultation as _consultation  # noqa: E402,F401 - registers its routes
+from app.api import publishing as _publishing  # noqa: E402,F401 - registers its routes

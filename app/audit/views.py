@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from app.auth import audit_log
 from app.extensions import db
+from app.request_guard import int_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -12,10 +13,7 @@ bp = Blueprint("audit", __name__)
 @bp.get("/audit")
 @login_required
 def log():
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = int_arg("page")
     events, total = audit_log.list_events(
         db.session,
         current_user,

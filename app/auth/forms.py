@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.models import ROLE_LABELS, STAKEHOLDER_LABELS, StakeholderGroup
@@ -42,12 +50,18 @@ class RegisterForm(ProfileFields, FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l(
+            "At least 10 characters, hard to guess: a few unrelated words work well. "
+            "Not your name or email address."
+        ),
     )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    accept_terms = BooleanField(
+        _l("I agree to the terms of participation and the privacy notice"),
     )
 
 
@@ -62,8 +76,11 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l(
+            "At least 10 characters (15 for staff roles), hard to guess: a few unrelated "
+            "words work well."
+        ),
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -79,3 +96,44 @@ class RoleForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that post."""
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The six digits your authenticator app shows, or a recovery code."),
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class RemoveFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(
+        _l("A code from your authenticator or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+
+
+class CloseAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    confirm = BooleanField(
+        _l("I understand that closing my account cannot be undone"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class PageTextForm(FlaskForm):
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=20000)])

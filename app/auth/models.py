@@ -6,11 +6,11 @@ from enum import StrEnum
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class Role(StrEnum):
@@ -18,6 +18,14 @@ class Role(StrEnum):
     SECRETARIAT = "secretariat"
     COMMITTEE = "committee"
     IPAF = "ipaf"
+
+
+# Roles that decide what a standard says: they act only after a second factor
+# in the current session and with a privileged-grade password.
+PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.SECRETARIAT, Role.COMMITTEE})
+# A remembered browser keeps its session for weeks; privileged roles ask for the
+# code again after this long (the person re-enters it on /profile/verify).
+SECOND_FACTOR_VALID = dt.timedelta(hours=12)
 
 
 ROLE_LABELS = {
@@ -55,6 +63,7 @@ STAKEHOLDER_LABELS = {
 
 class User(UserMixin, Base):
     __tablename__ = "user_account"
+    __table_args__ = (enum_check("stakeholder_group", StakeholderGroup),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -67,6 +76,16 @@ class User(UserMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set whenever the password is set: does it meet the rule for privileged roles?
+    password_privileged_grade: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    terms_accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # The web session this object was loaded for (set by the login loader only);
+    # None for users loaded by services, the shell and tests.
+    acting_session = None  # UserSession | None
+    session_token = None  # str | None
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user",
@@ -79,12 +98,45 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # flask-login
         return self.active
 
+    def get_id(self) -> str:  # flask-login: the session cookie and the remember cookie
+        return f"{self.id}:{self.session_token or ''}"
+
+    @property
+    def granted_roles(self) -> set[Role]:
+        """Every role granted, whether or not this session may act in it."""
+        return {Role(grant.role) for grant in self.role_grants}
+
+    @property
+    def held_privileged_roles(self) -> set[Role]:
+        return self.granted_roles & PRIVILEGED_ROLES
+
+    @property
+    def may_act_privileged(self) -> bool:
+        """Say whether this session has passed what privileged roles require."""
+        session = self.acting_session
+        if session is None:  # not a web session: services, the shell, tests
+            return True
+        passed = session.second_factor_at
+        return (
+            passed is not None
+            and utcnow() - passed < SECOND_FACTOR_VALID
+            and self.password_privileged_grade
+        )
+
     @property
     def roles(self) -> set[Role]:
-        return {Role(grant.role) for grant in self.role_grants}
+        """The roles this user may act in now: the one place privileged roles are gated."""
+        granted = self.granted_roles
+        if granted & PRIVILEGED_ROLES and not self.may_act_privileged:
+            return granted - PRIVILEGED_ROLES
+        return granted
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def set_password(self, password: str) -> None:
         method = "scrypt"
@@ -101,7 +153,7 @@ class User(UserMixin, Base):
 
 class RoleGrant(Base):
     __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    __table_args__ = (UniqueConstraint("user_id", "role"), enum_check("role", Role))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -112,3 +164,91 @@ class RoleGrant(Base):
     user: Mapped[User] = relationship(
         back_populates="role_grants", foreign_keys=[user_id], lazy="raise"
     )
+
+
+class UserSession(Base):
+    """A signed-in browser: revoked at sign-out, password change, role revocation."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    # SHA-256 of the random token the cookies carry: a copy of the table opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    second_factor_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str] = mapped_column(String(40), default="")
+
+
+class SecondFactor(Base):
+    """A TOTP authenticator enrolled by a user."""
+
+    __tablename__ = "second_factor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last 30-second step accepted: a code is good once (replay protection).
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per account or address, shared by every worker (database store)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailChange(Base):
+    """A requested change of address, applied once both addresses have confirmed."""
+
+    __tablename__ = "email_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    new_email: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    old_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    new_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PageText(Base):
+    """An editable page (the privacy notice): appended, the latest row is shown."""
+
+    __tablename__ = "page_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

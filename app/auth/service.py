@@ -11,12 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, RoleGrant, StakeholderGroup, User
+from app.auth import passwords, sessions
+from app.auth.models import (
+    PRIVILEGED_ROLES,
+    SECOND_FACTOR_VALID,
+    Role,
+    RoleGrant,
+    StakeholderGroup,
+    User,
+)
 from app.auth.permissions import SYSTEM, require_any_role
+from app.database import utcnow
 from app.errors import NotFound, ValidationError
 from app.formatting import is_timezone
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_LENGTH
 RESET_MAX_AGE_S = 3600
 
 
@@ -27,13 +36,13 @@ def normalise_email(email: str) -> str:
         raise ValidationError(_("Enter a valid email address."), field="email") from None
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationError(
-            _("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD), field="password"
-        )
-    if len(password) > 200:
-        raise ValidationError(_("That password is too long."), field="password")
+def _set_password(user: User, password: str, *, privileged: bool = False) -> None:
+    """Check a new password against the rule for the user's roles, then store it."""
+    passwords.check(password, email=user.email, name=user.name, privileged=privileged)
+    user.set_password(password)
+    user.password_privileged_grade = passwords.privileged_grade(
+        password, email=user.email, name=user.name
+    )
 
 
 def _clean_profile(name: str, organisation: str, group: str, timezone: str) -> dict:
@@ -77,17 +86,23 @@ def register(
     organisation: str = "",
     stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
     timezone: str = "UTC",
+    accept_terms: bool = True,
 ) -> User:
     """Create an account for a member of the public."""
     email = normalise_email(email)
-    _check_password(password)
     profile = _clean_profile(name, organisation, stakeholder_group, timezone)
+    if not accept_terms:
+        raise ValidationError(
+            _("Please agree to the terms and the privacy notice to create an account."),
+            field="accept_terms",
+        )
+    user = User(email=email, **profile)
+    _set_password(user, password)
     if find_by_email(session, email):
         raise ValidationError(
             _("An account with this email address already exists."), field="email"
         )
-    user = User(email=email, **profile)
-    user.set_password(password)
+    user.terms_accepted_at = utcnow()
     session.add(user)
     session.flush()
     record(session, user, "user.register", user, summary=f"Registered {email}")
@@ -106,8 +121,23 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
             session, None, "user.sign_in_failed", user, summary=f"Failed sign-in for {user.email}"
         )
         return None
-    record(session, user, "user.sign_in", user, summary=f"{user.email} signed in")
     return user
+
+
+def record_sign_in(session: Session, user: User, *, second_factor: bool) -> None:
+    """Audit a completed sign-in (after the second factor, when the user has one)."""
+    record(
+        session,
+        user,
+        "user.sign_in",
+        user,
+        summary=f"{user.email} signed in",
+        second_factor=second_factor,
+    )
+
+
+def record_failed_code(session: Session, user: User) -> None:
+    record(session, None, "user.sign_in_failed", user, summary="Wrong second-factor code")
 
 
 _DUMMY_HASH = "scrypt:32768:8:1$0pN2eqIkvk6tjL8a$" + "0" * 128
@@ -137,18 +167,33 @@ def reset_password(session: Session, token: str, new_password: str, secret_key: 
     user = session.get(User, data.get("u"))
     if user is None or data.get("p") != _password_fingerprint(user):
         raise ValidationError(_("This reset link has already been used. Ask for a new one."))
-    _check_password(new_password)
-    user.set_password(new_password)
-    record(session, user, "user.password_reset", user, summary=f"{user.email} reset the password")
+    _set_password(user, new_password, privileged=bool(user.held_privileged_roles))
+    ended = sessions.revoke_all(session, user, "password reset")
+    record(
+        session,
+        user,
+        "user.password_reset",
+        user,
+        summary=f"{user.email} reset the password",
+        sessions_ended=ended,
+    )
     return user
 
 
 def change_password(session: Session, user: User, current: str, new_password: str) -> None:
+    """Change one's own password; every other session of the account ends."""
     if not user.check_password(current or ""):
         raise ValidationError(_("Your current password is not right."), field="current_password")
-    _check_password(new_password)
-    user.set_password(new_password)
-    record(session, user, "user.password_change", user, summary="Changed password")
+    _set_password(user, new_password, privileged=bool(user.held_privileged_roles))
+    ended = sessions.revoke_all(session, user, "password changed", keep=user.acting_session)
+    record(
+        session,
+        user,
+        "user.password_change",
+        user,
+        summary="Changed password",
+        sessions_ended=ended,
+    )
 
 
 def update_profile(
@@ -199,8 +244,10 @@ def grant_role(session: Session, actor: User, user: User, role: str) -> bool:
     """Give a user a role. Return False if they already hold it."""
     require_any_role(actor, Role.ADMIN)
     role = _role(role)
-    if role in user.roles:
+    if role in user.granted_roles:
         return False
+    if user.closed_at is not None:
+        raise ValidationError(_("This account is closed."))
     user.role_grants.append(RoleGrant(role=role, granted_by_id=actor.id))
     session.flush()
     record(
@@ -210,8 +257,25 @@ def grant_role(session: Session, actor: User, user: User, role: str) -> bool:
         user,
         summary=f"Granted {role} to {user.email}",
         role=str(role),
+        # A privileged role acts only once the password meets the privileged rule
+        # and the session passed a second factor (User.roles); the person is told.
+        needs_stronger_password=role in PRIVILEGED_ROLES and not user.password_privileged_grade,
     )
     return True
+
+
+def privileged_readiness(session: Session, user: User) -> dict[str, bool]:
+    """Say what a holder of privileged roles still lacks before acting in them."""
+    from app.auth.second_factor import enrolment
+
+    enrolled = enrolment(session, user) is not None
+    passed = user.acting_session.second_factor_at if user.acting_session is not None else None
+    verified = passed is not None and utcnow() - passed < SECOND_FACTOR_VALID
+    return {
+        "password": user.password_privileged_grade,
+        "enrolled": enrolled,
+        "verified": verified,
+    }
 
 
 def revoke_role(session: Session, actor: User, user: User, role: str) -> bool:
@@ -225,6 +289,10 @@ def revoke_role(session: Session, actor: User, user: User, role: str) -> bool:
         return False
     user.role_grants.remove(grant)
     session.flush()
+    # A browser signed in with the role must not keep acting in it (an admin
+    # dropping one of their own other roles keeps the browser they do it from).
+    keep = actor.acting_session if getattr(actor, "id", None) == user.id else None
+    ended = sessions.revoke_all(session, user, "role revoked", keep=keep)
     record(
         session,
         actor,
@@ -232,6 +300,7 @@ def revoke_role(session: Session, actor: User, user: User, role: str) -> bool:
         user,
         summary=f"Revoked {role} from {user.email}",
         role=str(role),
+        sessions_ended=ended,
     )
     return True
 
@@ -246,7 +315,9 @@ def create_user(
     organisation: str = "",
     stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
 ) -> User:
-    """Create an account with roles from the shell."""
+    """Create an account with roles from the shell; the operator vouches for the address."""
+    if {_role(r) for r in roles} & PRIVILEGED_ROLES:
+        passwords.check(password, email=email, name=name, privileged=True)
     user = register(
         session,
         email=email,
@@ -255,6 +326,7 @@ def create_user(
         organisation=organisation,
         stakeholder_group=stakeholder_group,
     )
+    user.email_verified_at = utcnow()
     for role in roles:
         grant_role(session, SYSTEM, user, role)
     return user

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import time
 
 from flask import (
     Blueprint,
@@ -17,8 +17,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from app.auth import service
+from app.auth import second_factor, service, sessions, throttle
+from app.auth.account_views import throttled_response
+from app.auth.data_views import send_verification
 from app.auth.forms import (
+    CodeForm,
     EmptyForm,
     ForgotPasswordForm,
     ProfileForm,
@@ -27,21 +30,30 @@ from app.auth.forms import (
     RoleForm,
     SignInForm,
 )
-from app.auth.models import ROLE_LABELS, Role
+from app.auth.models import PRIVILEGED_ROLES, ROLE_LABELS, Role, User
 from app.auth.permissions import require_any_role
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.formatting import timezones
 from app.forms import show_error
 from app.mail import queue_mail
+from app.safe_redirect import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and "\\" not in target:
-        return target
-    return url_for("site.home")
+def _complete_sign_in(user, *, remember: bool, second_factor: bool) -> None:
+    """Start a fresh server-side session for the user (a new cookie: no fixation)."""
+    session.clear()
+    sessions.start(
+        db.session,
+        user,
+        remember=remember,
+        second_factor=second_factor,
+        user_agent=request.user_agent.string,
+        address=request.remote_addr or "",
+    )
+    login_user(user, remember=remember)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -49,13 +61,28 @@ def _safe_next(target: str | None) -> str:
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
+        keys = throttle.keys_for(form.email.data, request.remote_addr)
+        wait = throttle.retry_after(db.session, keys)
+        if wait:
+            return throttled_response(wait)
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
-            session.clear()
-            login_user(user, remember=form.remember.data)
+            throttle.succeed(db.session, keys[0])
+            next_url = safe_next(request.args.get("next"))
+            if second_factor.enrolment(db.session, user) is not None:
+                session.clear()
+                session[PENDING] = {
+                    "user": user.id,
+                    "remember": bool(form.remember.data),
+                    "next": next_url,
+                    "at": int(time.time()),
+                }
+                return redirect(url_for("auth.sign_in_code"))
+            service.record_sign_in(db.session, user, second_factor=False)
+            _complete_sign_in(user, remember=form.remember.data, second_factor=False)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(next_url)
+        throttle.fail(db.session, keys)
         flash(_("That email and password do not match an account."), "error")
         # Record the failed attempt, but show the form again with 401.
         db.session.commit()
@@ -64,11 +91,57 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form), status
 
 
+PENDING = "sign_in_pending"
+PENDING_MAX_AGE_S = 300
+
+
+def _pending_user():
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE_S:
+        return None, None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or not user.active:
+        return None, None
+    return user, pending
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"], methods=["POST"])
+def sign_in_code():
+    """Second step of signing in: a code from the authenticator or a recovery code."""
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Sign in again: the code step has expired."), "error")
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        keys = throttle.keys_for(user.email, request.remote_addr)
+        wait = throttle.retry_after(db.session, keys)
+        if wait:
+            return throttled_response(wait)
+        if second_factor.verify(db.session, user, form.code.data):
+            throttle.succeed(db.session, keys[0])
+            service.record_sign_in(db.session, user, second_factor=True)
+            _complete_sign_in(user, remember=pending["remember"], second_factor=True)
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(pending["next"])
+        throttle.fail(db.session, keys)
+        service.record_failed_code(db.session, user)
+        db.session.commit()
+        form.code.errors = [_("That code is not right. Enter the code your app shows now.")]
+        return render_template("auth/sign_in_code.html", form=form), 401
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/sign_in_code.html", form=form), status
+
+
 @bp.post("/sign-out")
 def sign_out():
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        sessions.revoke(db.session, current_user.acting_session, "signed out")
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
@@ -95,14 +168,15 @@ def register():
                 organisation=form.organisation.data,
                 stakeholder_group=form.stakeholder_group.data,
                 timezone=form.timezone.data,
+                accept_terms=form.accept_terms.data,
             )
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            session.clear()
-            login_user(user)
+            send_verification(user)
+            _complete_sign_in(user, remember=False, second_factor=False)
             flash(_("Your account is ready. Welcome, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
@@ -173,7 +247,10 @@ def profile():
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/profile.html", form=form), status
+    readiness = None
+    if current_user.held_privileged_roles and not current_user.may_act_privileged:
+        readiness = service.privileged_readiness(db.session, current_user)
+    return render_template("auth/profile.html", form=form, readiness=readiness), status
 
 
 @bp.get("/admin/users")
@@ -200,7 +277,11 @@ def user_roles(user_id: int):
         except ValidationError as exc:
             flash(exc.message, "error")
             return render_template(
-                "auth/user.html", person=person, form=form, role_labels=ROLE_LABELS
+                "auth/user.html",
+                person=person,
+                form=form,
+                role_labels=ROLE_LABELS,
+                has_factor=second_factor.enrolment(db.session, person) is not None,
             ), 422
         label = ROLE_LABELS[Role(form.role.data)]
         if changed:
@@ -212,5 +293,20 @@ def user_roles(user_id: int):
                 ),
                 "success",
             )
+            if action != "revoke" and Role(form.role.data) in PRIVILEGED_ROLES:
+                flash(
+                    _(
+                        "%(name)s can act in this role once they sign in with a second factor "
+                        "and a password of at least 15 characters; their profile tells them.",
+                        name=person.name,
+                    ),
+                    "success",
+                )
         return redirect(url_for("auth.user_roles", user_id=person.id))
-    return render_template("auth/user.html", person=person, form=form, role_labels=ROLE_LABELS)
+    return render_template(
+        "auth/user.html",
+        person=person,
+        form=form,
+        role_labels=ROLE_LABELS,
+        has_factor=second_factor.enrolment(db.session, person) is not None,
+    )

@@ -44,7 +44,7 @@ from app.drafting.models import Clause, ClauseRevision, Standard, Version, Versi
 from app.text.anchoring import make_anchor
 from app.text.markdown import plain_text
 
-BENCH_PASSWORD = "clausewise-bench"  # noqa: S105 - printed for the benchmark on purpose
+BENCH_PASSWORD = "tangerine harbour lantern volume"  # noqa: S105 - printed for the benchmark on purpose
 BENCH_DOMAIN = "bench.clausewise.org"
 GROUPS = [g for g in StakeholderGroup if g != StakeholderGroup.INDIGENOUS_PEOPLES]
 BODIES = [

@@ -6,37 +6,44 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import Role, RoleGrant, User
-from app.auth.permissions import require_any_role
+from app.auth.permissions import require
 from app.committee import tally as arithmetic
+from app.committee.adoption import refuse_adoption_during_consultation
 from app.committee.listing import count_unanswered
 from app.committee.models import (
     Ballot,
+    BallotOutcome,
     BallotQuestion,
     BallotVoter,
     Vote,
     VoteChoice,
 )
-from app.consultation.models import ConsultationRound
+from app.committee.permissions import can_open_ballot, can_vote
+from app.consultation import iseal
 from app.database import utcnow
-from app.drafting.models import Version, VersionState
+from app.drafting.models import Standard, Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import utc_iso
+from app.history import latest
+from app.loading import ensure_loaded
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000
-FEW_ROUNDS, SHORT_ROUND, UNANSWERED = "few-rounds", "short-round", "unanswered"
+MAX_JUSTIFICATION = 10_000
 
 
 # --- reading ------------------------------------------------------------------
+
 
 _BALLOT_PARTS = (joinedload(Ballot.standard), joinedload(Ballot.version))
 
@@ -68,27 +75,48 @@ def list_ballots(
 
 def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
     """Return each voter's latest vote: one vote per voter counts."""
-    latest = (
-        select(Vote.voter_id, func.max(Vote.id).label("id"))
-        .where(Vote.ballot_id == ballot.id)
-        .group_by(Vote.voter_id)
-        .subquery()
+    rows = session.scalars(
+        latest(Vote, key=[Vote.ballot_id, Vote.voter_id], by=Vote.id).where(
+            Vote.ballot_id == ballot.id
+        )
     )
-    rows = session.scalars(select(Vote).join(latest, Vote.id == latest.c.id)).all()
     return {v.voter_id: v for v in rows}
 
 
-def is_voter(ballot: Ballot, user: User | None) -> bool:
-    return (
-        user is not None
-        and getattr(user, "id", None) is not None
-        and any(v.user_id == user.id for v in ballot.voters)
+def roll_standing(session: Session, ballot: Ballot) -> dict[int, bool]:
+    """Map each voter on the opening roll to whether they still count.
+
+    The roll is fixed when the ballot opens (nobody joins it later), and a
+    member whose committee role is withdrawn, or whose account is closed,
+    before the close leaves it: their vote is not counted and they no longer
+    count towards quorum. The role grants say who is a member now; the audit
+    log records each withdrawal, so the tally can be re-derived.
+    """
+    still_members = set(
+        session.scalars(
+            select(RoleGrant.user_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .join(BallotVoter, BallotVoter.user_id == RoleGrant.user_id)
+            .where(
+                BallotVoter.ballot_id == ballot.id,
+                RoleGrant.role == Role.COMMITTEE,
+                User.active.is_(True),
+            )
+        )
     )
+    return {v.user_id: v.user_id in still_members for v in ballot.voters}
+
+
+def may_vote(session: Session, ballot: Ballot, user: User | None) -> bool:
+    """Tell whether user's vote on this open ballot would be counted."""
+    if user is None or not can_vote(user, ballot):
+        return False
+    return roll_standing(session, ballot).get(user.id, False)
 
 
 def count_votes(session: Session, ballot: Ballot) -> arithmetic.Tally:
     """Tally the current votes of the roll with the ballot's own rules."""
-    roll = {v.user_id for v in ballot.voters}
+    roll = {uid for uid, counts in roll_standing(session, ballot).items() if counts}
     choices = [v.choice for uid, v in current_votes(session, ballot).items() if uid in roll]
     return arithmetic.count(len(roll), choices, quorum=ballot.quorum, threshold=ballot.threshold)
 
@@ -96,61 +124,17 @@ def count_votes(session: Session, ballot: Ballot) -> arithmetic.Tally:
 # --- ISEAL flags ----------------------------------------------------------------
 
 
-def _setting(name: str, default: int) -> int:
-    return current_app.config.get(name, default) if has_app_context() else default
-
-
-def iseal_flags(
-    session: Session, standard_id: int, question_kind: str, now: dt.datetime
+def ballot_flags(
+    session: Session, standard: Standard, question_kind: str, now: dt.datetime
 ) -> list[dict]:
-    """List where the standard's process falls short of the ISEAL expectations."""
-    min_rounds = _setting("ISEAL_MIN_ROUNDS", 2)
-    min_days = _setting("ISEAL_MIN_ROUND_DAYS", 60)
-    rounds = list(
-        session.scalars(
-            select(ConsultationRound)
-            .where(ConsultationRound.standard_id == standard_id, ConsultationRound.opens_at <= now)
-            .order_by(ConsultationRound.number)
-        )
-    )
-    flags: list[dict] = []
-    if question_kind == BallotQuestion.ADOPT and len(rounds) < min_rounds:
-        flags.append({"code": FEW_ROUNDS, "rounds": len(rounds), "minimum": min_rounds})
-    for r in rounds:
-        if r.length_days < min_days:
-            flags.append(
-                {
-                    "code": SHORT_ROUND,
-                    "round": r.number,
-                    "days": round(r.length_days, 1),
-                    "minimum": min_days,
-                }
-            )
+    """List where the standard's process falls short of its ISEAL rules at a ballot."""
+    adoption = question_kind == BallotQuestion.ADOPT
+    flags = iseal.process_flags(session, standard, now, adoption=adoption)
+    rounds = iseal.held_rounds(session, standard, now)
     unanswered = count_unanswered(session, [r.id for r in rounds])
     if unanswered:
-        flags.append({"code": UNANSWERED, "comments": unanswered})
+        flags.append({"code": iseal.UNANSWERED, "comments": unanswered})
     return flags
-
-
-def flag_message(flag: dict) -> str:
-    code = flag.get("code")
-    if code == FEW_ROUNDS:
-        return _(
-            "Only %(n)s public consultation round(s) were held; ISEAL expects at least "
-            "%(m)s before adoption.",
-            n=flag["rounds"],
-            m=flag["minimum"],
-        )
-    if code == SHORT_ROUND:
-        return _(
-            "Round %(r)s lasted %(d)s days; ISEAL expects at least %(m)s.",
-            r=flag["round"],
-            d=flag["days"],
-            m=flag["minimum"],
-        )
-    if code == UNANSWERED:
-        return _("%(n)s comment(s) have no agreed written response.", n=flag["comments"])
-    return str(code)
 
 
 # --- opening --------------------------------------------------------------------
@@ -187,10 +171,16 @@ def open_ballot(
     closes_at: dt.datetime,
     quorum: float | Fraction | str = arithmetic.DEFAULT_QUORUM,
     threshold: float | Fraction | str = arithmetic.DEFAULT_THRESHOLD,
+    justification: str = "",
     now: dt.datetime | None = None,
 ) -> Ballot:
-    """Open a ballot on a frozen version; the committee members of today are its roll."""
-    require_any_role(actor, Role.SECRETARIAT)
+    """Open a ballot on a frozen version; the committee members of today are its roll.
+
+    Adoption is not put to the vote while a consultation round on the standard is
+    open or scheduled, and where the ISEAL expectations are not met the secretariat
+    must justify going ahead.
+    """
+    require(can_open_ballot(actor, session.get(Standard, version.standard_id)))
     now = now or utcnow()
     if version.state != VersionState.FROZEN:
         raise ValidationError(_("Ballots are held on frozen versions only."), field="version")
@@ -208,6 +198,21 @@ def open_ballot(
     if closes_at <= now:
         raise ValidationError(_("The closing time must be in the future."), field="closes_at")
     quorum_f, threshold_f = _fraction(quorum, "quorum"), _fraction(threshold, "threshold")
+    justification = (justification or "").strip()
+    if len(justification) > MAX_JUSTIFICATION:
+        raise ValidationError(_("The justification is too long."), field="justification")
+    flags: list[dict] = []
+    if kind == BallotQuestion.ADOPT:
+        refuse_adoption_during_consultation(session, version.standard_id, now)
+        flags = ballot_flags(session, session.get(Standard, version.standard_id), kind, now)
+        if flags and not justification:
+            raise ValidationError(
+                _(
+                    "The ISEAL expectations are not met (see the list above): write why "
+                    "adoption should be put to the vote all the same."
+                ),
+                field="justification",
+            )
     if session.scalar(
         select(Ballot.id).where(
             Ballot.version_id == version.id,
@@ -230,6 +235,7 @@ def open_ballot(
         threshold=float(threshold_f),
         created_by_id=actor.id,
         created_at=now,
+        justification=justification,
     )
     session.add(ballot)
     session.flush()
@@ -246,6 +252,8 @@ def open_ballot(
         quorum=str(quorum_f),
         threshold=str(threshold_f),
         closes_at=utc_iso(closes_at),
+        iseal_flags=[f["code"] for f in flags],
+        justification=justification,
     )
     return ballot
 
@@ -267,8 +275,16 @@ def cast_vote(
     if ballot.closed_at is not None or now >= ballot.closes_at:
         close_due_ballots(session, now)
         raise Gone(_("This ballot closed at its closing time; votes are no longer taken."))
-    if actor is None or getattr(actor, "id", None) is None or not is_voter(ballot, actor):
-        raise PermissionDenied(_("You are not on the roll of eligible voters of this ballot."))
+    require(
+        can_vote(actor, ballot), _("You are not on the roll of eligible voters of this ballot.")
+    )
+    if not may_vote(session, ballot, actor):
+        raise PermissionDenied(
+            _(
+                "You are no longer a member of the Standards Committee, so you no longer "
+                "vote on this ballot."
+            )
+        )
     try:
         choice = VoteChoice(choice)
     except ValueError:
@@ -307,10 +323,12 @@ class RollEntry:
     choice: str | None
     reason: str
     cast_at: str
+    counted: bool = True
 
 
 def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     votes = current_votes(session, ballot)
+    standing = roll_standing(session, ballot)
     names = dict(
         session.execute(
             select(User.id, User.name)
@@ -328,6 +346,7 @@ def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
                 str(vote.choice) if vote else None,
                 vote.reason if vote else "",
                 utc_iso(vote.cast_at) if vote else "",
+                standing[voter.user_id],
             )
         )
     return entries
@@ -338,7 +357,8 @@ def _outcome(session: Session, ballot: Ballot) -> dict:
     counted = count_votes(session, ballot)
     record_ = counted.as_record()
     record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
-    flags = iseal_flags(session, ballot.standard_id, ballot.question_kind, ballot.closes_at)
+    standard = session.get(Standard, ballot.standard_id)
+    flags = ballot_flags(session, standard, ballot.question_kind, ballot.closes_at)
     return {
         "closed_at": ballot.closes_at,
         "outcome": counted.outcome,
@@ -358,10 +378,18 @@ def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
     result = session.execute(
         update(Ballot).where(Ballot.id == ballot.id, Ballot.closed_at.is_(None)).values(**values)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         session.refresh(ballot)
         return False
     session.refresh(ballot)
+    if ballot.question_kind == BallotQuestion.ADOPT and counted.outcome == BallotOutcome.CARRIED:
+        # The version is adopted by the vote itself; publishing it is the secretariat's next step.
+        session.execute(
+            update(Version)
+            .where(Version.id == ballot.version_id, Version.state == VersionState.FROZEN)
+            .values(state=VersionState.ADOPTED)
+        )
+        session.refresh(ensure_loaded(session, ballot, "version").version)
     record(
         session,
         None,

@@ -5,32 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee import listing
 from app.committee.listing import AGREED, DRAFTED, NONE, CommentRow
 from app.committee.models import Disposition, SynopsisPublication
+from app.committee.permissions import can_use_workspace
 from app.consultation.models import (
     Comment,
     ConsultationRound,
+    Moderation,
     Submission,
     SubmissionStatus,
     comment_parts,
     round_parts,
 )
+from app.consultation.service import hidden_comments
 from app.drafting.models import Clause
 from app.errors import NotFound
-from app.history import is_latest
-
-STAFF = (Role.COMMITTEE, Role.SECRETARIAT, Role.ADMIN)
-
-
-def require_staff(actor: User | None) -> User:
-    """Refuse anyone but committee, secretariat and admin accounts."""
-    return require_any_role(actor, *STAFF)
+from app.history import latest
 
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
@@ -62,17 +58,30 @@ def get_comment(session: Session, comment_id: int) -> Comment:
     return comment
 
 
-def current_dispositions(session: Session, comment_ids: Iterable[int]) -> dict[int, Disposition]:
-    """Return the latest disposition of each of a few comments (a page at most)."""
-    ids = list(comment_ids)
-    if not ids:
-        return {}
-    rows = session.scalars(
-        select(Disposition).where(
-            Disposition.comment_id.in_(ids), is_latest(Disposition, ("comment_id",), "seq")
-        )
-    ).all()
+def current_dispositions(
+    session: Session, comment_ids: Iterable[int] | Select
+) -> dict[int, Disposition]:
+    """Return the latest disposition of each given comment (ids, or a query of ids) that has one."""
+    if not isinstance(comment_ids, Select):
+        comment_ids = list(comment_ids)
+        if not comment_ids:
+            return {}
+    rows = session.scalars(current_disposition().where(Disposition.comment_id.in_(comment_ids)))
     return {d.comment_id: d for d in rows}
+
+
+def current_disposition() -> Select:
+    """Select the current (latest) disposition row of each comment."""
+    return latest(Disposition, key=[Disposition.comment_id], by=Disposition.seq)
+
+
+def hidden_comment_ids(session: Session, comment_ids: Iterable[int] | Select) -> set[int]:
+    """Return the given comments whose latest moderation hides them."""
+    if not isinstance(comment_ids, Select):
+        comment_ids = list(comment_ids)
+        if not comment_ids:
+            return set()
+    return set(session.scalars(hidden_comments().where(Moderation.comment_id.in_(comment_ids))))
 
 
 def submitted_comments():
@@ -83,9 +92,19 @@ def submitted_comments():
     )
 
 
+def rows_for(
+    session: Session, comments: list[Comment], ids: Select | None = None
+) -> list[CommentRow]:
+    """Pair comments with their current disposition; ids: the query that selected them."""
+    chosen: Iterable[int] | Select = ids if ids is not None else [c.id for c in comments]
+    current = current_dispositions(session, chosen)
+    hidden = hidden_comment_ids(session, chosen)
+    return [CommentRow(c, current.get(c.id), c.id in hidden) for c in comments]
+
+
 def clause_comments(session: Session, viewer: User, clause: Clause) -> list[CommentRow]:
     """Return every comment ever made on a clause, across rounds, oldest round first."""
-    require_staff(viewer)
+    require(can_use_workspace(viewer))
     query = (
         listing.with_details(
             select(Comment)

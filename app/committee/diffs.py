@@ -12,9 +12,9 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.permissions import is_staff
 from app.drafting import service as drafting
 from app.drafting.models import Standard, Version
+from app.drafting.permissions import can_read_working_draft
 from app.drafting.tree import DraftNode
 from app.errors import PermissionDenied, ValidationError
 from app.text.diffing import diff_stats, render_inline, render_side_by_side, word_diff
@@ -255,7 +255,7 @@ def side_nodes(
     session: Session, viewer: User | None, standard: Standard, label: str
 ) -> tuple[Version | None, list[DraftNode]]:
     """Return a version (None for the working draft) and its clauses, for a comparison."""
-    if label == drafting.WORKING and not is_staff(viewer):
+    if label == drafting.WORKING and not can_read_working_draft(viewer, standard):
         raise PermissionDenied(_("Only the committee may compare with the working draft."))
     return drafting.read_version(session, viewer, standard, label)
 

@@ -3,19 +3,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
+    DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.committee.models import DECISION_LABELS, BallotOutcome, BallotQuestion, VoteChoice
 from app.drafting.forms import ClauseFields
+from app.forms import BoundedDateTimeLocalField, BoundedIntegerField
 
 QUESTION_LABELS = {
     BallotQuestion.ADOPT: _l("Adopt this version as the final standard"),
@@ -57,7 +57,7 @@ class DispositionForm(FlaskForm):
         validators=[Length(max=10_000)],
         description=_l("The answer the commenter and the public will read. Markdown."),
     )
-    duplicate_of = IntegerField(
+    duplicate_of = BoundedIntegerField(
         _l("Duplicate of comment number"),
         validators=[Optional()],
         description=_l("Only for the decision ‘Duplicate’: the number of the comment answered."),
@@ -70,11 +70,23 @@ class AgreeForm(FlaskForm):
 
 
 class DuplicatesForm(FlaskForm):
-    original = IntegerField(_l("Comment number they all duplicate"), validators=[DataRequired()])
+    original = BoundedIntegerField(
+        _l("Comment number they all duplicate"), validators=[DataRequired()]
+    )
     response = TextAreaField(
         _l("Response for all selected comments"), validators=[Length(max=10_000)]
     )
-    agree = BooleanField(_l("Mark these dispositions agreed at once"))
+
+
+class MeetingForm(FlaskForm):
+    """Record proposed dispositions as agreed at a committee meeting."""
+
+    meeting_on = DateField(_l("Date of the meeting"), validators=[Optional()])
+    minutes_ref = StringField(
+        _l("Minutes reference"),
+        validators=[Length(max=120)],
+        description=_l("Where the minutes record the decision, for example SC-2027-03, item 4."),
+    )
 
 
 class ReviseForm(ClauseFields, FlaskForm):
@@ -90,7 +102,7 @@ class BallotForm(FlaskForm):
         choices=_choices(QUESTION_LABELS),
     )
     question = TextAreaField(_l("Question"), validators=[Length(max=2000)])
-    closes_at = DateTimeLocalField(
+    closes_at = BoundedDateTimeLocalField(
         _l("Closes at"),
         format="%Y-%m-%dT%H:%M",
         validators=[DataRequired()],
@@ -105,6 +117,15 @@ class BallotForm(FlaskForm):
         _l("Threshold: share of yes among yes and no votes needed to carry"),
         choices=_choices(FRACTION_LABELS),
         default="2/3",
+    )
+    justification = TextAreaField(
+        _l("Justification"),
+        validators=[Length(max=10_000)],
+        description=_l(
+            "Required for adoption when ISEAL expectations are not met (rounds too short or "
+            "too few, comments without an agreed response): why the vote should go ahead. "
+            "It is shown on the ballot and on the publication."
+        ),
     )
 
 

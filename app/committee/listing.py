@@ -37,7 +37,10 @@ Current = aliased(Disposition, name="current_disposition")
 
 def current_disposition_on():
     """Join condition from Comment to its current (latest) disposition, `Current`."""
-    return and_(Current.comment_id == Comment.id, is_latest(Current, ("comment_id",), "seq"))
+    return and_(
+        Current.comment_id == Comment.id,
+        is_latest(Current, key=[Current.comment_id], by=Current.seq),
+    )
 
 
 def hidden_now():
@@ -45,7 +48,11 @@ def hidden_now():
     m = aliased(Moderation)
     return (
         exists()
-        .where(m.comment_id == Comment.id, m.hidden.is_(True), is_latest(m, ("comment_id",), "id"))
+        .where(
+            m.comment_id == Comment.id,
+            m.hidden.is_(True),
+            is_latest(m, key=[m.comment_id], by=m.id),
+        )
         .correlate(Comment)
     )
 

@@ -8,8 +8,10 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     Text,
@@ -18,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import immutability
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class Decision(StrEnum):
@@ -46,7 +48,24 @@ class Disposition(Base):
     """The committee's answer to a comment; appended, the latest row per comment counts."""
 
     __tablename__ = "disposition"
-    __table_args__ = (UniqueConstraint("comment_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("comment_id", "seq"),
+        enum_check("decision", Decision),
+        # A duplicate names its original, and only a duplicate does.
+        CheckConstraint(
+            "(decision = 'duplicate' AND duplicate_of_id IS NOT NULL "
+            "AND duplicate_of_id <> comment_id) "
+            "OR (decision <> 'duplicate' AND duplicate_of_id IS NULL)",
+            name="duplicate_names_original",
+        ),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+        # Agreement is the committee's: a second member, or a committee meeting on record.
+        CheckConstraint(
+            "NOT agreed OR (meeting_on IS NOT NULL AND minutes_ref IS NOT NULL) "
+            "OR (drafted_by_id IS NOT NULL AND author_id <> drafted_by_id)",
+            name="agreed_by_the_committee",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
@@ -57,12 +76,18 @@ class Disposition(Base):
     addressed_by_revision_id: Mapped[int | None] = mapped_column(ForeignKey("clause_revision.id"))
     agreed: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Who wrote the proposal this row carries: its own author for a proposal, the
+    # proposer for an agreement (who may not agree their own proposal alone).
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # An agreement recorded as a decision of a committee meeting.
+    meeting_on: Mapped[dt.date | None] = mapped_column(Date)
+    minutes_ref: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment = relationship("Comment", foreign_keys=[comment_id], lazy="raise")
     duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="raise")
     addressed_by = relationship("ClauseRevision", lazy="raise")
-    author = relationship("User", lazy="raise")
+    author = relationship("User", foreign_keys=[author_id], lazy="raise")
 
 
 class SynopsisPublication(Base):
@@ -101,6 +126,9 @@ class Ballot(Base):
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         CheckConstraint("quorum > 0 AND quorum <= 1", name="quorum_fraction"),
         CheckConstraint("threshold > 0 AND threshold <= 1", name="threshold_fraction"),
+        enum_check("question_kind", BallotQuestion),
+        enum_check("outcome", BallotOutcome),
+        CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="outcome_at_close"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +147,9 @@ class Ballot(Base):
     outcome: Mapped[BallotOutcome | None] = mapped_column(String(16))
     tally: Mapped[dict | None] = mapped_column(JSON)
     flags: Mapped[list | None] = mapped_column(JSON)
+    # The secretariat's reasons for putting adoption to the vote although ISEAL
+    # expectations were not met when it opened (see ballots.open_ballot).
+    justification: Mapped[str] = mapped_column(Text, default="")
 
     standard = relationship("Standard", lazy="raise")
     version = relationship("Version", lazy="raise")
@@ -144,6 +175,18 @@ class Vote(Base):
     """A voter's position; appended, the latest row per voter counts."""
 
     __tablename__ = "vote"
+    __table_args__ = (
+        enum_check("choice", VoteChoice),
+        CheckConstraint(
+            "choice NOT IN ('no', 'recuse') OR trim(reason) <> ''", name="reason_for_no"
+        ),
+        # Only someone on the ballot's roll can vote in it.
+        ForeignKeyConstraint(
+            ["ballot_id", "voter_id"],
+            ["ballot_voter.ballot_id", "ballot_voter.user_id"],
+            name="fk_vote_on_the_roll",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)

@@ -6,15 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
-from app.consultation.models import Comment
+from app.consultation.models import Comment, ConsultationRound, Submission
+from app.drafting.models import ClauseRevision, Version
 from app.drafting.tree import DraftNode
-from app.text.anchoring import Anchor, AnchorStatus, locate
+from app.text.anchoring import Anchor, AnchorStatus, locate, similarity
 from app.text.markdown import plain_text
 
 # A quote shorter than this is too common ("shall") to be looked for in other clauses.
 MIN_QUOTE_ELSEWHERE = 12
 EXCERPT = 80
+# A removed clause whose text lives on this alike in a new clause was replaced by it.
+MIN_SUCCESSOR_SIMILARITY = 0.85
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Placement:
     similarity: float = 0.0
     text: str = ""  # the clause's plain text in the newer version
     elsewhere: bool = False  # found in another clause than the one commented on
+    title: str = ""  # number and heading of the clause it is in now
 
     @property
     def passage(self) -> str:
@@ -71,58 +77,111 @@ class Locator:
         self.nodes = nodes
         self.by_clause = {n.clause_id: n for n in nodes}
         self._texts: dict[int, str] = {}
+        self._successors: dict[tuple, DraftNode | None] = {}
 
     def text(self, clause_id: int) -> str:
         if clause_id not in self._texts:
             self._texts[clause_id] = plain_text(self.by_clause[clause_id].revision.body)
         return self._texts[clause_id]
 
+    def _at(self, comment: Comment, node: DraftNode, **found) -> Placement:
+        return Placement(
+            comment.id,
+            uid=node.uid,
+            clause_id=node.clause_id,
+            text=self.text(node.clause_id),
+            title=node.revision.title,
+            **found,
+        )
+
     def place(self, comment: Comment) -> Placement:
-        """Place one comment: exact quote, then fuzzy and context matching, then other clauses."""
+        """Place one comment: exact quote, then fuzzy and context matching, then other clauses.
+
+        A comment on a clause that is gone follows the clause that replaced it: the one
+        whose text is (nearly) the removed clause's text under a new uid.
+        """
         if comment.clause_id is None:
             return Placement(comment.id, AnchorStatus.ANCHORED)
         node = self.by_clause.get(comment.clause_id)
         anchor = comment_anchor(comment)
-        if anchor is None:
-            if node is None:
-                return Placement(comment.id, AnchorStatus.ORPHANED)
-            return Placement(
-                comment.id,
-                AnchorStatus.ANCHORED,
-                node.uid,
-                node.clause_id,
-                text=self.text(node.clause_id),
-            )
+        if node is not None and anchor is None:
+            return self._at(comment, node, status=AnchorStatus.ANCHORED)
         if node is not None:
-            text = self.text(node.clause_id)
-            location = locate(anchor, text)
+            location = locate(anchor, self.text(node.clause_id))
             if location.found:
-                return Placement(
-                    comment.id,
-                    location.status,
-                    node.uid,
-                    node.clause_id,
-                    location.start,
-                    location.end,
-                    location.similarity,
-                    text,
+                return self._at(
+                    comment,
+                    node,
+                    status=location.status,
+                    start=location.start,
+                    end=location.end,
+                    similarity=location.similarity,
                 )
-        found = self._elsewhere(anchor, exclude=comment.clause_id)
-        if found is not None:
-            text = self.text(found.clause_id)
-            start = text.find(anchor.exact)
-            return Placement(
-                comment.id,
-                AnchorStatus.MOVED,
-                found.uid,
-                found.clause_id,
-                start,
-                start + len(anchor.exact),
-                1.0,
-                text,
-                elsewhere=True,
-            )
-        return Placement(comment.id, AnchorStatus.ORPHANED)
+        if anchor is not None:
+            found = self._elsewhere(anchor, exclude=comment.clause_id)
+            if found is not None:
+                start = self.text(found.clause_id).find(anchor.exact)
+                return self._at(
+                    comment,
+                    found,
+                    status=AnchorStatus.MOVED,
+                    start=start,
+                    end=start + len(anchor.exact),
+                    similarity=1.0,
+                    elsewhere=True,
+                )
+        successor = self.successor(comment) if node is None else None
+        if successor is None:
+            return Placement(comment.id, AnchorStatus.ORPHANED)
+        if anchor is None:
+            return self._at(comment, successor, status=AnchorStatus.MOVED, elsewhere=True)
+        location = locate(anchor, self.text(successor.clause_id))
+        if not location.found:
+            return Placement(comment.id, AnchorStatus.ORPHANED)
+        return self._at(
+            comment,
+            successor,
+            status=AnchorStatus.MOVED,
+            start=location.start,
+            end=location.end,
+            similarity=location.similarity,
+            elsewhere=True,
+        )
+
+    def successor(self, comment: Comment) -> DraftNode | None:
+        """Return the clause that took over a removed clause's text, if one did."""
+        revision = comment.revision
+        if revision is None:
+            return None
+        frozen_at = object_session(comment).scalar(
+            select(Version.created_at)
+            .join(ConsultationRound, ConsultationRound.version_id == Version.id)
+            .join(Submission, Submission.round_id == ConsultationRound.id)
+            .where(Submission.id == comment.submission_id)
+        )
+        key = (revision.id, frozen_at)
+        if key not in self._successors:
+            self._successors[key] = self._find_successor(revision, frozen_at)
+        return self._successors[key]
+
+    def _find_successor(self, revision: ClauseRevision, frozen_at) -> DraftNode | None:
+        """Among clauses new since the commented draft, the one that carries its text on."""
+        old = plain_text(revision.body)
+        if len(old.strip()) < MIN_QUOTE_ELSEWHERE:
+            return None
+        best, best_score = None, MIN_SUCCESSOR_SIMILARITY
+        for node in self.nodes:
+            if node.revision.clause.created_at <= frozen_at:
+                continue  # it stood beside the removed clause: a sibling, not its successor
+            new = self.text(node.clause_id)
+            if new == old:
+                return node
+            if not 0.8 * len(old) <= len(new) <= 1.25 * len(old):
+                continue
+            score = similarity(old, new)
+            if score >= best_score:
+                best, best_score = node, score
+        return best
 
     def _elsewhere(self, anchor: Anchor, exclude: int) -> DraftNode | None:
         if len(anchor.exact.strip()) < MIN_QUOTE_ELSEWHERE:

@@ -11,16 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.auth.permissions import require
 from app.committee.ballots import (
+    ballot_flags,
     cast_vote,
     close_due_ballots,
     committee_members,
     count_votes,
     current_votes,
-    flag_message,
     get_ballot,
-    is_voter,
-    iseal_flags,
     list_ballots,
     open_ballot,
     roll_of,
@@ -33,16 +32,19 @@ from app.committee.comments import (
     current_dispositions,
     get_comment,
     get_round,
-    require_staff,
     synopsis_publication,
 )
 from app.committee.diffs import compare, frozen_pairs, previous_label
 from app.committee.dispositions import (
+    Meeting,
     agree,
+    agree_at_meeting,
     answer_duplicates,
     check_answer,
+    check_meeting,
     draft,
     history,
+    selected_comments,
 )
 from app.committee.listing import (
     Progress,
@@ -55,16 +57,19 @@ from app.committee.listing import (
     round_page,
     round_progress,
 )
+from app.committee.moved import comments_moved_here
+from app.committee.permissions import can_draft_disposition
 from app.committee.reanchoring import Locator, Placement, status_counts
 from app.committee.synopsis import build as build_synopsis
-from app.committee.synopsis import public_name, publish_blockers, responses_for_author
 from app.committee.synopsis import publish as publish_synopsis
+from app.committee.synopsis import publish_blockers, responses_for_author
 from app.committee.tally import Tally
 from app.committee.tally import count as tally
 from app.consultation.models import Comment
 from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import ClauseRevision, Version
+from app.drafting.permissions import can_edit_draft
 from app.errors import ValidationError
 
 
@@ -84,7 +89,7 @@ def revise_and_answer(
     max_body: int | None = None,
 ) -> tuple[editing.SaveResult, object]:
     """Edit the commented clause in the working draft and link the revision to the answer."""
-    require_staff(actor)
+    require(can_edit_draft(actor) and can_draft_disposition(actor))
     if comment.clause_id is None:
         raise ValidationError(_("This comment is on the draft as a whole, not on a clause."))
     check_answer(session, comment, decision, response)
@@ -141,6 +146,11 @@ __all__ = [
     "Placement",
     "Tally",
     "agree",
+    "agree_at_meeting",
+    "check_meeting",
+    "Meeting",
+    "selected_comments",
+    "comments_moved_here",
     "answer_duplicates",
     "build_synopsis",
     "cast_vote",
@@ -153,22 +163,18 @@ __all__ = [
     "current_dispositions",
     "current_votes",
     "draft",
-    "flag_message",
     "frozen_pairs",
     "get_ballot",
     "get_comment",
     "get_round",
     "history",
-    "is_voter",
-    "iseal_flags",
+    "ballot_flags",
     "list_ballots",
     "newest_version",
     "open_ballot",
     "previous_label",
-    "public_name",
     "publish_blockers",
     "publish_synopsis",
-    "require_staff",
     "responses_for_author",
     "revise_and_answer",
     "revisions_after",

@@ -11,15 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.committee import listing
 from app.committee.comments import synopsis_publication
 from app.committee.listing import CommentRow, Progress
 from app.committee.models import Disposition, SynopsisPublication
+from app.committee.permissions import can_publish_synopsis
 from app.consultation.models import (
     Comment,
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionStatus,
 )
@@ -67,7 +69,7 @@ def publish_blockers(
     reasons = []
     if synopsis_publication(session, round_) is not None:
         reasons.append(_("The synopsis is already published."))
-    if now < round_.closes_at:
+    if round_.state_at(now) != RoundState.CLOSED:
         reasons.append(_("The round has not closed yet."))
     progress = progress or listing.round_progress(session, round_)
     if progress.lacking:
@@ -85,7 +87,7 @@ def publish(
     session: Session, actor: User, round_: ConsultationRound, now=None
 ) -> SynopsisPublication:
     """Publish a closed round's synopsis once every comment has an agreed disposition."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_publish_synopsis(actor, round_))
     now = now or utcnow()
     if synopsis_publication(session, round_) is not None:
         raise Gone(_("The synopsis of this round is already published."))
@@ -174,16 +176,6 @@ def build(
         result.by_decision = listing.decision_counts(session, round_, public=public)
         result.by_group = listing.group_counts(session, round_, public=public)
     return result
-
-
-def public_name(row: CommentRow) -> str | None:
-    """Return the submitter's name if they consented to its publication."""
-    submission = row.submission
-    if not submission.consent_publish_name:
-        return None
-    if submission.organisation:
-        return f"{submission.author.name} ({submission.organisation})"
-    return submission.author.name
 
 
 def responses_for_author(session: Session, user: User) -> dict[int, Disposition]:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.auth.models import STAKEHOLDER_LABELS
-from app.auth.permissions import is_staff
 from app.committee import service
 from app.committee.ballot_views import bp as ballots_bp
-from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, ReviseForm
+from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, MeetingForm, ReviseForm
 from app.committee.models import DECISION_LABELS
+from app.committee.permissions import can_use_workspace
 from app.consultation.models import COMMENT_TYPE_LABELS
+from app.consultation.names import public_submitter
+from app.database import utcnow
 from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import CLAUSE_KIND_LABELS
-from app.errors import ValidationError
+from app.drafting.permissions import can_read_working_draft
+from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.forms import show_error
 
@@ -27,7 +31,8 @@ LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS, "groups": 
 
 
 def _staff_only() -> None:
-    service.require_staff(current_user)
+    if not can_use_workspace(current_user):
+        abort(403)
 
 
 # --- diffs ----------------------------------------------------------------------
@@ -37,7 +42,7 @@ def _staff_only() -> None:
 def compare(slug: str):
     standard = drafting.get_standard(db.session, slug)
     versions = drafting.list_versions(db.session, standard)
-    staff = is_staff(current_user)
+    staff = can_read_working_draft(current_user, standard)
     labels = ([drafting.WORKING] if staff else []) + [v.label for v in versions]
     new_label = request.args.get("to") or (labels[0] if labels else "")
     old_label = request.args.get("from") or service.previous_label(versions, new_label) or ""
@@ -113,6 +118,7 @@ def round_dashboard(round_id: int):
         labels=LABELS,
         publication=service.synopsis_publication(db.session, round_),
         duplicates_form=DuplicatesForm(),
+        meeting_form=MeetingForm(),
         label_of=service.comment_label,
         clause_titles=service.clause_titles(db.session, round_.version_id),
     )
@@ -135,12 +141,7 @@ def answer_duplicates(round_id: int):
     try:
         original = service.get_comment(db.session, form.original.data)
         rows = service.answer_duplicates(
-            db.session,
-            current_user,
-            original,
-            chosen,
-            response=form.response.data,
-            agreed=form.agree.data,
+            db.session, current_user, original, chosen, response=form.response.data
         )
     except ValidationError as exc:
         flash(exc.message, "error")
@@ -150,6 +151,42 @@ def answer_duplicates(round_id: int):
         "success",
     )
     return redirect(url_for("committee.round_dashboard", round_id=round_id))
+
+
+@bp.post("/committee/rounds/<int:round_id>/agreements")
+@login_required
+def agree_at_meeting(round_id: int):
+    _staff_only()
+    round_ = service.get_round(db.session, round_id)
+    form = MeetingForm()
+    back = redirect(url_for("committee.round_dashboard", round_id=round_id))
+    if not form.validate_on_submit():
+        flash(_("Give the date of the meeting and the reference of its minutes."), "error")
+        return back
+    try:
+        ids = [int(i) for i in request.form.getlist("comment_ids")]
+    except ValueError:
+        abort(400)
+    try:
+        chosen = [
+            c
+            for c in service.selected_comments(db.session, ids)
+            if c.submission.round_id == round_.id
+        ]
+        meeting = service.check_meeting(form.meeting_on.data, form.minutes_ref.data, now=utcnow())
+        rows = service.agree_at_meeting(db.session, current_user, chosen, meeting)
+    except (ValidationError, Conflict) as exc:
+        flash(exc.message, "error")
+        return back
+    flash(
+        _(
+            "%(n)d dispositions recorded as agreed at the committee meeting of %(date)s.",
+            n=len(rows),
+            date=format_date(meeting.held_on),
+        ),
+        "success",
+    )
+    return back
 
 
 # --- one comment ------------------------------------------------------------------
@@ -187,6 +224,7 @@ def _comment_page(comment, form, status=200):
         against=label,
         labels=[drafting.WORKING] + [v.label for v in versions],
         publication=service.synopsis_publication(db.session, comment.submission.round),
+        format_date=format_date,
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
         type_labels=COMMENT_TYPE_LABELS,
@@ -333,6 +371,7 @@ def clause_comments(uid: str):
     rows = service.clause_comments(db.session, current_user, clause)
     nodes = drafting.working_draft(db.session, clause.standard)
     placements = service.Locator(nodes).place_all(row.comment for row in rows)
+    arrivals = service.comments_moved_here(db.session, current_user, clause, nodes)
     by_round: dict[int, list] = {}
     for row in rows:
         by_round.setdefault(row.comment.submission.round_id, []).append(row)
@@ -342,6 +381,7 @@ def clause_comments(uid: str):
         head=clause.head,
         by_round=by_round,
         placements=placements,
+        arrivals=arrivals,
         total=len(rows),
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
@@ -369,7 +409,7 @@ def synopsis(round_id: int):
         synopsis=result,
         blockers=blockers,
         publish_form=AgreeForm(),
-        public_name=service.public_name,
+        public_submitter=public_submitter,
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
         group_labels=STAKEHOLDER_LABELS,

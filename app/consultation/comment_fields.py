@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import STAKEHOLDER_LABELS, StakeholderGroup
 from app.consultation.models import (
     CommentType,
     ConsultationRound,
@@ -32,13 +31,6 @@ def setting(name: str, default):
     if has_app_context():
         return current_app.config.get(name, default)
     return default
-
-
-def stakeholder_label(value: str) -> str:
-    try:
-        return str(STAKEHOLDER_LABELS[StakeholderGroup(value)])
-    except ValueError:
-        return value or _("Not stated")
 
 
 def clean_text(

@@ -2,9 +2,10 @@
 
 Every operation takes an optional `now` so that tests (and the demo) can pin
 time; the round's closing time is enforced here, whatever the client sends.
-Comments are append-only records; while their submission is still a draft
-they are changed or removed with guarded statements that can only touch
-comments of drafts (see _draft_comment).
+A comment may change or go while its submission is a draft and never after:
+the ORM guard (app/models.py) and the database's triggers both say so, so a
+draft comment is edited like any row, and an edit that races a submit is
+refused by the database and reported as a conflict.
 """
 
 from __future__ import annotations
@@ -14,27 +15,40 @@ from dataclasses import dataclass
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_signed_in
+from app.auth.models import User
+from app.auth.permissions import require, require_signed_in
 from app.consultation.comment_fields import AnchorInput, clean_comment, clean_text
 from app.consultation.models import (
     Comment,
     CommentType,
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
     submission_with_comments,
 )
+from app.consultation.permissions import can_file_formal_submission
 from app.database import utcnow
-from app.errors import Conflict, Gone, PermissionDenied, ValidationError
+from app.errors import Conflict, Gone, PermissionDenied, RecordFrozen, ValidationError
 from app.loading import ensure_loaded
 
 MAX_ORGANISATION = 200
+
+
+def formal_only_message() -> str:
+    """Say who may file a formal submission (translated when raised)."""
+    return _(
+        "Only members of the Indigenous Peoples Advisory Forum can "
+        "file a formal submission of the Forum."
+    )
+
+
 MAX_COMMENTS_PER_SUBMISSION = 300
 
 
@@ -43,15 +57,15 @@ MAX_COMMENTS_PER_SUBMISSION = 300
 
 def require_open(round_: ConsultationRound, now: dt.datetime | None = None) -> None:
     """Refuse unless the round takes comments at this moment."""
-    now = now or utcnow()
-    if now < round_.opens_at:
+    state = round_.state_at(now or utcnow())
+    if state == RoundState.SCHEDULED:
         raise Gone(
             _(
                 "This consultation round opens on %(when)s; comments cannot be sent yet.",
                 when=format_datetime(round_.opens_at),
             )
         )
-    if now >= round_.closes_at:
+    if state == RoundState.CLOSED:
         raise Gone(
             _(
                 "This consultation round closed on %(when)s. Comments and submissions "
@@ -108,8 +122,18 @@ def start_submission(
         created_at=now,
         updated_at=now,
     )
-    session.add(draft)
-    session.flush()
+    # One draft per person per round (a partial unique index). Two tabs adding a
+    # first comment at once both get here; the second insert waits for the first
+    # transaction and fails: roll back to the savepoint and join the winner's draft.
+    try:
+        with session.begin_nested():
+            session.add(draft)
+            session.flush()
+    except IntegrityError:
+        existing = draft_for(session, actor, round_)
+        if existing is None:
+            raise
+        return existing
     record(
         session,
         actor,
@@ -139,13 +163,8 @@ def _clean_details(actor: User, details: SubmissionDetails) -> dict:
         kind = SubmissionKind(details.kind or SubmissionKind.INDIVIDUAL)
     except ValueError:
         raise ValidationError(_("Choose how you are submitting."), field="kind") from None
-    if kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(
-            _(
-                "Only members of the Indigenous Peoples Advisory Forum can "
-                "file a formal submission of the Forum."
-            )
-        )
+    if kind == SubmissionKind.FORMAL:
+        require(can_file_formal_submission(actor), formal_only_message())
     organisation = " ".join((details.organisation or "").split())
     if len(organisation) > MAX_ORGANISATION:
         raise ValidationError(
@@ -217,6 +236,13 @@ def add_comment(
         anchor=anchor,
     )
     submission = start_submission(session, actor, round_, now=now)
+    # Lock the draft: concurrent adds number their comments one after the other,
+    # and a submit that got there first is seen here.
+    status = session.scalar(
+        select(Submission.status).where(Submission.id == submission.id).with_for_update()
+    )
+    if status != SubmissionStatus.DRAFT:
+        raise Conflict(_("This submission has just been submitted; add your comment again."))
     count, last = session.execute(
         select(func.count(), func.max(Comment.ordinal)).where(
             Comment.submission_id == submission.id
@@ -248,14 +274,6 @@ def add_comment(
     return comment
 
 
-def _draft_comment(actor: User, comment_id: int):
-    """Select the comment only while its submission is the actor's draft."""
-    drafts = select(Submission.id).where(
-        Submission.author_id == actor.id, Submission.status == SubmissionStatus.DRAFT
-    )
-    return Comment.id == comment_id, Comment.submission_id.in_(drafts)
-
-
 def edit_comment(
     session: Session,
     actor: User,
@@ -282,17 +300,16 @@ def edit_comment(
         proposed_change=proposed_change,
         anchor=anchor,
     )
-    result = session.execute(
-        update(Comment)
-        .where(*_draft_comment(actor, comment.id))
-        .values(**fields.values())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_("This comment can no longer be changed."))
-    submission.updated_at = now
-    session.flush()
-    session.refresh(comment)
+    # The database refuses the change if a concurrent submit froze the comment; the
+    # savepoint (begun before the change: begin_nested flushes) keeps the session usable.
+    try:
+        with session.begin_nested():
+            for key, value in fields.values().items():
+                setattr(comment, key, value)
+            submission.updated_at = now
+            session.flush()
+    except RecordFrozen:
+        raise Conflict(_("This comment has been submitted and can no longer be changed.")) from None
     record(
         session,
         actor,
@@ -312,15 +329,13 @@ def remove_comment(
     now = now or utcnow()
     require_open(ensure_loaded(session, submission, "round").round, now)
     comment_id = comment.id
-    session.expunge(comment)
-    result = session.execute(
-        delete(Comment)
-        .where(*_draft_comment(actor, comment_id))
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_("This comment can no longer be removed."))
-    submission.updated_at = now
+    try:
+        with session.begin_nested():
+            session.delete(comment)
+            submission.updated_at = now
+            session.flush()
+    except RecordFrozen:
+        raise Conflict(_("This comment has been submitted and can no longer be removed.")) from None
     session.expire(submission, ["comments"])
     record(
         session,

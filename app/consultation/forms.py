@@ -4,9 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -21,6 +19,7 @@ from app.consultation.models import (
     SUBMISSION_KIND_LABELS,
     CommentVisibility,
 )
+from app.forms import BoundedDateTimeLocalField, BoundedIntegerField
 
 # Server-side limits are enforced by the service (from the settings); these
 # only stop absurd input before it gets that far.
@@ -52,13 +51,15 @@ class RoundForm(FlaskForm):
         validators=[Length(max=5000)],
         description=_l("What the round is about and what feedback is sought. Markdown."),
     )
-    number = IntegerField(
+    number = BoundedIntegerField(
         _l("Round number"),
         validators=[Optional()],
         description=_l("Leave empty for the next number."),
     )
-    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    closes_at = DateTimeLocalField(
+    opens_at = BoundedDateTimeLocalField(
+        _l("Opens"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    closes_at = BoundedDateTimeLocalField(
         _l("Closes"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
     timezone = SelectField(_l("Time zone of these times"), validate_choice=False)

@@ -13,10 +13,30 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
-from app.database import Base, UTCDateTime, utcnow
+from app.auth.models import StakeholderGroup
+from app.database import Base, UTCDateTime, enum_check, utcnow
+
+
+class RoundState(StrEnum):
+    """Where a round stands at a given moment; see ConsultationRound.state_at."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+ROUND_STATE_LABELS = {
+    RoundState.SCHEDULED: _l("scheduled"),
+    RoundState.OPEN: _l("open"),
+    RoundState.CLOSED: _l("closed"),
+}
 
 
 class CommentVisibility(StrEnum):
@@ -62,6 +82,7 @@ class ConsultationRound(Base):
         UniqueConstraint("standard_id", "number"),
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         CheckConstraint("number >= 1", name="number_positive"),
+        enum_check("visibility", CommentVisibility),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,20 +104,28 @@ class ConsultationRound(Base):
     standard = relationship("Standard", lazy="raise")
     version = relationship("Version", lazy="raise")
 
-    def is_open_at(self, now: dt.datetime) -> bool:
-        return self.opens_at <= now < self.closes_at
+    def state_at(self, now: dt.datetime) -> RoundState:
+        """Say whether the round is scheduled, open or closed at this moment.
 
-    @property
-    def is_open(self) -> bool:
-        return self.is_open_at(utcnow())
+        The one rule: a round takes comments from opens_at (included) until
+        closes_at (excluded). Everything that asks reads it from here, and
+        queries use its SQL twin, in_state.
+        """
+        if now < self.opens_at:
+            return RoundState.SCHEDULED
+        if now < self.closes_at:
+            return RoundState.OPEN
+        return RoundState.CLOSED
 
-    @property
-    def is_upcoming(self) -> bool:
-        return utcnow() < self.opens_at
-
-    @property
-    def is_closed(self) -> bool:
-        return utcnow() >= self.closes_at
+    @classmethod
+    def in_state(cls, now: dt.datetime, *states: RoundState) -> ColumnElement[bool]:
+        """Return a WHERE condition: the round is in one of these states at this moment."""
+        conditions = {
+            RoundState.SCHEDULED: cls.opens_at > now,
+            RoundState.OPEN: and_(cls.opens_at <= now, cls.closes_at > now),
+            RoundState.CLOSED: cls.closes_at <= now,
+        }
+        return or_(*(conditions[RoundState(state)] for state in states))
 
     @property
     def length_days(self) -> float:
@@ -107,9 +136,29 @@ class Submission(Base):
     """What one person or organisation sends in a round; immutable once submitted."""
 
     __tablename__ = "submission"
-    # Receipt order within a round: the committee's pages walk this index.
     __table_args__ = (
+        # Receipt order within a round: the committee's pages walk this index.
         Index("ix_submission_round_order", "round_id", "status", "submitted_at", "id"),
+        enum_check("kind", SubmissionKind),
+        enum_check("status", SubmissionStatus),
+        enum_check("stakeholder_group", StakeholderGroup, ""),
+        CheckConstraint(
+            "status = 'draft' OR (receipt IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="submitted_has_receipt",
+        ),
+        CheckConstraint(
+            "status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_has_time"
+        ),
+        # One draft per person per round: two tabs adding a first comment at once
+        # must end in one draft (the loser of the race joins the winner's draft).
+        Index(
+            "uq_submission_one_draft",
+            "round_id",
+            "author_id",
+            unique=True,
+            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text("status = 'draft'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +194,7 @@ class Comment(Base):
             "(anchor_start >= 0 AND anchor_end > anchor_start)",
             name="anchor_range",
         ),
+        enum_check("comment_type", CommentType),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,17 +12,16 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
+from app.consultation import iseal
 from app.consultation.comment_fields import (
     AnchorInput,
     setting,
-    stakeholder_label,
     version_clause,
 )
 from app.consultation.drafts import (
@@ -36,17 +35,23 @@ from app.consultation.drafts import (
     update_submission,
 )
 from app.consultation.models import (
-    SUBMISSION_KIND_LABELS,
     Comment,
     CommentType,
     CommentVisibility,
     ConsultationRound,
     Moderation,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
     comment_parts,
     round_parts,
+)
+from app.consultation.names import author_line, public_submitter, stakeholder_label
+from app.consultation.permissions import (
+    can_moderate,
+    can_open_round,
+    can_read_every_comment,
 )
 from app.consultation.submitting import (
     comment_and_submit,
@@ -65,7 +70,7 @@ from app.drafting.models import (
     VersionState,
 )
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.history import is_latest
+from app.history import is_latest, latest
 from app.pagination import Page, paginate
 
 MAX_TITLE = 200
@@ -85,7 +90,9 @@ def list_rounds(session: Session, standard: Standard | None = None) -> list[Cons
         query = query.where(ConsultationRound.standard_id == standard.id)
     rounds = list(session.scalars(query.order_by(ConsultationRound.opens_at.desc())))
     now = utcnow()
-    return sorted(rounds, key=lambda r: (r.closes_at <= now, -r.opens_at.timestamp()))
+    return sorted(
+        rounds, key=lambda r: (r.state_at(now) == RoundState.CLOSED, -r.opens_at.timestamp())
+    )
 
 
 def rounds_for_standard(session: Session, standard: Standard) -> list[ConsultationRound]:
@@ -105,43 +112,6 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
     if found is None:
         raise NotFound(_("There is no such consultation round."))
     return found
-
-
-def iseal_flags(session: Session, round_: ConsultationRound) -> list[str]:
-    """Say where a round falls below what the ISEAL Code expects (allowed, but flagged)."""
-    flags = []
-    min_days = setting("ISEAL_MIN_ROUND_DAYS", 60)
-    min_rounds = setting("ISEAL_MIN_ROUNDS", 2)
-    days = round_.length_days
-    if days < min_days:
-        flags.append(
-            _(
-                "This round is open for %(days)s days, shorter than the %(min)d days the ISEAL "
-                "Code expects for public consultation.",
-                days=f"{days:.0f}" if days >= 1 else f"{days:.1f}",
-                min=min_days,
-            )
-        )
-    count = (
-        session.scalar(
-            select(func.count(ConsultationRound.id)).where(
-                ConsultationRound.standard_id == round_.standard_id
-            )
-        )
-        or 0
-    )
-    if count < min_rounds:
-        flags.append(
-            ngettext(
-                "This standard has had %(num)d consultation round so far; the ISEAL Code expects "
-                "at least %(min)d rounds before the standard goes to a ballot.",
-                "This standard has had %(num)d consultation rounds so far; the ISEAL Code expects "
-                "at least %(min)d rounds before the standard goes to a ballot.",
-                count,
-                min=min_rounds,
-            )
-        )
-    return flags
 
 
 def days_left(round_: ConsultationRound, now: dt.datetime | None = None) -> int:
@@ -227,6 +197,7 @@ def clean_round(
             raise ValidationError(_("Give the date and time."), field=name)
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(_("Give the time zone of this date and time."), field=name)
+    assert opens_at is not None and closes_at is not None  # checked just above
     opens_at = opens_at.astimezone(dt.UTC)
     closes_at = closes_at.astimezone(dt.UTC)
     if closes_at <= opens_at:
@@ -257,7 +228,7 @@ def create_round(
     session: Session, actor: User, fields: RoundFields, *, now: dt.datetime | None = None
 ) -> ConsultationRound:
     """Open a consultation round on a frozen version (secretariat only)."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_open_round(actor, fields.standard))
     round_ = ConsultationRound(
         standard=fields.standard,
         version=fields.version,
@@ -274,7 +245,7 @@ def create_round(
     )
     session.add(round_)
     session.flush()
-    flags = iseal_flags(session, round_)
+    flags = iseal.round_flags(session, round_)
     record(
         session,
         actor,
@@ -305,22 +276,32 @@ def frozen_versions(session: Session) -> list[Version]:
 
 def comments_public(round_: ConsultationRound, now: dt.datetime | None = None) -> bool:
     """Say whether the round's comments are public now."""
-    now = now or utcnow()
-    if now < round_.opens_at:
+    state = round_.state_at(now or utcnow())
+    if state == RoundState.SCHEDULED:
         return False
-    return round_.visibility == CommentVisibility.LIVE or now >= round_.closes_at
+    return round_.visibility == CommentVisibility.LIVE or state == RoundState.CLOSED
+
+
+def current_moderation() -> Select:
+    """Select the current (latest) moderation decision of each comment that has one."""
+    return latest(Moderation, key=[Moderation.comment_id], by=Moderation.id)
 
 
 def moderation_of(session: Session, comment_ids: list[int]) -> dict[int, Moderation]:
-    """Return the current moderation decision of each of a few comments (a page at most)."""
+    """Return the current moderation decision of each given comment that has one."""
     if not comment_ids:
         return {}
-    rows = session.scalars(
-        select(Moderation).where(
-            Moderation.comment_id.in_(comment_ids), is_latest(Moderation, ("comment_id",), "id")
-        )
-    )
+    rows = session.scalars(current_moderation().where(Moderation.comment_id.in_(comment_ids)))
     return {m.comment_id: m for m in rows}
+
+
+def hidden_comments() -> Select:
+    """Select the ids of the comments whose current moderation hides them."""
+    return (
+        current_moderation()
+        .with_only_columns(Moderation.comment_id)
+        .where(Moderation.hidden.is_(True))
+    )
 
 
 def hidden_now():
@@ -328,7 +309,11 @@ def hidden_now():
     m = aliased(Moderation)
     return (
         exists()
-        .where(m.comment_id == Comment.id, m.hidden.is_(True), is_latest(m, ("comment_id",), "id"))
+        .where(
+            m.comment_id == Comment.id,
+            m.hidden.is_(True),
+            is_latest(m, key=[m.comment_id], by=m.id),
+        )
         .correlate(Comment)
     )
 
@@ -398,7 +383,7 @@ def record_page(
     Pages run in clause order (whole draft first), then receipt order.
     """
     filters = filters or CommentFilters()
-    staff = is_staff(viewer)
+    staff = can_read_every_comment(viewer, round_)
     if staff:
         query = (
             select(Comment)
@@ -490,7 +475,7 @@ def formal_submissions(
 ) -> list[Submission]:
     """Return the round's formal submissions (with cover statements) this reader may see."""
     statuses = [SubmissionStatus.SUBMITTED]
-    if is_staff(viewer):
+    if can_read_every_comment(viewer, round_):
         statuses.append(SubmissionStatus.WITHDRAWN)
     elif not comments_public(round_, now):
         return []
@@ -508,26 +493,6 @@ def formal_submissions(
     )
 
 
-def author_line(submission: Submission) -> str:
-    """Return the author line the submitter's consent allows the public to see."""
-    group = stakeholder_label(submission.stakeholder_group)
-    if submission.kind == SubmissionKind.FORMAL:
-        forum = str(SUBMISSION_KIND_LABELS[SubmissionKind.FORMAL])
-        if submission.consent_publish_name:
-            return _("%(forum)s, filed by %(name)s", forum=forum, name=submission.author.name)
-        return forum
-    if not submission.consent_publish_name:
-        return str(group)
-    if submission.kind == SubmissionKind.ORGANISATION and submission.organisation:
-        return _(
-            "%(name)s on behalf of %(org)s (%(group)s)",
-            name=submission.author.name,
-            org=submission.organisation,
-            group=group,
-        )
-    return _("%(name)s (%(group)s)", name=submission.author.name, group=group)
-
-
 def get_comment(session: Session, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id, options=comment_parts())
     if comment is None:
@@ -539,7 +504,7 @@ def moderate(
     session: Session, actor: User, comment: Comment, *, hidden: bool, reason: str
 ) -> Moderation:
     """Hide a comment from the public (or show it again), with a reason kept on record."""
-    require_any_role(actor, Role.SECRETARIAT, Role.ADMIN)
+    require(can_moderate(actor, comment.submission.round))
     if actor.id is None:
         raise PermissionDenied(_("Moderation is recorded under a person's name; sign in."))
     reason = " ".join((reason or "").split())
@@ -584,6 +549,7 @@ __all__ = [
     "SubmissionDetails",
     "add_comment",
     "author_line",
+    "public_submitter",
     "clean_round",
     "comments_public",
     "create_round",
@@ -595,7 +561,6 @@ __all__ = [
     "get_by_receipt",
     "get_comment",
     "get_round",
-    "iseal_flags",
     "list_rounds",
     "moderate",
     "moderation_of",

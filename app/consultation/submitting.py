@@ -11,17 +11,19 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_signed_in
-from app.consultation.drafts import add_comment, own_draft, require_open
+from app.auth.models import User
+from app.auth.permissions import require, require_signed_in, require_verified_email
+from app.consultation.drafts import add_comment, formal_only_message, own_draft, require_open
 from app.consultation.models import (
     Comment,
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
     submission_with_comments,
 )
+from app.consultation.permissions import can_file_formal_submission, can_read_every_comment
 from app.database import utcnow
 from app.drafting.models import Standard
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
@@ -82,6 +84,7 @@ def submit(
 ) -> Submission:
     """Submit a draft: give it a receipt, freeze it, and queue the acknowledgement."""
     own_draft(actor, submission)
+    require_verified_email(actor)
     now = now or utcnow()
     round_ = ensure_loaded(session, submission, "round").round
     require_open(round_, now)
@@ -100,13 +103,8 @@ def submit(
         .order_by(Comment.ordinal)
     ).all()
     set_committed_value(submission, "comments", list(comments))
-    if submission.kind == SubmissionKind.FORMAL and not actor.has_role(Role.IPAF):
-        raise PermissionDenied(
-            _(
-                "Only members of the Indigenous Peoples Advisory Forum can "
-                "file a formal submission of the Forum."
-            )
-        )
+    if submission.kind == SubmissionKind.FORMAL:
+        require(can_file_formal_submission(actor), formal_only_message())
     _check_complete(submission, comments)
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
@@ -143,7 +141,7 @@ def _acknowledgement(
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
         _("Comments: %(n)d", n=count),
-        _("Submitted: %(when)s UTC", when=submission.submitted_at.strftime("%Y-%m-%d %H:%M")),
+        _("Submitted: %(when)s UTC", when=f"{submission.submitted_at:%Y-%m-%d %H:%M}"),
         "",
         _(
             "Your submission is now on record and cannot be changed. You can withdraw it until "
@@ -172,7 +170,7 @@ def withdraw(
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted submission can be withdrawn."))
     now = now or utcnow()
-    if now >= ensure_loaded(session, submission, "round").round.closes_at:
+    if ensure_loaded(session, submission, "round").round.state_at(now) == RoundState.CLOSED:
         raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
@@ -202,8 +200,8 @@ def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submi
         select(Submission).where(Submission.receipt == receipt).options(*submission_with_comments())
     )
     if submission is None or not (
-        is_staff(viewer)
-        or (getattr(viewer, "id", None) is not None and submission.author_id == viewer.id)
+        can_read_every_comment(viewer)
+        or (viewer is not None and viewer.id is not None and submission.author_id == viewer.id)
     ):
         raise NotFound(_("There is no submission with this receipt that you can see."))
     return submission

@@ -8,9 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.models import Role
-from app.auth.permissions import is_staff
-from app.consultation import service
+from app.consultation import iseal, service
 from app.consultation.forms import (
     CommentForm,
     EmptyForm,
@@ -24,7 +22,14 @@ from app.consultation.forms import (
 from app.consultation.models import (
     COMMENT_TYPE_LABELS,
     SUBMISSION_KIND_LABELS,
+    RoundState,
     SubmissionStatus,
+)
+from app.consultation.permissions import (
+    can_file_formal_submission,
+    can_moderate,
+    can_open_round,
+    can_read_every_comment,
 )
 from app.database import utcnow
 from app.drafting.models import CLAUSE_KIND_LABELS
@@ -33,6 +38,7 @@ from app.errors import ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize, timezones
 from app.forms import show_error
+from app.web import request_now
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
@@ -103,7 +109,7 @@ def _aware(value: dt.datetime | None, zone: str) -> dt.datetime | None:
 @bp.route("/consultations/new", methods=["GET", "POST"])
 @login_required
 def new_round():
-    if not current_user.has_role(Role.SECRETARIAT):
+    if not can_open_round(current_user):
         abort(403)
     form = RoundForm(timezone=current_user.timezone or "UTC")
     _round_form_choices(form)
@@ -127,8 +133,8 @@ def new_round():
             show_error(form, exc)
         else:
             flash(_("Round %(n)d is set up.", n=round_.number), "success")
-            for flag in service.iseal_flags(db.session, round_):
-                flash(flag, "warning")
+            for flag in iseal.round_flags(db.session, round_):
+                flash(iseal.flag_message(flag), "warning")
             return redirect(url_for("consultation.round_page", round_id=round_.id))
     status = 422 if form.is_submitted() else 200
     return render_template("consultation/round_new.html", form=form), status
@@ -148,7 +154,7 @@ def round_page(round_id: int):
     counts = service.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
     form = None
-    if current_user.is_authenticated and round_.is_open:
+    if current_user.is_authenticated and round_.state_at(request_now()) == RoundState.OPEN:
         form = _comment_form(nodes, request.args.get("clause", ""))
     return render_template(
         "consultation/round.html",
@@ -156,12 +162,21 @@ def round_page(round_id: int):
         nodes=nodes,
         counts=counts,
         public=public,
-        flags=service.iseal_flags(db.session, round_),
+        flags=[iseal.flag_message(f) for f in iseal.round_flags(db.session, round_)],
         days_left=service.days_left(round_),
         draft=draft,
         form=form,
         kind_labels=CLAUSE_KIND_LABELS,
+        synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
+        and _synopsis_published(round_),
     )
+
+
+def _synopsis_published(round_) -> bool:
+    # Views sit above every area: the committee's record of the round is linked here.
+    from app.committee.comments import synopsis_publication
+
+    return synopsis_publication(db.session, round_) is not None
 
 
 # --- commenting -----------------------------------------------------------------------
@@ -280,7 +295,7 @@ def comment_remove(round_id: int, comment_id: int):
 
 def _submission_form(draft) -> SubmissionForm:
     form = SubmissionForm(obj=draft) if draft is not None else SubmissionForm()
-    form.set_kinds(current_user.has_role(Role.IPAF))
+    form.set_kinds(can_file_formal_submission(current_user))
     return form
 
 
@@ -452,9 +467,8 @@ def _record_page(
         filters=filters,
         formal=service.formal_submissions(db.session, current_user, round_),
         public=service.comments_public(round_),
-        staff=is_staff(current_user),
-        can_moderate=current_user.is_authenticated
-        and current_user.has_role(Role.SECRETARIAT, Role.ADMIN),
+        staff=can_read_every_comment(current_user, round_),
+        may_moderate=can_moderate(current_user, round_),
         moderation_form=moderation_form or ModerationForm(),
         moderating=moderating,
         type_labels=COMMENT_TYPE_LABELS,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.auth import second_factor
 from app.auth import service as accounts
-from app.auth.models import StakeholderGroup, User
+from app.auth.models import PRIVILEGED_ROLES, StakeholderGroup, User
+from app.auth.permissions import SYSTEM
 from app.database import Database
 from app.demo.data import read
 
-DEMO_PASSWORD = "clausewise-demo"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "bauxite-to-billet-demo"  # noqa: S105 - printed for the demo on purpose
+# The staff accounts share one authenticator, printed too, so that a visitor can
+# try every role at once (add it to an authenticator app, or `oathtool --totp -b`).
+DEMO_TOTP_SECRET = "CLAUSEWISEDEMO2FACTORSECRETKEY23"  # noqa: S105
 
 
 def _ensure(session: Session, entry: dict) -> User:
@@ -24,6 +29,8 @@ def _ensure(session: Session, entry: dict) -> User:
             organisation=entry.get("organisation", ""),
             stakeholder_group=StakeholderGroup(entry["group"]),
         )
+    if user.granted_roles & PRIVILEGED_ROLES:
+        second_factor.assign(session, SYSTEM, user, DEMO_TOTP_SECRET)
     return user
 
 

@@ -11,16 +11,15 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
 from app.drafting.models import Clause, ClauseKind, ClauseRevision, Standard
+from app.drafting.permissions import can_edit_draft
 from app.drafting.service import working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import MAX_BODY_DEFAULT, MAX_MESSAGE, clean_clause_fields
 from app.errors import Conflict, ValidationError
 from app.text.merge import merge
-
-EDITORS = (Role.COMMITTEE, Role.SECRETARIAT)
 
 
 @dataclass
@@ -100,10 +99,6 @@ def append_revision(session: Session, actor: User, clause: Clause, **values) -> 
     return revision
 
 
-def _check_editor(actor: User) -> None:
-    require_any_role(actor, *EDITORS)
-
-
 def _parent_for(session: Session, standard: Standard, parent_uid: str | None) -> Clause | None:
     if not parent_uid:
         return None
@@ -157,7 +152,7 @@ def add_clause(
     max_body: int = MAX_BODY_DEFAULT,
 ) -> ClauseRevision:
     """Add a clause to the working draft under a parent, at index among its siblings."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause_kind, number, heading, body = clean_clause_fields(
         kind=kind, number=number, heading=heading, body=body, max_body=max_body
     )
@@ -214,7 +209,7 @@ def save_clause(
     max_body: int = MAX_BODY_DEFAULT,
 ) -> SaveResult:
     """Save an edit as a new revision, merging it with any non-overlapping concurrent edit."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause_kind, number, heading, body = clean_clause_fields(
         kind=kind, number=number, heading=heading, body=body, max_body=max_body
     )
@@ -301,7 +296,7 @@ def move_clause(
     message: str = "",
 ) -> ClauseRevision:
     """Move a clause (with its sub-clauses) under a new parent at index among its siblings."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has been deleted from the working draft."))
@@ -339,7 +334,7 @@ def delete_clause(
     session: Session, actor: User, clause: Clause, *, message: str = ""
 ) -> list[ClauseRevision]:
     """Delete a clause and its sub-clauses from the working draft; history keeps them."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has already been deleted."))
@@ -348,7 +343,7 @@ def delete_clause(
     note = _message(message, _("Deleted"))
     revisions = []
     for clause_id in doomed:
-        target = session.get(Clause, clause_id)
+        target = session.get_one(Clause, clause_id)
         revisions.append(append_revision(session, actor, target, deleted=True, message=note))
     record(
         session,
@@ -357,14 +352,14 @@ def delete_clause(
         clause,
         object_id=clause.uid,
         summary=f"Deleted {clause.uid} and {len(doomed) - 1} sub-clauses",
-        clauses=[session.get(Clause, c).uid for c in doomed],
+        clauses=[session.get_one(Clause, c).uid for c in doomed],
     )
     return revisions
 
 
 def renumber(session: Session, actor: User, standard: Standard) -> int:
     """Number clauses by their place in the tree; return how many changed."""
-    _check_editor(actor)
+    require(can_edit_draft(actor))
     nodes = working_draft(session, standard)
     numbers: dict[int, str] = {}
     counters: dict[int | None, int] = {}
@@ -388,7 +383,7 @@ def renumber(session: Session, actor: User, standard: Standard) -> int:
             )
         numbers[rev.clause_id] = number
         if rev.number != number:
-            clause = session.get(Clause, rev.clause_id)
+            clause = session.get_one(Clause, rev.clause_id)
             append_revision(session, actor, clause, number=number, message=_("Renumbered"))
             changed += 1
     record(session, actor, "standard.renumber", standard, summary=f"Renumbered {changed} clauses")

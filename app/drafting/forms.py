@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.drafting.models import CLAUSE_KIND_LABELS
+from app.forms import BoundedIntegerField
 
 
 def kind_choices():
@@ -64,7 +65,7 @@ class ClauseEditForm(ClauseFields, FlaskForm):
 
 class ClauseAddForm(ClauseFields, FlaskForm):
     parent = SelectField(_l("Place under"), validate_choice=False)
-    index = IntegerField(
+    index = BoundedIntegerField(
         _l("Position among its siblings"),
         validators=[Optional()],
         description=_l("1 for first; leave empty to add it at the end."),
@@ -73,7 +74,7 @@ class ClauseAddForm(ClauseFields, FlaskForm):
 
 class ClauseMoveForm(FlaskForm):
     parent = SelectField(_l("Move under"), validate_choice=False)
-    index = IntegerField(
+    index = BoundedIntegerField(
         _l("Position among its new siblings"),
         validators=[Optional()],
         description=_l("1 for first; leave empty to put it at the end."),
@@ -92,3 +93,18 @@ class FreezeForm(FlaskForm):
         description=_l("For example 3.0-draft-2. It cannot be changed later."),
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class SettingsForm(FlaskForm):
+    min_round_days = StringField(
+        _l("Minimum length of a consultation round, in days"),
+        validators=[DataRequired(), Length(max=4)],
+        description=_l("The ISEAL Code expects at least 60. Shorter rounds are flagged."),
+    )
+    min_rounds = StringField(
+        _l("Minimum number of consultation rounds before adoption"),
+        validators=[DataRequired(), Length(max=2)],
+        description=_l(
+            "The ISEAL Code expects at least 2. An adoption ballot with fewer is flagged."
+        ),
+    )

@@ -45,9 +45,13 @@ def import_source(
     standard = session.scalar(select(Standard).where(Standard.slug == doc.slug))
     created = standard is None
     if standard is None:
-        if session.scalar(select(Standard.id).where(Standard.uid_prefix == doc.uid_prefix)):
+        holder = session.scalar(select(Standard).where(Standard.uid_prefix == doc.uid_prefix))
+        if holder is not None:
             raise source.SourceError(
-                filename, 2, f"uid-prefix {doc.uid_prefix} is already used by another standard"
+                filename,
+                doc.key_lines.get("uid-prefix", 1),
+                f"uid-prefix {doc.uid_prefix} is already used by the standard "
+                f"'{holder.title}' ({holder.slug}): choose another",
             )
         standard = Standard(
             slug=doc.slug,
@@ -62,7 +66,7 @@ def import_source(
         if standard.uid_prefix != doc.uid_prefix:
             raise source.SourceError(
                 filename,
-                2,
+                doc.key_lines.get("uid-prefix", 1),
                 f"uid-prefix {doc.uid_prefix} differs from the standard's {standard.uid_prefix}",
             )
         standard.title, standard.summary = doc.title, doc.summary
@@ -82,8 +86,12 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
+            holder = session.get(Standard, other.standard_id)
             raise source.SourceError(
-                filename, clause.line, f"uid '{clause.uid}' belongs to another standard"
+                filename,
+                clause.line,
+                f"uid '{clause.uid}' already names a clause of the standard "
+                f"'{holder.title}' ({holder.slug}): clause uids are unique across standards",
             )
 
     current = {n.uid: n for n in working_draft(session, standard)}
@@ -107,10 +115,10 @@ def import_source(
     for clause in doc.clauses:
         siblings = file_siblings[clause.parent_uid]
         same_order = current_siblings.get(clause.parent_uid) == siblings
-        node = current.get(clause.uid)
+        found = current.get(clause.uid)
         position = (
-            node.revision.position
-            if same_order and node is not None
+            found.revision.position
+            if same_order and found is not None
             else float(siblings.index(clause.uid) + 1)
         )
         values = {
@@ -156,12 +164,16 @@ def import_source(
     return report
 
 
-def _document(standard: Standard, nodes: list[DraftNode]) -> source.SourceDocument:
+def _document(
+    standard: Standard, version: Version | None, nodes: list[DraftNode]
+) -> source.SourceDocument:
     uid_of = {n.clause_id: n.uid for n in nodes}
+    # A frozen version keeps the title and summary it was frozen with.
+    described = version or standard
     return source.SourceDocument(
         slug=standard.slug,
-        title=standard.title,
-        summary=standard.summary,
+        title=described.title,
+        summary=described.summary,
         uid_prefix=standard.uid_prefix,
         clauses=[
             source.SourceClause(
@@ -170,7 +182,9 @@ def _document(standard: Standard, nodes: list[DraftNode]) -> source.SourceDocume
                 number=n.revision.number,
                 heading=n.revision.heading,
                 depth=n.depth,
-                parent_uid=uid_of.get(n.revision.parent_clause_id),
+                parent_uid=(
+                    uid_of.get(n.revision.parent_clause_id) if n.revision.parent_clause_id else None
+                ),
                 line=0,
                 body_lines=n.revision.body.split("\n") if n.revision.body else [],
             )
@@ -182,4 +196,4 @@ def _document(standard: Standard, nodes: list[DraftNode]) -> source.SourceDocume
 def export_source(session: Session, standard: Standard, version: Version | None = None) -> str:
     """Write the working draft, or a frozen version, as Markdown source."""
     nodes = version_nodes(session, version) if version else working_draft(session, standard)
-    return source.write(_document(standard, nodes))
+    return source.write(_document(standard, version, nodes))

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, UTCDateTime, enum_check, utcnow
 
 
 class ClauseKind(StrEnum):
@@ -45,8 +45,16 @@ class VersionState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+ISEAL_MIN_ROUND_DAYS = 60  # the ISEAL Code's minimum, the default for a new standard
+ISEAL_MIN_ROUNDS = 2
+
+
 class Standard(Base):
     __tablename__ = "standard"
+    __table_args__ = (
+        CheckConstraint("iseal_min_round_days >= 1", name="iseal_min_round_days_positive"),
+        CheckConstraint("iseal_min_rounds >= 1", name="iseal_min_rounds_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -54,6 +62,13 @@ class Standard(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     # Unique: clause uids and receipt references start with it.
     uid_prefix: Mapped[str] = mapped_column(String(8), unique=True)
+    # The ISEAL Code's expectations as the secretariat sets them (app.consultation.iseal).
+    iseal_min_round_days: Mapped[int] = mapped_column(
+        Integer, default=ISEAL_MIN_ROUND_DAYS, server_default=str(ISEAL_MIN_ROUND_DAYS)
+    )
+    iseal_min_rounds: Mapped[int] = mapped_column(
+        Integer, default=ISEAL_MIN_ROUNDS, server_default=str(ISEAL_MIN_ROUNDS)
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -69,7 +84,7 @@ class Clause(Base):
     __tablename__ = "clause"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(String(24), unique=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
     # Denormalised pointer to the newest revision, moved only by a
     # compare-and-set UPDATE so that concurrent saves are detected.
@@ -91,6 +106,7 @@ class ClauseRevision(Base):
     __table_args__ = (
         UniqueConstraint("clause_id", "seq"),
         CheckConstraint("seq >= 1", name="seq_positive"),
+        enum_check("kind", ClauseKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,11 +138,18 @@ class Version(Base):
     """A named, immutable snapshot of a standard: an ordered list of revisions."""
 
     __tablename__ = "version"
-    __table_args__ = (UniqueConstraint("standard_id", "label"),)
+    __table_args__ = (
+        UniqueConstraint("standard_id", "label"),
+        enum_check("state", VersionState),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
     label: Mapped[str] = mapped_column(String(40))
+    # The standard's title and summary as they were at freezing: a later import that
+    # retitles the standard must not change what this version shows or exports.
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
     state: Mapped[VersionState] = mapped_column(String(16), default=VersionState.FROZEN)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

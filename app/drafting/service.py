@@ -5,13 +5,16 @@ Editing the working draft (clauses and their revisions) is in app.drafting.editi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.audit.service import record
-from app.auth.models import Role, User
-from app.auth.permissions import is_staff, require_any_role
+from app.auth.models import User
+from app.auth.permissions import require
+from app.database import utcnow
 from app.drafting.models import (
     Clause,
     ClauseRevision,
@@ -20,13 +23,19 @@ from app.drafting.models import (
     VersionEntry,
     VersionState,
 )
+from app.drafting.permissions import (
+    can_change_standard_settings,
+    can_create_standard,
+    can_freeze,
+    can_read_working_draft,
+)
 from app.drafting.tree import DraftNode, order_tree
 from app.drafting.validation import (
     LABEL,
     SLUG,
     UID_PREFIX,
 )
-from app.errors import NotFound, PermissionDenied, ValidationError
+from app.errors import NotFound, ValidationError
 
 WORKING = "working"
 
@@ -38,7 +47,7 @@ def create_standard(
     session: Session, actor: User, *, slug: str, title: str, summary: str = "", uid_prefix: str
 ) -> Standard:
     """Create an empty standard (secretariat only)."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_create_standard(actor))
     slug = (slug or "").strip().lower()
     title = " ".join((title or "").split())
     uid_prefix = (uid_prefix or "").strip().upper()
@@ -82,6 +91,54 @@ def get_standard(session: Session, slug: str) -> Standard:
     standard = session.scalar(select(Standard).where(Standard.slug == slug))
     if standard is None:
         raise NotFound(_("There is no standard called %(slug)s.", slug=slug))
+    return standard
+
+
+MIN_ROUND_DAYS_RANGE = (1, 365)
+MIN_ROUNDS_RANGE = (1, 10)
+
+
+def _whole_number(value, field: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high or str(value).strip() != str(number):
+        raise ValidationError(
+            _("Give a whole number from %(low)d to %(high)d.", low=low, high=high), field=field
+        )
+    return number
+
+
+def update_iseal_rules(
+    session: Session, actor: User, standard: Standard, *, min_round_days, min_rounds
+) -> Standard:
+    """Set the standard's minimum round length and number of rounds (secretariat only)."""
+    require(can_change_standard_settings(actor, standard))
+    values = {
+        "iseal_min_round_days": _whole_number(
+            min_round_days, "min_round_days", *MIN_ROUND_DAYS_RANGE
+        ),
+        "iseal_min_rounds": _whole_number(min_rounds, "min_rounds", *MIN_ROUNDS_RANGE),
+    }
+    before = {key: getattr(standard, key) for key in values}
+    if before == values:
+        return standard
+    for key, value in values.items():
+        setattr(standard, key, value)
+    session.flush()
+    record(
+        session,
+        actor,
+        "standard.settings",
+        standard,
+        summary=(
+            f"ISEAL rules of {standard.slug}: rounds of at least "
+            f"{values['iseal_min_round_days']} days, at least {values['iseal_min_rounds']} rounds"
+        ),
+        before=before,
+        after=values,
+    )
     return standard
 
 
@@ -151,10 +208,16 @@ def get_revision(session: Session, clause: Clause, seq: int) -> ClauseRevision:
 
 
 def freeze(
-    session: Session, actor: User, standard: Standard, *, label: str, note: str = ""
+    session: Session,
+    actor: User,
+    standard: Standard,
+    *,
+    label: str,
+    note: str = "",
+    now: dt.datetime | None = None,
 ) -> Version:
     """Freeze the working draft as a named, immutable version (secretariat only)."""
-    require_any_role(actor, Role.SECRETARIAT)
+    require(can_freeze(actor, standard))
     label = (label or "").strip()
     if not LABEL.match(label) or label == WORKING:
         raise ValidationError(
@@ -173,8 +236,11 @@ def freeze(
     version = Version(
         standard_id=standard.id,
         label=label,
+        title=standard.title,
+        summary=standard.summary,
         note=(note or "").strip(),
         created_by_id=actor.id,
+        created_at=now or utcnow(),
         state=VersionState.FROZEN,
     )
     session.add(version)
@@ -223,8 +289,10 @@ def read_version(
 ) -> tuple[Version | None, list[DraftNode]]:
     """Return a version and its clauses; the working draft is for staff only."""
     if label == WORKING:
-        if not is_staff(viewer):
-            raise PermissionDenied(_("The working draft is open to the committee only."))
+        require(
+            can_read_working_draft(viewer, standard),
+            _("The working draft is open to the committee only."),
+        )
         return None, working_draft(session, standard)
     version = get_version(session, standard, label)
     return version, version_nodes(session, version)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.drafting.models import ClauseKind
-from app.drafting.validation import NUMBER, SLUG, UID, UID_PREFIX
+from app.drafting.validation import NUMBER, SLUG, UID, UID_HELP, UID_PREFIX
 from app.errors import ValidationError
 
 HEADING = re.compile(r"^(#{1,6}) (.*?) \{#([^\s{}]+) \.([a-z]+)\}$")
@@ -46,6 +46,8 @@ class SourceDocument:
     summary: str
     uid_prefix: str
     clauses: list[SourceClause]
+    # Where each front-matter key was given, for messages about it.
+    key_lines: dict[str, int] = field(default_factory=dict)
 
 
 def _split_heading(text: str) -> tuple[str, str]:
@@ -63,6 +65,7 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
     if not lines or lines[0] != "---":
         raise SourceError(filename, 1, "the file must start with a '---' front matter line")
     meta: dict[str, str] = {}
+    key_lines: dict[str, int] = {}
     end = None
     for i, line in enumerate(lines[1:], start=2):
         if line == "---":
@@ -74,17 +77,30 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
                 filename, i, f"expected one of {', '.join(FRONT_KEYS)} as 'key: value'"
             )
         if key.strip() in meta:
-            raise SourceError(filename, i, f"'{key.strip()}' is given twice")
+            raise SourceError(
+                filename,
+                i,
+                f"'{key.strip()}' is given twice (first on line {key_lines[key.strip()]})",
+            )
         meta[key.strip()] = value.strip()
+        key_lines[key.strip()] = i
     if end is None:
         raise SourceError(filename, 1, "the front matter is not closed with '---'")
     for key in ("slug", "title", "uid-prefix"):
         if not meta.get(key):
-            raise SourceError(filename, 1, f"the front matter lacks '{key}'")
+            raise SourceError(filename, key_lines.get(key, end), f"the front matter lacks '{key}'")
     if not SLUG.match(meta["slug"]):
-        raise SourceError(filename, 2, "the slug may use lower-case letters, digits and hyphens")
+        raise SourceError(
+            filename,
+            key_lines["slug"],
+            "the slug may use lower-case letters, digits and hyphens",
+        )
     if not UID_PREFIX.match(meta["uid-prefix"]):
-        raise SourceError(filename, 2, "the uid-prefix is 1 to 8 capital letters or digits")
+        raise SourceError(
+            filename,
+            key_lines["uid-prefix"],
+            "the uid-prefix is 1 to 8 capital letters or digits, starting with a letter",
+        )
 
     clauses: list[SourceClause] = []
     stack: list[SourceClause] = []
@@ -107,10 +123,8 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
             hashes, title, uid, kind = match.groups()
             depth = len(hashes) - 1
             if not UID.match(uid):
-                raise SourceError(filename, lineno, f"'{uid}' is not a valid clause uid")
-            if not uid.startswith(meta["uid-prefix"] + "-"):
                 raise SourceError(
-                    filename, lineno, f"uid '{uid}' does not start with '{meta['uid-prefix']}-'"
+                    filename, lineno, f"'{uid}' is not a valid clause uid: {UID_HELP}"
                 )
             if uid in seen:
                 raise SourceError(
@@ -164,6 +178,7 @@ def parse(text: str, filename: str = "<source>") -> SourceDocument:
         summary=meta.get("summary", ""),
         uid_prefix=meta["uid-prefix"],
         clauses=clauses,
+        key_lines=key_lines,
     )
 
 

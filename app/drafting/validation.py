@@ -10,7 +10,13 @@ from app.drafting.models import ClauseKind
 from app.errors import ValidationError
 
 NUMBER = re.compile(r"^(\d+(\.\d+)*[a-z]?|[A-Z](\.\d+)*)$")
-UID = re.compile(r"^[A-Z][A-Z0-9]{0,7}-[0-9a-f]{4,12}$")
+# A body's own stable ids (`text-alternatives`, `CoC-5.2`, `ISO-7.2.1`) are welcome;
+# generated ones read PREFIX-hex.
+UID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+UID_HELP = (
+    "a clause uid is 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or "
+    "digit (for example RA-1f28, CoC-5.2 or text-alternatives)"
+)
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 UID_PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{0,39}$")

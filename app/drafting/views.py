@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from app.auth.permissions import is_staff
 from app.consultation import service as consultation
 from app.drafting import editing, service
 from app.drafting.forms import (
@@ -15,9 +14,15 @@ from app.drafting.forms import (
     ClauseMoveForm,
     DeleteForm,
     FreezeForm,
+    SettingsForm,
     StandardForm,
 )
 from app.drafting.models import CLAUSE_KIND_LABELS, Clause
+from app.drafting.permissions import (
+    can_change_standard_settings,
+    can_edit_draft,
+    can_read_working_draft,
+)
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import show_error
@@ -59,14 +64,32 @@ def standards():
 def standard(slug: str):
     std = service.get_standard(db.session, slug)
     versions = service.list_versions(db.session, std)
-    rounds = consultation.list_rounds(db.session, standard=std)
     return render_template(
         "drafting/standard.html",
         standard=std,
         versions=versions,
-        rounds=rounds,
+        rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=FreezeForm(),
+        **_public_record(std),
     )
+
+
+def _public_record(std) -> dict:
+    """Publications, ballots and published synopses of a standard, for its page."""
+    from app.committee.forms import OUTCOME_LABELS
+    from app.publishing import history
+    from app.publishing import service as publishing
+
+    publications = publishing.list_publications(db.session, std)
+    return {
+        "synopses": history.synopsis_round_ids(db.session, std),
+        "publications": publications,
+        "in_force": publishing.in_force(publications),
+        "ballots": history.ballots(db.session, std),
+        "outcome_labels": OUTCOME_LABELS,
+        "may_publish": publishing.can_publish(current_user, std),
+        "publishable": publishing.publishable_versions(db.session, std),
+    }
 
 
 @bp.get("/standards/<slug>/versions/<label>")
@@ -80,7 +103,19 @@ def version(slug: str, label: str):
         nodes=nodes,
         kind_labels=CLAUSE_KIND_LABELS,
         working=ver is None,
+        **(_version_record(ver) if ver else {}),
     )
+
+
+def _version_record(ver) -> dict:
+    """The round open on a frozen draft, and the editions published from it."""
+    from app.publishing import history
+    from app.publishing import service as publishing
+
+    return {
+        "open_round": history.open_round_on(db.session, ver),
+        "editions": publishing.editions_of(db.session, ver),
+    }
 
 
 @bp.post("/standards/<slug>/freeze")
@@ -107,7 +142,35 @@ def freeze(slug: str):
         versions=service.list_versions(db.session, std),
         rounds=consultation.list_rounds(db.session, standard=std),
         freeze_form=form,
+        **_public_record(std),
     ), 422
+
+
+@bp.route("/standards/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str):
+    std = service.get_standard(db.session, slug)
+    if not can_change_standard_settings(current_user, std):
+        abort(403)
+    form = SettingsForm(
+        min_round_days=str(std.iseal_min_round_days), min_rounds=str(std.iseal_min_rounds)
+    )
+    if form.validate_on_submit():
+        try:
+            service.update_iseal_rules(
+                db.session,
+                current_user,
+                std,
+                min_round_days=form.min_round_days.data,
+                min_rounds=form.min_rounds.data,
+            )
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("drafting.standard", slug=slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("drafting/settings.html", standard=std, form=form), status
 
 
 @bp.post("/standards/<slug>/renumber")
@@ -132,7 +195,7 @@ def _parent_choices(std):
 @login_required
 def add_clause(slug: str):
     std = service.get_standard(db.session, slug)
-    if not is_staff(current_user):
+    if not can_edit_draft(current_user):
         abort(403)
     form = ClauseAddForm(parent=request.args.get("parent", ""))
     form.parent.choices = _parent_choices(std)
@@ -159,7 +222,7 @@ def add_clause(slug: str):
 @bp.get("/clauses/<uid>")
 def clause(uid: str):
     cl = service.get_clause(db.session, uid)
-    if not is_staff(current_user):
+    if not can_read_working_draft(current_user):
         # The public reads clauses through frozen versions only.
         abort(404)
     history = service.clause_history(db.session, cl)
@@ -178,7 +241,7 @@ def clause(uid: str):
 def edit_clause(uid: str):
     cl = service.get_clause(db.session, uid)
     head = cl.head
-    if not is_staff(current_user):
+    if not can_edit_draft(current_user):
         abort(403)
     if request.method == "GET":
         form = ClauseEditForm(
@@ -240,7 +303,7 @@ def edit_clause(uid: str):
 @login_required
 def move_clause(uid: str):
     cl = service.get_clause(db.session, uid)
-    if not is_staff(current_user):
+    if not can_edit_draft(current_user):
         abort(403)
     head = cl.head
     parent_uid = ""
@@ -283,7 +346,7 @@ def delete_clause(uid: str):
 @bp.get("/clauses/<uid>/compare")
 def compare_revisions(uid: str):
     cl = service.get_clause(db.session, uid)
-    if not is_staff(current_user):
+    if not can_read_working_draft(current_user):
         abort(404)
     history = service.clause_history(db.session, cl)
     try:

@@ -6,8 +6,10 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from typing import cast
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -90,7 +92,7 @@ def _claim(db: Database, job_id: int) -> bool:
             )
             .values(claimed_at=now, attempts=Job.attempts + 1)
         )
-        return result.rowcount == 1
+        return cast(CursorResult, result).rowcount == 1
 
 
 def run_pending(db: Database, limit: int = 100) -> int:
@@ -120,7 +122,7 @@ def run_jobs(db: Database, ids: list[int]) -> int:
             continue
         session = db.new_session()
         try:
-            job = session.get(Job, job_id)
+            job = session.get_one(Job, job_id)
             fn = _handlers.get(job.kind)
             if fn is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")

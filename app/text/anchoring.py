@@ -141,7 +141,7 @@ def check_anchor(
     ):
         return make_anchor(text, start, end)
     location = locate(Anchor(exact, prefix or "", suffix or "", start or 0, end or 0), text)
-    if location.status != AnchorStatus.ANCHORED:
+    if location.status != AnchorStatus.ANCHORED or location.start is None or location.end is None:
         raise PassageNotFound("quote not in text")
     return make_anchor(text, location.start, location.end)
 
@@ -150,16 +150,17 @@ def _context_score(text: str, start: int, end: int, anchor: Anchor) -> float:
     score = 0.0
     if anchor.prefix:
         before = text[max(0, start - len(anchor.prefix)) : start]
-        score += W_PREFIX * _similarity(before, anchor.prefix)
+        score += W_PREFIX * similarity(before, anchor.prefix)
     if anchor.suffix:
         after = text[end : end + len(anchor.suffix)]
-        score += W_SUFFIX * _similarity(after, anchor.suffix)
+        score += W_SUFFIX * similarity(after, anchor.suffix)
     distance = abs(start - anchor.start)
     score += W_POSITION * (1 - min(distance, len(text) or 1) / (len(text) or 1))
     return score
 
 
-def _similarity(a: str, b: str) -> float:
+def similarity(a: str, b: str) -> float:
+    """Return how alike two texts are, from 0 (nothing shared) to 1 (equal)."""
     if not a and not b:
         return 1.0
     if not a or not b:
@@ -204,17 +205,50 @@ def _fuzzy(anchor: Anchor, text: str) -> Location:
             return Location(AnchorStatus.ORPHANED)
         if not 0.5 * len(quote) <= end - start <= 1.5 * len(quote):
             return Location(AnchorStatus.ORPHANED)
-    similarity = _similarity(text[start:end], quote)
-    if similarity < MIN_SIMILARITY:
-        return Location(AnchorStatus.ORPHANED, similarity=similarity)
-    return Location(AnchorStatus.MOVED, start, end, similarity)
+    start, end = _settle(anchor, text, start, end)
+    likeness = similarity(text[start:end], quote)
+    if likeness < MIN_SIMILARITY:
+        return Location(AnchorStatus.ORPHANED, similarity=likeness)
+    return Location(AnchorStatus.MOVED, start, end, likeness)
+
+
+def _settle(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
+    """Fit a fuzzy match to the edited passage: words inserted at its edges belong to it.
+
+    Bitap gives where the quote's head (or tail) starts, and the end was guessed from the
+    old length, which cuts off words added at the end of the passage — the very text that
+    changed. The end becomes the place the quote's last character maps to, then the old
+    suffix (and the start the old prefix) pulls the edge out over an insertion there.
+    """
+    quote = anchor.exact
+    dmp = _engine()
+    window = text[start : start + 2 * len(quote) + CONTEXT]
+    diffs = dmp.diff_main(quote, window, False)
+    dmp.diff_cleanupSemantic(diffs)
+    end = max(end, start + dmp.diff_xIndex(diffs, len(quote) - 1) + 1)
+    reach = CONTEXT + len(quote) // 2
+    suffix = anchor.suffix[:CONTEXT].strip()
+    if suffix:
+        found = text.find(suffix, max(start, end - len(quote) // 2), end + reach + len(suffix))
+        if found != -1:
+            end = found
+    prefix = anchor.prefix[-CONTEXT:].strip()
+    if prefix:
+        found = text.rfind(prefix, max(0, start - reach - len(prefix)), start + len(prefix))
+        if found != -1 and found + len(prefix) <= end:
+            start = found + len(prefix)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _find_context(text: str, needle: str, expected: int, *, tail: bool) -> int:
     """Return where a context string starts in text, nearest the expected place, or -1."""
     if not needle:
         return -1
-    hits = []
+    hits: list[int] = []
     begin = text.find(needle)
     while begin != -1 and len(hits) < 200:
         hits.append(begin)
@@ -263,10 +297,10 @@ def _bracket(anchor: Anchor, text: str) -> Location:
         end -= 1
     if end <= start or end - start > 3 * len(quote) + CONTEXT:
         return Location(AnchorStatus.ORPHANED)
-    similarity = _similarity(text[start:end], quote)
-    if similarity < MIN_BRACKET_SIMILARITY:
-        return Location(AnchorStatus.ORPHANED, similarity=similarity)
-    return Location(AnchorStatus.MOVED, start, end, similarity)
+    likeness = similarity(text[start:end], quote)
+    if likeness < MIN_BRACKET_SIMILARITY:
+        return Location(AnchorStatus.ORPHANED, similarity=likeness)
+    return Location(AnchorStatus.MOVED, start, end, likeness)
 
 
 def locate(anchor: Anchor, text: str) -> Location:
@@ -279,7 +313,7 @@ def locate(anchor: Anchor, text: str) -> Location:
     quote = anchor.exact
     if not quote or len(quote) > MAX_QUOTE:
         return Location(AnchorStatus.ORPHANED)
-    hits = []
+    hits: list[int] = []
     begin = text.find(quote)
     while begin != -1 and len(hits) < 200:
         hits.append(begin)

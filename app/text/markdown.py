@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 MAX_MARKDOWN_CHARS = 100_000
+# Steps the link-label scanner may take per character of the document, plus a floor.
+# Ordinary text needs about one step per character inside link text (a few with
+# nested brackets); "[[[[…" needs a hundred per character without a bound.
+LABEL_STEPS_PER_CHAR = 2
+LABEL_STEPS_FLOOR = 2_000
+_BUDGET_KEY = "clausewise_label_steps_left"
 
 
 def is_safe_link(url: str) -> bool:
@@ -24,10 +32,54 @@ def is_safe_link(url: str) -> bool:
     return not compact.startswith("//") and not compact.startswith("\\")
 
 
+def parse_link_label_bounded(state: StateInline, start: int, disableNested: bool = False) -> int:  # noqa: N803
+    """Find the end of the link label opened at start, within the document's step budget.
+
+    markdown-it's scanner walks forward from every "[" to its matching "]" (or to
+    the end of the paragraph, or to its nesting limit of 100), so each unmatched
+    or deeply nested bracket costs up to a hundred steps and a comment of 10,000
+    brackets took seconds. The steps are counted in the render's env; once the
+    budget is spent a "[" opens no link and stays text. The count depends only on
+    the input, so the same text always renders the same way.
+    """
+    env = state.env
+    if _BUDGET_KEY not in env:  # rendered without render_markdown's env: upstream behaviour
+        return helpers.parseLinkLabel(state, start, disableNested)
+    old_pos = state.pos
+    state.pos = start + 1
+    level = 1
+    label_end = -1
+    while state.pos < state.posMax:
+        if env[_BUDGET_KEY] <= 0:
+            break
+        env[_BUDGET_KEY] -= 1  # nested scans inside skipToken spend from the same budget
+        marker = state.src[state.pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                label_end = state.pos
+                break
+        prev_pos = state.pos
+        state.md.inline.skipToken(state)
+        if marker == "[":
+            if prev_pos == state.pos - 1:
+                level += 1  # a literal "[", not the start of a nested token
+            elif disableNested:
+                label_end = -1
+                break
+    state.pos = old_pos
+    return label_end
+
+
 def _build() -> MarkdownIt:
     md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
     md.disable("image")
-    md.validateLink = is_safe_link
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.helpers = SimpleNamespace(  # type: ignore[assignment]
+        parseLinkLabel=parse_link_label_bounded,
+        parseLinkDestination=helpers.parseLinkDestination,
+        parseLinkTitle=helpers.parseLinkTitle,
+    )
 
     def link_open(self, tokens, idx, options, env):
         tokens[idx].attrSet("rel", "nofollow ugc noopener")
@@ -40,9 +92,14 @@ def _build() -> MarkdownIt:
 _md = _build()
 
 
+def _render_uncached(source: str) -> str:
+    budget = LABEL_STEPS_FLOOR + LABEL_STEPS_PER_CHAR * len(source)
+    return _md.render(source, {_BUDGET_KEY: budget})
+
+
 @lru_cache(maxsize=4096)
 def _render_cached(source: str) -> str:
-    return _md.render(source)
+    return _render_uncached(source)
 
 
 def render_markdown(source: str | None) -> Markup:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:21:45.129584
+Create Date: 2026-11-26 14:59:44.621709
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_job_done_at'), ['done_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_kind'), ['kind'], unique=False)
 
+    op.create_table('sign_in_throttle',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('window_ends_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('locked_until', app.database.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_throttle'))
+    )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -42,6 +49,11 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('password_privileged_grade', sa.Boolean(), nullable=False),
+    sa.Column('email_verified_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('terms_accepted_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', app.database.UTCDateTime(), nullable=True),
+    sa.CheckConstraint("stakeholder_group IN ('industry-upstream', 'industry-midstream', 'industry-downstream', 'civil-society', 'indigenous-peoples', 'government', 'academic', 'individual', 'other')", name=op.f('ck_user_account_stakeholder_group_valid')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
     )
@@ -63,16 +75,64 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('email_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('new_email', sa.String(length=254), nullable=False),
+    sa.Column('requested_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('old_confirmed_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('new_confirmed_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('done_at', app.database.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_email_change_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_change'))
+    )
+    with op.batch_alter_table('email_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_change_user_id'), ['user_id'], unique=False)
+
+    op.create_table('page_text',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_page_text_author_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_page_text'))
+    )
+    with op.batch_alter_table('page_text', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_page_text_slug'), ['slug'], unique=False)
+
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('used_at', app.database.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_recovery_code_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('role_grant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
     sa.Column('granted_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("role IN ('admin', 'secretariat', 'committee', 'ipaf')", name=op.f('ck_role_grant_role_valid')),
     sa.ForeignKeyConstraint(['granted_by_id'], ['user_account.id'], name=op.f('fk_role_grant_granted_by_id_user_account')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_role_grant_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_grant')),
     sa.UniqueConstraint('user_id', 'role', name=op.f('uq_role_grant_user_id_role'))
+    )
+    op.create_table('second_factor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('enrolled_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('last_step', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_second_factor_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_second_factor')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_second_factor_user_id'))
     )
     op.create_table('standard',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -80,16 +140,39 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('uid_prefix', sa.String(length=8), nullable=False),
+    sa.Column('iseal_min_round_days', sa.Integer(), server_default='60', nullable=False),
+    sa.Column('iseal_min_rounds', sa.Integer(), server_default='2', nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('iseal_min_round_days >= 1', name=op.f('ck_standard_iseal_min_round_days_positive')),
+    sa.CheckConstraint('iseal_min_rounds >= 1', name=op.f('ck_standard_iseal_min_rounds_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_standard_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_standard')),
     sa.UniqueConstraint('slug', name=op.f('uq_standard_slug')),
     sa.UniqueConstraint('uid_prefix', name=op.f('uq_standard_uid_prefix'))
     )
+    op.create_table('user_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('second_factor_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('remember', sa.Boolean(), nullable=False),
+    sa.Column('user_agent', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('revoked_at', app.database.UTCDateTime(), nullable=True),
+    sa.Column('revoked_reason', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_user_session_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_session')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_session_token_hash'))
+    )
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+
     op.create_table('clause',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('uid', sa.String(length=24), nullable=False),
+    sa.Column('uid', sa.String(length=64), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
     sa.Column('head_revision_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
@@ -105,10 +188,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("state IN ('frozen', 'adopted', 'published', 'withdrawn')", name=op.f('ck_version_state_valid')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_version_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['standard_id'], ['standard.id'], name=op.f('fk_version_standard_id_standard')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_version')),
@@ -133,6 +219,10 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('tally', sa.JSON(), nullable=True),
     sa.Column('flags', sa.JSON(), nullable=True),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.CheckConstraint("outcome IN ('carried', 'failed', 'no-quorum')", name=op.f('ck_ballot_outcome_valid')),
+    sa.CheckConstraint("question_kind IN ('adopt', 'another-round', 'other')", name=op.f('ck_ballot_question_kind_valid')),
+    sa.CheckConstraint('(closed_at IS NULL) = (outcome IS NULL)', name=op.f('ck_ballot_outcome_at_close')),
     sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_ballot_closes_after_opening')),
     sa.CheckConstraint('quorum > 0 AND quorum <= 1', name=op.f('ck_ballot_quorum_fraction')),
     sa.CheckConstraint('threshold > 0 AND threshold <= 1', name=op.f('ck_ballot_threshold_fraction')),
@@ -161,6 +251,7 @@ def upgrade() -> None:
     sa.Column('message', sa.String(length=500), nullable=False),
     sa.Column('merged', sa.Boolean(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('principle', 'criterion', 'requirement', 'guidance', 'definition', 'annex')", name=op.f('ck_clause_revision_kind_valid')),
     sa.CheckConstraint('seq >= 1', name=op.f('ck_clause_revision_seq_positive')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_clause_revision_author_id_user_account')),
     sa.ForeignKeyConstraint(['based_on_id'], ['clause_revision.id'], name=op.f('fk_clause_revision_based_on_id_clause_revision')),
@@ -187,6 +278,7 @@ def upgrade() -> None:
     sa.Column('receipt_counter', sa.Integer(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("visibility IN ('live', 'after-close')", name=op.f('ck_consultation_round_visibility_valid')),
     sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_consultation_round_closes_after_opening')),
     sa.CheckConstraint('number >= 1', name=op.f('ck_consultation_round_number_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_consultation_round_created_by_id_user_account')),
@@ -211,6 +303,32 @@ def upgrade() -> None:
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballot_voter_ballot_id'), ['ballot_id'], unique=False)
 
+    op.create_table('publication',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('standard_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('notes_html', sa.Text(), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('corrects_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('corrects_id IS NULL OR corrects_id <> id', name=op.f('ck_publication_corrects_other')),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_publication_ballot_id_ballot')),
+    sa.ForeignKeyConstraint(['corrects_id'], ['publication.id'], name=op.f('fk_publication_corrects_id_publication')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['user_account.id'], name=op.f('fk_publication_published_by_id_user_account')),
+    sa.ForeignKeyConstraint(['standard_id'], ['standard.id'], name=op.f('fk_publication_standard_id_standard')),
+    sa.ForeignKeyConstraint(['version_id'], ['version.id'], name=op.f('fk_publication_version_id_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publication')),
+    sa.UniqueConstraint('standard_id', 'number', name=op.f('uq_publication_standard_id_number'))
+    )
+    with op.batch_alter_table('publication', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publication_standard_id'), ['standard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publication_version_id'), ['version_id'], unique=False)
+
     op.create_table('submission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -227,6 +345,11 @@ def upgrade() -> None:
     sa.Column('submitted_at', app.database.UTCDateTime(), nullable=True),
     sa.Column('withdrawn_at', app.database.UTCDateTime(), nullable=True),
     sa.Column('withdraw_reason', sa.String(length=500), nullable=False),
+    sa.CheckConstraint("kind IN ('individual', 'organisation', 'formal')", name=op.f('ck_submission_kind_valid')),
+    sa.CheckConstraint("stakeholder_group IN ('industry-upstream', 'industry-midstream', 'industry-downstream', 'civil-society', 'indigenous-peoples', 'government', 'academic', 'individual', 'other', '')", name=op.f('ck_submission_stakeholder_group_valid')),
+    sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name=op.f('ck_submission_withdrawn_has_time')),
+    sa.CheckConstraint("status = 'draft' OR (receipt IS NOT NULL AND submitted_at IS NOT NULL)", name=op.f('ck_submission_submitted_has_receipt')),
+    sa.CheckConstraint("status IN ('draft', 'submitted', 'withdrawn')", name=op.f('ck_submission_status_valid')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_submission_author_id_user_account')),
     sa.ForeignKeyConstraint(['round_id'], ['consultation_round.id'], name=op.f('fk_submission_round_id_consultation_round')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
@@ -236,6 +359,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_submission_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_round_id'), ['round_id'], unique=False)
         batch_op.create_index('ix_submission_round_order', ['round_id', 'status', 'submitted_at', 'id'], unique=False)
+        batch_op.create_index('uq_submission_one_draft', ['round_id', 'author_id'], unique=True, sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
 
     op.create_table('synopsis_publication',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -264,20 +388,6 @@ def upgrade() -> None:
     with op.batch_alter_table('version_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_version_entry_version_id'), ['version_id'], unique=False)
 
-    op.create_table('vote',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ballot_id', sa.Integer(), nullable=False),
-    sa.Column('voter_id', sa.Integer(), nullable=False),
-    sa.Column('choice', sa.String(length=16), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('cast_at', app.database.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_vote_ballot_id_ballot')),
-    sa.ForeignKeyConstraint(['voter_id'], ['user_account.id'], name=op.f('fk_vote_voter_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_vote'))
-    )
-    with op.batch_alter_table('vote', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_vote_ballot_id'), ['ballot_id'], unique=False)
-
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -293,6 +403,7 @@ def upgrade() -> None:
     sa.Column('anchor_start', sa.Integer(), nullable=True),
     sa.Column('anchor_end', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("comment_type IN ('general', 'technical', 'editorial')", name=op.f('ck_comment_comment_type_valid')),
     sa.CheckConstraint('(anchor_start IS NULL AND anchor_end IS NULL) OR (anchor_start >= 0 AND anchor_end > anchor_start)', name=op.f('ck_comment_anchor_range')),
     sa.ForeignKeyConstraint(['clause_id'], ['clause.id'], name=op.f('fk_comment_clause_id_clause')),
     sa.ForeignKeyConstraint(['revision_id'], ['clause_revision.id'], name=op.f('fk_comment_revision_id_clause_revision')),
@@ -304,6 +415,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_comment_clause_id'), ['clause_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comment_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('vote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=False),
+    sa.Column('voter_id', sa.Integer(), nullable=False),
+    sa.Column('choice', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('cast_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("choice IN ('yes', 'no', 'abstain', 'recuse')", name=op.f('ck_vote_choice_valid')),
+    sa.CheckConstraint("choice NOT IN ('no', 'recuse') OR trim(reason) <> ''", name=op.f('ck_vote_reason_for_no')),
+    sa.ForeignKeyConstraint(['ballot_id', 'voter_id'], ['ballot_voter.ballot_id', 'ballot_voter.user_id'], name='fk_vote_on_the_roll'),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_vote_ballot_id_ballot')),
+    sa.ForeignKeyConstraint(['voter_id'], ['user_account.id'], name=op.f('fk_vote_voter_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vote'))
+    )
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vote_ballot_id'), ['ballot_id'], unique=False)
+
     op.create_table('disposition',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('comment_id', sa.Integer(), nullable=False),
@@ -314,10 +442,18 @@ def upgrade() -> None:
     sa.Column('addressed_by_revision_id', sa.Integer(), nullable=True),
     sa.Column('agreed', sa.Boolean(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_on', sa.Date(), nullable=True),
+    sa.Column('minutes_ref', sa.String(length=120), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("(decision = 'duplicate' AND duplicate_of_id IS NOT NULL AND duplicate_of_id <> comment_id) OR (decision <> 'duplicate' AND duplicate_of_id IS NULL)", name=op.f('ck_disposition_duplicate_names_original')),
+    sa.CheckConstraint("decision IN ('accepted', 'accepted-in-principle', 'partially-accepted', 'rejected', 'noted', 'out-of-scope', 'duplicate')", name=op.f('ck_disposition_decision_valid')),
+    sa.CheckConstraint('NOT agreed OR (meeting_on IS NOT NULL AND minutes_ref IS NOT NULL) OR (drafted_by_id IS NOT NULL AND author_id <> drafted_by_id)', name=op.f('ck_disposition_agreed_by_the_committee')),
+    sa.CheckConstraint('seq >= 1', name=op.f('ck_disposition_seq_positive')),
     sa.ForeignKeyConstraint(['addressed_by_revision_id'], ['clause_revision.id'], name=op.f('fk_disposition_addressed_by_revision_id_clause_revision')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_disposition_author_id_user_account')),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_disposition_comment_id_comment')),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['user_account.id'], name=op.f('fk_disposition_drafted_by_id_user_account')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['comment.id'], name=op.f('fk_disposition_duplicate_of_id_comment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_disposition')),
     sa.UniqueConstraint('comment_id', 'seq', name=op.f('uq_disposition_comment_id_seq'))
@@ -352,26 +488,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_disposition_comment_id'))
 
     op.drop_table('disposition')
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vote_ballot_id'))
+
+    op.drop_table('vote')
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comment_submission_id'))
         batch_op.drop_index(batch_op.f('ix_comment_clause_id'))
 
     op.drop_table('comment')
-    with op.batch_alter_table('vote', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_vote_ballot_id'))
-
-    op.drop_table('vote')
     with op.batch_alter_table('version_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_version_entry_version_id'))
 
     op.drop_table('version_entry')
     op.drop_table('synopsis_publication')
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index('uq_submission_one_draft', sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
         batch_op.drop_index('ix_submission_round_order')
         batch_op.drop_index(batch_op.f('ix_submission_round_id'))
         batch_op.drop_index(batch_op.f('ix_submission_author_id'))
 
     op.drop_table('submission')
+    with op.batch_alter_table('publication', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_publication_version_id'))
+        batch_op.drop_index(batch_op.f('ix_publication_standard_id'))
+
+    op.drop_table('publication')
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_voter_ballot_id'))
 
@@ -399,8 +541,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_clause_standard_id'))
 
     op.drop_table('clause')
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
+
+    op.drop_table('user_session')
     op.drop_table('standard')
+    op.drop_table('second_factor')
     op.drop_table('role_grant')
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+
+    op.drop_table('recovery_code')
+    with op.batch_alter_table('page_text', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_page_text_slug'))
+
+    op.drop_table('page_text')
+    with op.batch_alter_table('email_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_change_user_id'))
+
+    op.drop_table('email_change')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
@@ -409,6 +568,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_event')
     op.drop_table('user_account')
+    op.drop_table('sign_in_throttle')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_kind'))
         batch_op.drop_index(batch_op.f('ix_job_done_at'))

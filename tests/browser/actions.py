@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from app.demo.accounts import DEMO_PASSWORD
+from app.auth.models import User
+from app.auth.personal_data import verification_token
+from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.browser.serve import LIVE_SECRET
+from tests.totp import TotpClock
 
 COMMITTEE = "committee@demo.clausewise.org"
 SECRETARIAT = "secretariat@demo.clausewise.org"
 IPAF = "ipaf@demo.clausewise.org"
 PUBLIC = "public@demo.clausewise.org"
+STAFF = {COMMITTEE, SECRETARIAT, "admin@demo.clausewise.org", "chair@demo.clausewise.org"}
+STAFF |= {"committee2@demo.clausewise.org", "committee3@demo.clausewise.org"}
+totp_clock = TotpClock(DEMO_TOTP_SECRET)
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the real form and wait until the header offers to sign out."""
+    """Sign in through the real form (with the staff code) until the header offers to sign out."""
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if email in STAFF:
+        page.get_by_label("Code", exact=True).fill(totp_clock.code(email))
+        page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -30,8 +40,23 @@ def register(
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Repeat the password").fill(password)
+    page.get_by_label("I agree to the terms").check()
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    confirm_email(page, base_url)
+
+
+def confirm_email(page: Page, base_url: str) -> None:
+    """Open the link of the verification mail, as the person would from their inbox.
+
+    The mail stays in the live server's process; the link is the same signed token,
+    made here with the server's secret for the account the data download names.
+    """
+    account = page.request.get(f"{base_url}/profile/data.json").json()["account"]
+    token = verification_token(User(id=account["id"], email=account["email"]), LIVE_SECRET)
+    page.goto(f"{base_url}/email/verify/{token}")
+    page.get_by_role("button", name="Confirm my address").click()
+    expect(page.get_by_role("status").filter(has_text="is confirmed")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:

@@ -22,6 +22,8 @@ from app.cli import upgrade_schema
 from app.demo.loader import load_demo
 from app.extensions import db
 
+LIVE_SECRET = "browser-test-secret"  # noqa: S105 - a test server's key
+
 
 def build_app(workdir: Path):
     """Create the app on its own database, migrated and loaded with the demo.
@@ -33,7 +35,7 @@ def build_app(workdir: Path):
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "browser-test-secret",
+            "SECRET_KEY": LIVE_SECRET,
             "DATABASE_URL": url,
             "SEARCH_INDEX_DIR": str(workdir / "search-index"),
             "SESSION_COOKIE_SECURE": False,

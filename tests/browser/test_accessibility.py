@@ -21,6 +21,13 @@ PUBLIC_PAGES = [
     "/consultations/1/synopsis",
     "/standards/responsible-aluminium/compare?from=3.0-draft-1&to=3.0-draft-2",
     "/ballots/1",
+    "/privacy",
+    "/standards/responsible-aluminium/2.0",
+    "/standards/responsible-aluminium/1.1",
+    "/standards/responsible-aluminium/2.0/changes",
+    "/standards/responsible-aluminium/2.0/clauses/RA-07d0",
+    "/standards/responsible-aluminium/1.1/clauses/RA-1e55",
+    "/standards/responsible-aluminium/history",
 ]
 COMMITTEE_PAGES = [
     "/standards/responsible-aluminium/versions/working",
@@ -34,6 +41,11 @@ COMMITTEE_PAGES = [
     "/consultations/2/comment",
     "/my/submissions",
     "/profile",
+    "/profile/password",
+    "/profile/sessions",
+    "/profile/second-factor",
+    "/profile/email",
+    "/profile/close",
 ]
 
 

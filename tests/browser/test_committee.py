@@ -9,6 +9,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.actions import COMMITTEE, SECRETARIAT, register, sign_in, sign_out
 
+CHAIR = "chair@demo.clausewise.org"
+
 STANDARD = "Responsible Aluminium Performance Standard"
 OLD, NEW = "3.0-draft-1", "3.0-draft-2"
 CLAUSE = "RA-07d0"  # 8.3.2 Free, prior and informed consent, changed between the drafts
@@ -128,7 +130,7 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
     current = page.locator("#current-disposition")
     expect(current).to_contain_text("Accepted in principle")
     expect(current).to_contain_text(first)
-    expect(current.locator(".badge-drafted")).to_have_text("draft")
+    expect(current.locator(".badge-drafted")).to_have_text("proposed")
 
     # A revised answer replaces it; the first one stays in the history.
     form = page.locator("form#disposition-form")
@@ -144,13 +146,20 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
     expect(history.get_by_role("listitem")).to_contain_text(first)
     expect(history.get_by_role("listitem")).to_contain_text("Accepted in principle")
 
+    # Whoever proposed the answer cannot agree it alone: a second member does.
+    expect(page.locator("form#agree-form")).to_have_count(0)
+    expect(page.locator("#agree-hint")).to_contain_text("another committee member agrees it")
+    comment_url = page.url
+    sign_out(page)
+    sign_in(page, live_server, CHAIR)
+    page.goto(comment_url)
     page.locator("form#agree-form").get_by_role(
-        "button", name="Mark agreed by the committee"
+        "button", name="Agree as a second member of the committee"
     ).click()
     expect(page.get_by_role("status").filter(has_text="Disposition marked agreed.")).to_be_visible()
     expect(current.locator(".badge-agreed")).to_have_text("agreed")
     expect(current).to_contain_text(revised)
-    expect(current).to_contain_text("Maria Lindqvist")
+    expect(current).to_contain_text("Chidi Okafor")
     expect(page.locator("form#agree-form")).to_have_count(0)
 
     # Back on the round dashboard the comment counts as agreed.
@@ -162,7 +171,9 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
 
 def test_open_a_ballot_and_vote(page: Page, live_server: str):
     marker = f"ballot-{uuid.uuid4().hex[:10]}"
-    question = f"Adopt {NEW} as version 3.0 of the standard? ({marker})"
+    # Adoption waits for the second round, open in the demo: this ballot sends the
+    # draft to a further round.
+    question = f"Send {NEW} to a third round of consultation? ({marker})"
 
     sign_in(page, live_server, SECRETARIAT)
     _main_nav(page, "Committee")
@@ -171,7 +182,7 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     form = page.locator("#ballot-form")
     form.get_by_label("Version put to the vote").select_option(label=f"{STANDARD} — {NEW}")
     form.get_by_label("What the ballot decides").select_option(
-        label="Adopt this version as the final standard"
+        label="Send the draft to another round of consultation"
     )
     form.get_by_label("Question").fill(question)
     closes = form.get_by_label("Closes at")

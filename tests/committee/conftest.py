@@ -1,7 +1,8 @@
 """Creator fixtures for the committee: rounds, submitted comments, frozen versions.
 
-Rounds, submissions and comments are inserted as model rows directly, so that
-these tests do not depend on the consultation service's internals.
+Everything is made through the services, as the app makes it: a fixture that
+inserted rows could build records the app never builds (a submitted
+submission without a receipt, a comment added after submitting).
 """
 
 from __future__ import annotations
@@ -10,26 +11,18 @@ import datetime as dt
 import itertools
 
 import pytest
-from sqlalchemy import func, select
 
 from app.auth.models import StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.committee import diffs
-from app.consultation.models import (
-    Comment,
-    CommentType,
-    CommentVisibility,
-    ConsultationRound,
-    Submission,
-    SubmissionKind,
-    SubmissionStatus,
-)
+from app.consultation import drafts, submitting
+from app.consultation import service as rounds
+from app.consultation.comment_fields import AnchorInput
+from app.consultation.models import CommentType, CommentVisibility, SubmissionKind
 from app.database import utcnow
 from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.models import ClauseRevision, Standard
-from app.text.anchoring import find_passage
-from app.text.markdown import plain_text
 
 _n = itertools.count(1)
 DAY = dt.timedelta(days=1)
@@ -70,7 +63,7 @@ def clause_of(session):
 
 @pytest.fixture
 def make_round(session):
-    """Return a function that inserts a consultation round on a frozen version."""
+    """Return a function that opens a consultation round on a frozen version (the service)."""
 
     def make(
         version,
@@ -84,16 +77,17 @@ def make_round(session):
         now = utcnow()
         if opens_at is None:
             opens_at = now - (days + 1) * DAY if closed else now - DAY
-        round_ = ConsultationRound(
-            standard=session.get(Standard, version.standard_id),
-            version=version,
-            number=number or next(_n),
+        fields = rounds.clean_round(
+            session,
+            standard_slug=session.get(Standard, version.standard_id).slug,
+            version_label=version.label,
             title=title or f"Round on {version.label}",
             opens_at=opens_at,
             closes_at=opens_at + days * DAY,
             visibility=CommentVisibility.AFTER_CLOSE,
+            number=number,
         )
-        session.add(round_)
+        round_ = rounds.create_round(session, SYSTEM, fields)
         session.flush()
         return round_
 
@@ -101,61 +95,61 @@ def make_round(session):
 
 
 @pytest.fixture
-def make_comment(session, make_user):
-    """Return a function that inserts a submitted comment (in its own submission by default).
+def make_submission(session, make_user):
+    """Return a function that sends a submission through the services, a day into the round.
 
-    clause: a Clause of the round's version (or None for the whole draft); quote:
-    a passage of that clause's text in the round's version, to anchor on.
+    points: one clause (a Clause of the round's version, or None for the whole draft)
+    per comment; quote: a passage of the first clause to anchor on. Returns the comments.
     """
 
     def make(
         round_,
-        clause=None,
+        points,
         *,
         body: str = "Please reconsider.",
         quote: str | None = None,
         author=None,
-        submission=None,
         kind: str = SubmissionKind.INDIVIDUAL,
         group: str = StakeholderGroup.CIVIL_SOCIETY,
         consent: bool = True,
         comment_type: str = CommentType.TECHNICAL,
     ):
-        if submission is None:
-            author = author or make_user(stakeholder_group=group)
-            n = next(_n)
-            submission = Submission(
-                round=round_,
-                author=author,
-                kind=kind,
-                stakeholder_group=group,
-                consent_publish_name=consent,
-                status=SubmissionStatus.SUBMITTED,
-                receipt=f"T-R{round_.number}-{n:04d}",
-                submitted_at=round_.opens_at + DAY,
+        author = author or make_user(stakeholder_group=group, organisation="Friends of Tests")
+        when = min(round_.opens_at + DAY, round_.closes_at - dt.timedelta(seconds=1))
+        comments = [
+            drafts.add_comment(
+                session,
+                author,
+                round_,
+                clause_uid=clause.uid if clause is not None else None,
+                comment_type=comment_type,
+                body=body,
+                anchor=AnchorInput(passage=quote) if quote and i == 0 else None,
+                now=when,
             )
-            session.add(submission)
-            session.flush()
-        revision = None
-        if clause is not None:
-            entries = drafting.version_nodes(session, round_.version)
-            revision = next(e.revision for e in entries if e.clause_id == clause.id)
-        anchor = None
-        if quote is not None:
-            anchor = find_passage(plain_text(revision.body), quote)
-        ordinals = select(func.count(Comment.id)).where(Comment.submission_id == submission.id)
-        comment = Comment(
-            submission=submission,
-            ordinal=(session.scalar(ordinals) or 0) + 1,
-            clause=clause,
-            revision=revision,
-            comment_type=comment_type,
-            body=body,
-            **Comment.anchor_columns(anchor),
+            for i, clause in enumerate(points)
+        ]
+        submission = comments[0].submission
+        details = drafts.SubmissionDetails(
+            kind=kind,
+            organisation=author.organisation,
+            consent_publish_name=consent,
+            cover_statement="The Forum's points." if kind == SubmissionKind.FORMAL else "",
         )
-        session.add(comment)
+        drafts.update_submission(session, author, submission, details, now=when)
+        submitting.submit(session, author, submission, now=when)
         session.flush()
-        return comment
+        return comments
+
+    return make
+
+
+@pytest.fixture
+def make_comment(make_submission):
+    """Return a function that sends one comment in a submission of its own; see make_submission."""
+
+    def make(round_, clause=None, **options):
+        return make_submission(round_, [clause], **options)[0]
 
     return make
 

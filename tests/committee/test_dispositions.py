@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, StakeholderGroup
 from app.committee import dispositions, listing, synopsis
 from app.committee.comments import clause_comments
-from app.committee.models import Decision
+from app.committee.models import Decision, Disposition
 from app.consultation.models import CommentType, SubmissionKind
+from app.database import utcnow
 from app.errors import Conflict, Gone, PermissionDenied, ValidationError
 
 
@@ -21,17 +25,19 @@ def round_setup(make_standard, freeze, make_round, clause_of):
     return standard, make_round(version, number=1), clause_of
 
 
-def test_draft_revise_and_agree_append_rows(session, round_setup, make_comment, member):
+def test_draft_revise_and_agree_append_rows(
+    session, round_setup, make_comment, member, second_member
+):
     standard, round_, clause_of = round_setup
     comment = make_comment(round_, clause_of(standard, "1.1"))
     first = dispositions.draft(
         session, member, comment, decision="accepted", response="We agree and changed it."
     )
     assert (first.seq, first.agreed) == (1, False)
-    agreed = dispositions.agree(session, member, comment)
+    agreed = dispositions.agree(session, second_member, comment)
     assert (agreed.seq, agreed.agreed, agreed.response) == (2, True, "We agree and changed it.")
     with pytest.raises(Conflict):
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     revised = dispositions.draft(
         session, member, comment, decision="rejected", response="On reflection, no."
     )
@@ -54,7 +60,7 @@ def test_unchanged_draft_writes_nothing(session, round_setup, make_comment, memb
     assert a is b
 
 
-def test_rules_for_drafting(session, round_setup, make_comment, member, make_user):
+def test_rules_for_drafting(session, round_setup, make_comment, member, make_user, second_member):
     standard, round_, clause_of = round_setup
     comment = make_comment(round_, clause_of(standard, "1.1"))
     other = make_comment(round_, clause_of(standard, "1.2"))
@@ -79,7 +85,7 @@ def test_rules_for_drafting(session, round_setup, make_comment, member, make_use
             session, member, comment, decision="duplicate", response="x", duplicate_of_id=other.id
         )
     with pytest.raises(Conflict):
-        dispositions.agree(session, member, make_comment(round_, None))
+        dispositions.agree(session, second_member, make_comment(round_, None))
 
 
 def test_only_committee_members_agree(session, round_setup, make_comment, secretariat):
@@ -96,24 +102,101 @@ def test_duplicates_answered_at_once(session, round_setup, make_comment, member)
     original = make_comment(round_, clause)
     copies = [make_comment(round_, clause) for _ in range(3)]
     rows = dispositions.answer_duplicates(
-        session,
-        member,
-        original,
-        copies + [original],
-        response="Answered under the first comment.",
-        agreed=True,
+        session, member, original, copies + [original], response="Answered under the first."
     )
     assert len(rows) == 3
     for row in rows:
         assert row.decision == Decision.DUPLICATE and row.duplicate_of_id == original.id
-        assert row.agreed and row.response == "Answered under the first comment."
+        assert not row.agreed and row.response == "Answered under the first."
     assert dispositions.current(session, original) is None
     with pytest.raises(ValidationError):
         dispositions.answer_duplicates(session, member, original, [original], response="x")
+    meeting = dispositions.Meeting(utcnow().date(), "SC-2027-03, item 4")
+    agreed = dispositions.answer_duplicates(
+        session, member, original, copies, response="Answered under the first.", meeting=meeting
+    )
+    assert all(r.agreed and r.minutes_ref == "SC-2027-03, item 4" for r in agreed)
+
+
+def test_the_member_who_proposed_an_answer_cannot_agree_it_alone(
+    session, round_setup, make_comment, member, second_member
+):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    dispositions.draft(session, member, comment, decision="accepted", response="Done.")
+    with pytest.raises(Conflict, match="another committee member must agree it"):
+        dispositions.agree(session, member, comment)
+    assert not dispositions.current(session, comment).agreed
+    row = dispositions.agree(session, second_member, comment)
+    assert row.agreed and row.author_id == second_member.id and row.drafted_by_id == member.id
+    # A revision by the agreeing member is a new proposal: now the first member may agree it.
+    dispositions.draft(session, second_member, comment, decision="accepted", response="Done!")
+    with pytest.raises(Conflict):
+        dispositions.agree(session, second_member, comment)
+    assert dispositions.agree(session, member, comment).agreed
+
+
+def test_the_database_refuses_an_agreement_by_its_proposer(
+    session, round_setup, make_comment, member
+):
+    standard, round_, clause_of = round_setup
+    comment = make_comment(round_, clause_of(standard, "1.1"))
+    row = dispositions.draft(session, member, comment, decision="noted", response="Noted.")
+    session.add(
+        Disposition(
+            comment_id=comment.id,
+            seq=row.seq + 1,
+            decision=row.decision,
+            response=row.response,
+            agreed=True,
+            author_id=member.id,
+            drafted_by_id=member.id,
+        )
+    )
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.flush()
+
+
+def test_a_meeting_agrees_a_batch_of_proposals_on_record(
+    session, round_setup, make_comment, member, secretariat
+):
+    standard, round_, clause_of = round_setup
+    clause = clause_of(standard, "1.1")
+    comments = [make_comment(round_, clause) for _ in range(3)]
+    for comment in comments:
+        dispositions.draft(session, member, comment, decision="noted", response="Noted.")
+    today = utcnow().date()
+    with pytest.raises(ValidationError, match="future"):
+        dispositions.agree_at_meeting(
+            session,
+            secretariat,
+            comments,
+            dispositions.Meeting(today + dt.timedelta(days=1), "SC-1"),
+        )
+    with pytest.raises(ValidationError, match="minutes"):
+        dispositions.agree_at_meeting(
+            session, secretariat, comments, dispositions.Meeting(today, " ")
+        )
+    unanswered = make_comment(round_, clause)
+    with pytest.raises(Conflict, match="no proposed disposition"):
+        dispositions.agree_at_meeting(
+            session, secretariat, [*comments, unanswered], dispositions.Meeting(today, "SC-1")
+        )
+    assert not any(dispositions.current(session, c).agreed for c in comments)
+    rows = dispositions.agree_at_meeting(
+        session, secretariat, comments, dispositions.Meeting(today, "SC-2027-03, item 4")
+    )
+    assert [r.comment_id for r in rows] == [c.id for c in comments]
+    for comment in comments:
+        current = dispositions.current(session, comment)
+        assert current.agreed and current.meeting_on == today
+        assert current.minutes_ref == "SC-2027-03, item 4"
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert "disposition.agree-meeting" in actions
 
 
 def test_progress_by_clause_type_group_and_formal_points(
-    session, round_setup, make_comment, member, make_user
+    session, round_setup, make_comment, make_submission, member, make_user, second_member
 ):
     standard, round_, clause_of = round_setup
     c11, c12 = clause_of(standard, "1.1"), clause_of(standard, "1.2")
@@ -122,16 +205,15 @@ def test_progress_by_clause_type_group_and_formal_points(
     )
     make_comment(round_, c12, group=StakeholderGroup.CIVIL_SOCIETY)
     ipaf = make_user(Role.IPAF, stakeholder_group=StakeholderGroup.INDIGENOUS_PEOPLES)
-    point = make_comment(
+    point, _ = make_submission(
         round_,
-        c11,
+        [c11, c12],
         author=ipaf,
         kind=SubmissionKind.FORMAL,
         group=StakeholderGroup.INDIGENOUS_PEOPLES,
     )
-    make_comment(round_, c12, submission=point.submission)
     dispositions.draft(session, member, a, decision="accepted", response="Yes.")
-    dispositions.agree(session, member, a)
+    dispositions.agree(session, second_member, a)
     dispositions.draft(session, member, point, decision="noted", response="Noted.")
     progress = dispositions.round_progress(session, round_, breakdown=True)
     assert (progress.total, progress.agreed, progress.drafted, progress.lacking) == (4, 1, 1, 3)
@@ -185,12 +267,12 @@ def test_clause_comments_span_rounds(
 
 
 def test_dispositions_freeze_when_the_synopsis_is_published(
-    session, round_setup, make_comment, member, secretariat
+    session, round_setup, make_comment, member, secretariat, second_member
 ):
     standard, round_, clause_of = round_setup
     comment = make_comment(round_, clause_of(standard, "1.1"))
     dispositions.draft(session, member, comment, decision="noted", response="Noted.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     synopsis.publish(session, secretariat, round_)
     with pytest.raises(Gone):
         dispositions.draft(session, member, comment, decision="rejected", response="No.")

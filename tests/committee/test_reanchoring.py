@@ -57,3 +57,54 @@ def test_passage_moved_to_another_clause_is_followed(
     assert '<mark class="anchor">report on topic 1 every year</mark>' in str(
         placement.highlighted()
     )
+
+
+def test_comments_on_a_clause_replaced_under_a_new_uid_follow_its_text(
+    session, make_standard, freeze, clause_of, make_round, make_comment
+):
+    standard = make_standard(clauses=3)
+    d1 = freeze(standard, "d1")
+    round_ = make_round(d1, number=1)
+    old = clause_of(standard, "1.2")
+    on_clause = make_comment(round_, old)
+    on_passage = make_comment(round_, old, quote="topic 2 every year")
+    on_sibling = make_comment(round_, clause_of(standard, "1.3"))
+    text = old.head.body
+    editing.delete_clause(session, SYSTEM, old)
+    new = editing.add_clause(
+        session, SYSTEM, standard, kind="criterion", number="1.2", heading="Reporting", body=text
+    )
+    session.flush()
+    placements = Locator(drafting.working_draft(session, standard)).place_all(
+        [on_clause, on_passage, on_sibling]
+    )
+    for comment in (on_clause, on_passage):
+        placement = placements[comment.id]
+        assert placement.status == AnchorStatus.MOVED
+        assert placement.elsewhere and placement.uid == new.clause.uid
+        assert placement.title == "1.2 Reporting"
+    assert placements[on_passage.id].passage == "topic 2 every year"
+    assert placements[on_sibling.id].status == AnchorStatus.ANCHORED
+    assert placements[on_sibling.id].uid == clause_of(standard, "1.3").uid
+
+
+def test_a_removed_clause_with_no_successor_leaves_its_comments_orphaned(
+    session, make_standard, freeze, clause_of, make_round, make_comment
+):
+    standard = make_standard(clauses=3)
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    old = clause_of(standard, "1.2")
+    comment = make_comment(round_, old)
+    editing.delete_clause(session, SYSTEM, old)
+    editing.add_clause(
+        session,
+        SYSTEM,
+        standard,
+        kind="criterion",
+        number="1.4",
+        heading="Something new",
+        body="The Entity shall publish its water balance.",
+    )
+    session.flush()
+    placement = Locator(drafting.working_draft(session, standard)).place(comment)
+    assert placement.status == AnchorStatus.ORPHANED

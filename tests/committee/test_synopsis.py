@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.committee import dispositions, synopsis
 from app.consultation.models import Moderation
+from app.consultation.names import public_submitter
 from app.errors import Conflict, Gone, PermissionDenied
 from app.jobs.models import Job
 
@@ -26,24 +27,27 @@ def answered_round(session, make_standard, freeze, make_round, clause_of, make_c
 
 
 def test_publication_waits_for_every_agreed_disposition(
-    session, answered_round, member, secretariat
+    session, answered_round, member, secretariat, second_member
 ):
     round_, comments = answered_round
-    dispositions.agree(session, member, comments[0])
+    dispositions.agree(session, second_member, comments[0])
     blockers = synopsis.publish_blockers(session, round_)
     assert blockers == ["2 of 3 comments still lack an agreed disposition."]
     with pytest.raises(Conflict):
         synopsis.publish(session, secretariat, round_)
     for comment in comments[1:]:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     with pytest.raises(PermissionDenied):
         synopsis.publish(session, member, round_)
+    before = session.scalar(select(func.max(Job.id))) or 0
     publication = synopsis.publish(session, secretariat, round_)
     assert publication.published_by_id == secretariat.id
     with pytest.raises(Gone):
         synopsis.publish(session, secretariat, round_)
-    mails = session.scalars(select(Job).where(Job.kind == "mail")).all()
-    assert len(mails) == 3
+    mails = session.scalars(select(Job).where(Job.kind == "mail", Job.id > before)).all()
+    assert sorted(job.payload["to"] for job in mails) == sorted(
+        c.submission.author.email for c in comments
+    )
     assert all("responses" in job.payload["subject"] for job in mails)
 
 
@@ -54,10 +58,12 @@ def test_open_round_cannot_be_published(session, make_standard, freeze, make_rou
         synopsis.publish(session, secretariat, round_)
 
 
-def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, member, secretariat):
+def test_public_synopsis_groups_by_clause_and_counts(
+    session, answered_round, member, secretariat, second_member
+):
     round_, comments = answered_round
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     session.add(
         Moderation(
             comment_id=comments[2].id, hidden=True, reason="Abusive", moderator_id=secretariat.id
@@ -70,17 +76,19 @@ def test_public_synopsis_groups_by_clause_and_counts(session, answered_round, me
     assert [g.uid for g in public.groups] == [comments[0].clause.uid, comments[1].clause.uid]
     assert public.by_decision == {"noted": 2}
     assert sum(public.by_group.values()) == 2
-    names = [synopsis.public_name(row) for row in public.entries]
+    names = [public_submitter(row.submission) for row in public.entries]
     assert names[0] and names[1] is None  # the name only with consent
     committee_view = synopsis.build(session, round_, public=False)
     assert len(committee_view.entries) == 3
 
 
-def test_submitters_see_responses_only_once_published(session, answered_round, member, secretariat):
+def test_submitters_see_responses_only_once_published(
+    session, answered_round, member, secretariat, second_member
+):
     round_, comments = answered_round
     author = comments[0].submission.author
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     assert synopsis.responses_for_author(session, author) == {}
     synopsis.publish(session, secretariat, round_)
     found = synopsis.responses_for_author(session, author)
@@ -89,12 +97,12 @@ def test_submitters_see_responses_only_once_published(session, answered_round, m
 
 
 def test_my_submissions_page_shows_published_responses(
-    session, client, auth, answered_round, member, secretariat
+    session, client, auth, answered_round, member, secretariat, second_member
 ):
     round_, comments = answered_round
     author = comments[0].submission.author
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     session.flush()
     auth.sign_in(author)
     assert "Thank you." not in client.get("/my/submissions").get_data(as_text=True)
@@ -105,10 +113,12 @@ def test_my_submissions_page_shows_published_responses(
     assert f'id="response-{comments[1].id}"' not in page  # someone else's comment
 
 
-def test_home_page_links_published_synopses(session, client, answered_round, member, secretariat):
+def test_home_page_links_published_synopses(
+    session, client, answered_round, member, secretariat, second_member
+):
     round_, comments = answered_round
     for comment in comments:
-        dispositions.agree(session, member, comment)
+        dispositions.agree(session, second_member, comment)
     link = f'href="/consultations/{round_.id}/synopsis"'
     session.flush()
     assert link not in client.get("/").get_data(as_text=True)

@@ -66,26 +66,33 @@ def test_counts_add_up(ballot):
     assert t.not_voted >= 0
 
 
-@given(ballots())
-def test_outcome_follows_the_rules(ballot):
-    eligible, votes, quorum, threshold = ballot
-    t = count(eligible, votes, quorum=quorum, threshold=threshold)
-    took_part = t.yes + t.no + t.abstain
-    quorum_met = took_part > 0 and Fraction(took_part, eligible - t.recused) >= quorum
-    if not quorum_met:
-        assert t.outcome == BallotOutcome.NO_QUORUM
-    elif t.yes + t.no and Fraction(t.yes, t.yes + t.no) >= threshold:
-        assert t.outcome == BallotOutcome.CARRIED
-    else:
-        assert t.outcome == BallotOutcome.FAILED
-
-
-@given(ballots())
-def test_order_of_votes_does_not_matter(ballot):
-    eligible, votes, quorum, threshold = ballot
-    forward = count(eligible, votes, quorum=quorum, threshold=threshold)
-    backward = count(eligible, list(reversed(votes)), quorum=quorum, threshold=threshold)
-    assert forward == backward
+@pytest.mark.parametrize(
+    ("eligible", "votes", "quorum", "threshold", "outcome"),
+    [
+        # 6 of 10 took part (quorum 5); 4 yes of 6 yes-or-no is exactly 2/3: carried.
+        (10, [Y, Y, Y, Y, N, N], "1/2", "2/3", BallotOutcome.CARRIED),
+        # 5 of 10 took part (quorum met exactly); 3 of 5 is 0.6, under 2/3.
+        (10, [Y, Y, Y, N, N], "1/2", "2/3", BallotOutcome.FAILED),
+        # 4 of 10 is under half: no quorum, however unanimous.
+        (10, [Y, Y, Y, Y], "1/2", "2/3", BallotOutcome.NO_QUORUM),
+        # 4 recusals leave a roll of 4; 3 of 4 is the 3/4 quorum; 3 yes of 3.
+        (8, [R, R, R, R, Y, Y, Y], "3/4", "2/3", BallotOutcome.CARRIED),
+        # A simple majority rule carries on a tie: 2 of 4 is 1/2.
+        (6, [Y, Y, N, N], "1/2", "1/2", BallotOutcome.CARRIED),
+        # The abstention counts for quorum (5 of 5) but not for the threshold: 3 of 4.
+        (5, [Y, Y, Y, N, A], "1/2", "3/4", BallotOutcome.CARRIED),
+        (7, [Y, Y, Y, N, A, A, A], "1/2", "3/4", BallotOutcome.CARRIED),
+        # Unanimity: one no is enough to fail.
+        (3, [Y, Y, N], "1/2", "1", BallotOutcome.FAILED),
+        # Everyone must take part under a quorum of 1.
+        (3, [Y, Y], "1", "1/2", BallotOutcome.NO_QUORUM),
+        # Only abstentions: quorum met, nobody said yes.
+        (5, [A, A, A], "1/2", "1/2", BallotOutcome.FAILED),
+    ],
+)
+def test_worked_examples_under_other_rules(eligible, votes, quorum, threshold, outcome):
+    t = count(eligible, votes, quorum=Fraction(quorum), threshold=Fraction(threshold))
+    assert t.outcome == outcome
 
 
 @given(ballots())

@@ -48,7 +48,16 @@ def test_committee_compares_with_the_working_draft(
 
 
 def test_member_answers_a_comment_and_agrees(
-    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+    client,
+    auth,
+    session,
+    member,
+    second_member,
+    make_standard,
+    freeze,
+    make_round,
+    make_comment,
+    clause_of,
 ):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
@@ -71,6 +80,14 @@ def test_member_answers_a_comment_and_agrees(
         },
     )
     assert response.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="agree-form"' not in page and 'id="agree-hint"' in page
+    response = client.post(f"{path}/agree", data={"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 409
+    assert not dispositions.current(session, comment).agreed
+    auth.sign_out()
+    auth.sign_in(second_member)
+    assert 'id="agree-form"' in client.get(path).get_data(as_text=True)
     response = client.post(f"{path}/agree", data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 302
     current = dispositions.current(session, comment)
@@ -140,7 +157,7 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
     assert session.get(ClauseRevision, clause.head_revision_id).seq == 2
 
 
-def test_bulk_duplicates(
+def test_bulk_duplicates_then_a_meeting_agrees_them(
     client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
 ):
     standard = make_standard()
@@ -154,13 +171,29 @@ def test_bulk_duplicates(
         data={
             "original": original.id,
             "response": "See the first comment.",
-            "agree": "y",
             "comment_ids": [str(a.id), str(b.id)],
             "csrf_token": csrf_token(client, path),
         },
     )
     assert response.status_code == 302
+    assert not any(dispositions.current(session, c).agreed for c in (a, b))
+    form = {"comment_ids": [str(a.id), str(b.id)], "minutes_ref": "SC-2027-03, item 4"}
+    response = client.post(
+        f"{path}/agreements", data={**form, "csrf_token": csrf_token(client, path)}
+    )
+    assert response.status_code == 302
+    assert "Give the date of the committee meeting." in client.get(path).get_data(as_text=True)
+    assert not any(dispositions.current(session, c).agreed for c in (a, b))
+    held_on = utcnow().date().isoformat()
+    response = client.post(
+        f"{path}/agreements",
+        data={**form, "meeting_on": held_on, "csrf_token": csrf_token(client, path)},
+    )
+    assert response.status_code == 302
+    assert "2 dispositions recorded as agreed" in client.get(path).get_data(as_text=True)
     assert all(dispositions.current(session, c).agreed for c in (a, b))
+    page = client.get(f"/committee/comments/{a.id}").get_data(as_text=True)
+    assert 'id="meeting-record"' in page and "SC-2027-03, item 4" in page
 
 
 def test_synopsis_page_and_api(
@@ -174,6 +207,7 @@ def test_synopsis_page_and_api(
     make_round,
     make_comment,
     clause_of,
+    second_member,
 ):
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
@@ -182,7 +216,7 @@ def test_synopsis_page_and_api(
     assert 'data-published="false"' in page and "0 of 1 comments" in page
     assert client.get(f"/api/v1/rounds/{round_.id}/synopsis").status_code == 404
     dispositions.draft(session, member, comment, decision="accepted", response="Quarterly now.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     auth.sign_in(secretariat)
     path = f"/consultations/{round_.id}/synopsis"
     response = client.post(f"{path}/publish", data={"csrf_token": csrf_token(client, path)})
@@ -240,20 +274,26 @@ def test_secretariat_opens_a_ballot_through_the_form(
     version = freeze(make_standard(), "d1")
     auth.sign_in(secretariat)
     path = f"/ballots/new?version={version.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="adoption-flags"' in page and "flag-few-rounds" in page
     closes = (utcnow() + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(
-        path,
-        data={
-            "version": str(version.id),
-            "question_kind": "adopt",
-            "question": "Adopt d1?",
-            "closes_at": closes,
-            "quorum": "1/2",
-            "threshold": "2/3",
-            "csrf_token": csrf_token(client, path),
-        },
-    )
+    data = {
+        "version": str(version.id),
+        "question_kind": "adopt",
+        "question": "Adopt d1?",
+        "closes_at": closes,
+        "quorum": "1/2",
+        "threshold": "2/3",
+        "csrf_token": csrf_token(client, path),
+    }
+    response = client.post(path, data=data)
+    assert response.status_code == 422
+    assert 'id="justification-error"' in response.get_data(as_text=True)
+    data["justification"] = "The earlier edition's rounds were held on paper."
+    response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="justification"' in page and "held on paper" in page
     assert client.get("/ballots").status_code == 200
 
 
@@ -265,12 +305,12 @@ def test_openapi_lists_the_public_record():
 
 
 def test_responses_for_author_only_after_publication(
-    session, member, secretariat, make_standard, freeze, make_round, make_comment
+    session, member, secretariat, make_standard, freeze, make_round, make_comment, second_member
 ):
     round_ = make_round(freeze(make_standard(), "d1"))
     comment = make_comment(round_, None)
     dispositions.draft(session, member, comment, decision="noted", response="Thanks.")
-    dispositions.agree(session, member, comment)
+    dispositions.agree(session, second_member, comment)
     author = comment.submission.author
     assert synopsis.responses_for_author(session, author) == {}
     synopsis.publish(session, secretariat, round_)
@@ -321,3 +361,57 @@ def test_a_due_ballot_reads_as_closed_without_a_write(
     assert f"ballot {ballot.id}: no-quorum" in result.output
     session.expire_all()
     assert session.get(Ballot, ballot.id).closed_at == ballot.closes_at
+
+
+def test_comments_follow_a_replaced_clause_to_its_successor_page(
+    client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
+):
+    from app.auth.permissions import SYSTEM
+    from app.drafting import editing
+
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    old = clause_of(standard, "1.2")
+    moved_passage = make_comment(round_, clause_of(standard, "1.1"), quote="topic 1 every year")
+    on_old = make_comment(round_, old)
+    text = old.head.body
+    editing.delete_clause(session, SYSTEM, old)
+    new = editing.add_clause(
+        session, SYSTEM, standard, kind="criterion", number="1.2", heading="Reporting", body=text
+    )
+    editing.save_clause(
+        session,
+        SYSTEM,
+        clause_of(standard, "1.1"),
+        based_on_id=clause_of(standard, "1.1").head.id,
+        kind="criterion",
+        number="1.1",
+        heading="Criterion 1",
+        body="This clause now says something else.",
+    )
+    third = clause_of(standard, "1.3")
+    editing.save_clause(
+        session,
+        SYSTEM,
+        third,
+        based_on_id=third.head.id,
+        kind="criterion",
+        number="1.3",
+        heading="Criterion 3",
+        body="The Entity shall report on topic 3, and on topic 1 every year.",
+    )
+    session.flush()
+    auth.sign_in(member)
+    page = client.get(f"/committee/clauses/{new.clause.uid}/comments").get_data(as_text=True)
+    assert 'id="arrivals"' in page
+    assert f'id="comment-{on_old.id}"' in page and "made on 1.2 Criterion 2" in page
+    third_page = client.get(f"/committee/clauses/{third.uid}/comments").get_data(as_text=True)
+    assert (
+        f'id="comment-{moved_passage.id}"' in third_page and "made on 1.1 Criterion 1" in third_page
+    )
+    assert f'id="comment-{on_old.id}"' not in third_page
+    comment_page = client.get(f"/committee/comments/{on_old.id}").get_data(as_text=True)
+    assert "replaced by a new clause with the same text" in comment_page
+    assert "1.2 Reporting" in comment_page
+    old_page = client.get(f"/committee/clauses/{old.uid}/comments").get_data(as_text=True)
+    assert f'id="comment-{on_old.id}"' in old_page and 'id="arrivals"' not in old_page

@@ -316,3 +316,39 @@ def test_receipt_is_visible_to_its_author_and_staff_only(
     assert service.get_by_receipt(session, member, receipt).receipt == receipt
     with pytest.raises(service.NotFound):
         service.get_by_receipt(session, make_user(), receipt)
+
+
+def test_a_failed_request_queues_no_mail(client, auth, session, make_round, commenter, monkeypatch):
+    """A request that queued its mail and then failed commits nothing: no job, no mail."""
+    from app.consultation import submitting
+    from app.mail import queue_mail, sent_in_process
+    from tests.conftest import csrf_token
+
+    round_ = make_round()
+    service.add_comment(session, commenter, round_, body="On the whole draft.")
+    session.commit()
+
+    def queue_then_fail(session, **mail):
+        queue_mail(session, **mail)
+        raise Conflict("A later step failed.")
+
+    monkeypatch.setattr(submitting, "queue_mail", queue_then_fail)
+    sent_in_process.clear()
+    auth.sign_in(commenter)
+    token = csrf_token(client, f"/consultations/{round_.id}/submission")
+    response = client.post(
+        f"/consultations/{round_.id}/submission/submit", data={"csrf_token": token}
+    )
+    assert response.status_code == 409 and "A later step failed." in response.get_data(True)
+    session.expire_all()
+    assert [j.payload["to"] for j in session.scalars(select(Job))] == []
+    assert [m["To"] for m in sent_in_process] == []
+    draft = service.draft_for(session, commenter, round_)
+    assert draft is not None and draft.receipt is None
+    # The control: without the failure the same request commits the job and sends it.
+    monkeypatch.undo()
+    response = client.post(
+        f"/consultations/{round_.id}/submission/submit", data={"csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert [m["To"] for m in sent_in_process] == [commenter.email]

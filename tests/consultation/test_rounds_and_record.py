@@ -9,7 +9,7 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.auth.permissions import SYSTEM
-from app.consultation import rounds_file, service
+from app.consultation import iseal, rounds_file, service
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.errors import PermissionDenied, ValidationError
@@ -78,13 +78,13 @@ def test_rounds_are_numbered_and_opened_by_the_secretariat_only(session, frozen,
 def test_short_first_round_is_flagged_but_allowed(session, make_round, make_standard):
     standard = make_standard()
     short = make_round(standard, days=30)
-    flags = service.iseal_flags(session, short)
+    flags = [iseal.flag_message(f) for f in iseal.round_flags(session, short)]
     assert len(flags) == 2
     assert "open for 30 days, shorter than the 60 days" in flags[0]
-    assert "1 consultation round so far" in flags[1]
+    assert "held 1 public consultation round so far" in flags[1]
     long_second = make_round(standard, days=61)
-    assert service.iseal_flags(session, long_second) == []
-    assert len(service.iseal_flags(session, short)) == 1
+    assert iseal.round_flags(session, long_second) == []
+    assert [f["code"] for f in iseal.round_flags(session, short)] == [iseal.SHORT_ROUND]
 
 
 def test_round_file_is_loaded_through_the_same_checks(session, frozen, tmp_path):
@@ -98,7 +98,7 @@ def test_round_file_is_loaded_through_the_same_checks(session, frozen, tmp_path)
     round_ = rounds_file.load(session, SYSTEM, path)
     assert round_.opens_at == dt.datetime(2030, 1, 1, 8, 0, tzinfo=dt.UTC)
     assert round_.visibility == "after-close"
-    assert any("30 days" in flag for flag in service.iseal_flags(session, round_))
+    assert any(f.get("days") == 30 for f in iseal.round_flags(session, round_))
 
 
 @pytest.mark.parametrize(

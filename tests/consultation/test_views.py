@@ -400,7 +400,7 @@ def test_a_600_clause_draft_renders_with_a_bounded_number_of_queries(
     standard = Standard(slug="big-standard", title="Big", uid_prefix="BG")
     session.add(standard)
     session.flush()
-    version = Version(standard_id=standard.id, label="v1")
+    version = Version(standard_id=standard.id, label="v1", title="Big", summary="")
     session.add(version)
     session.flush()
     parent = None

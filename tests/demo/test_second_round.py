@@ -7,11 +7,13 @@ from sqlalchemy import select
 from app.consultation import service
 from app.consultation.models import (
     ConsultationRound,
+    RoundState,
     Submission,
     SubmissionStatus,
     round_parts,
     submission_with_comments,
 )
+from app.database import utcnow
 from app.demo import second_round
 from app.demo.accounts import load_accounts
 from app.demo.standard import load_standard
@@ -26,7 +28,8 @@ def test_demo_round_is_loaded_once_through_the_service(db, session):
     round_ = session.scalar(
         select(ConsultationRound).where(ConsultationRound.number == 2).options(*round_parts())
     )
-    assert round_.version.label == "3.0-draft-2" and round_.is_open
+    assert round_.version.label == "3.0-draft-2"
+    assert round_.state_at(utcnow()) == RoundState.OPEN
     assert round_.length_days >= 60
     submissions = session.scalars(
         select(Submission)

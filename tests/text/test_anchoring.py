@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from diff_match_patch import diff_match_patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,10 +97,39 @@ def test_long_quote_beyond_match_bits_is_found_after_an_edit():
     assert "recorded fully and accurately" in newer[location.start : location.end]
 
 
-def test_long_text_without_the_passage_is_searched_in_bounded_work():
-    anchor = find_passage(FACILITATION, "reported to senior management within seven days")
-    haystack = "Unrelated words about water and land. " * 500
-    assert locate(anchor, haystack).status == AnchorStatus.ORPHANED
+@pytest.mark.parametrize("quote", ["reported to senior management within seven days", "senior"])
+def test_long_text_without_the_passage_is_searched_in_bounded_work(monkeypatch, quote):
+    """However long the text, a missing passage costs a fixed number of bounded searches.
+
+    Bitap (match_main) handles patterns of at most Match_MaxBits characters and,
+    with a finite Match_Distance, looks only near the expected place; diffs run
+    under a timeout. Hypothesis once froze browsers with unbounded fuzzy matching.
+    """
+    searches: list[tuple[int, int]] = []
+    diffs: list[float] = []
+    real_match, real_diff = diff_match_patch.match_main, diff_match_patch.diff_main
+
+    def match_main(self, text, pattern, loc):
+        assert 0 < self.Match_Distance <= 1000
+        searches.append((len(pattern), self.Match_MaxBits))
+        return real_match(self, text, pattern, loc)
+
+    def diff_main(self, text1, text2, checklines=True, deadline=None):
+        diffs.append(self.Diff_Timeout)
+        return real_diff(self, text1, text2, checklines, deadline)
+
+    monkeypatch.setattr(diff_match_patch, "match_main", match_main)
+    monkeypatch.setattr(diff_match_patch, "diff_main", diff_main)
+    anchor = find_passage(FACILITATION, quote)
+    counts = []
+    for repeat in (500, 5000):
+        searches.clear()
+        haystack = "Unrelated words about water and land. " * repeat
+        assert locate(anchor, haystack).status == AnchorStatus.ORPHANED
+        assert all(length <= bits for length, bits in searches)
+        counts.append(len(searches))
+    assert counts[0] == counts[1] and 0 < counts[0] <= 4
+    assert all(0 < timeout <= 1 for timeout in diffs)
 
 
 words = st.lists(
@@ -129,3 +160,36 @@ def test_any_present_passage_is_anchored_exactly(tokens, data):
     assert location.status == AnchorStatus.ANCHORED
     assert text[location.start : location.end] == quote
     assert location.start == offset  # its context singles out the right occurrence
+
+
+TITLE_OLD = (
+    "Provide a text alternative for non-text content, such as the title attribute. "
+    "Captions are provided for all prerecorded audio content in synchronised media."
+)
+
+
+def test_words_inserted_at_the_end_of_an_edited_passage_are_part_of_it():
+    anchor = find_passage(TITLE_OLD, "such as the title attribute.")
+    newer = TITLE_OLD.replace("title attribute.", "title attribute [[HTML]].")
+    location = locate(anchor, newer)
+    assert location.status == AnchorStatus.MOVED
+    assert newer[location.start : location.end] == "such as the title attribute [[HTML]]."
+
+
+def test_words_inserted_at_the_end_of_a_long_edited_passage_are_part_of_it():
+    passage = "Provide a text alternative for non-text content, such as the title attribute."
+    anchor = find_passage(TITLE_OLD, passage)
+    newer = TITLE_OLD.replace("title attribute.", "title attribute [[HTML]].")
+    location = locate(anchor, newer)
+    assert location.status == AnchorStatus.MOVED
+    assert newer[location.start : location.end] == passage.replace(".", " [[HTML]].")
+
+
+def test_words_inserted_at_the_start_of_an_edited_passage_are_part_of_it():
+    anchor = find_passage(TITLE_OLD, "Captions are provided for all prerecorded audio")
+    newer = TITLE_OLD.replace("Captions are", "Open or closed captions are")
+    location = locate(anchor, newer)
+    assert location.found
+    assert newer[location.start : location.end] == (
+        "Open or closed captions are provided for all prerecorded audio"
+    )

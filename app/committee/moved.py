@@ -1,0 +1,65 @@
+"""Comments whose passage or clause now sits in another clause, listed where they sit."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.auth.permissions import require
+from app.committee.comments import CommentRow, rows_for, submitted_comments
+from app.committee.permissions import can_use_workspace
+from app.committee.reanchoring import MIN_QUOTE_ELSEWHERE, Locator, Placement
+from app.consultation.models import Comment
+from app.drafting.models import Clause, ClauseRevision
+from app.drafting.tree import DraftNode
+
+# A clause page lists at most this many arrivals; the rest stay under their own clause.
+MAX_ARRIVALS = 200
+
+
+def comments_moved_here(
+    session: Session, viewer: User, clause: Clause, nodes: list[DraftNode]
+) -> list[tuple[CommentRow, Placement]]:
+    """Return comments made on other clauses that are now located in this one.
+
+    Candidates come from the database: comments on clauses since removed, and comments
+    whose quote appears in this clause's text; the locator then decides for each.
+    """
+    require(can_use_workspace(viewer))
+    locator = Locator(nodes)
+    if clause.id not in locator.by_clause:
+        return []
+    text = locator.text(clause.id)
+    of_standard = select(Clause.id).where(Clause.standard_id == clause.standard_id)
+    removed = (
+        select(Clause.id)
+        .join(ClauseRevision, Clause.head_revision_id == ClauseRevision.id)
+        .where(Clause.standard_id == clause.standard_id, ClauseRevision.deleted.is_(True))
+    )
+    quoted_here = and_(
+        Comment.anchor_exact.is_not(None),
+        func.length(Comment.anchor_exact) >= MIN_QUOTE_ELSEWHERE,
+        literal(text, String).contains(Comment.anchor_exact),
+    )
+    candidates = list(
+        session.scalars(
+            submitted_comments()
+            .where(
+                Comment.clause_id != clause.id,
+                Comment.clause_id.in_(of_standard),
+                or_(Comment.clause_id.in_(removed), quoted_here),
+            )
+            .order_by(Comment.id)
+            .limit(MAX_ARRIVALS * 5)
+        ).unique()
+    )
+    arrived = []
+    for comment in candidates:
+        placement = locator.place(comment)
+        if placement.elsewhere and placement.clause_id == clause.id:
+            arrived.append((comment, placement))
+        if len(arrived) == MAX_ARRIVALS:
+            break
+    rows = rows_for(session, [comment for comment, _ in arrived])
+    return [(row, placement) for row, (_, placement) in zip(rows, arrived, strict=True)]

@@ -1,0 +1,1 @@
+"""Adoption and publication: the standard in force, its reader, PDF and history."""
