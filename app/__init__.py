@@ -69,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
     from app.publishing.views import bp as publishing_bp
+    from app.search import indexer  # noqa: F401 - applies queued search updates after commit
+    from app.search.views import bp as search_bp
     from app.web import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -81,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(committee_bp)
     app.register_blueprint(publishing_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(search_bp)
     csrf.exempt(api_bp)
 
 

@@ -227,6 +227,9 @@ def ballots_close_due() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
@@ -242,6 +245,8 @@ def register_cli(app: Flask) -> None:
     def demo() -> None:
         """Load the demo standard, rounds and accounts (safe to run twice)."""
         from app.demo.loader import load_demo
+        from app.search.indexer import apply_pending
 
         for line in load_demo(db):
             click.echo(line)
+        click.echo(f"Search: {apply_pending(db)} index updates applied.")

@@ -30,6 +30,8 @@ class Config:
             "DATABASE_URL": env.get("DATABASE_URL")
             or f"sqlite:///{instance / 'clausewise.sqlite3'}",
             "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+            # whoosh | postgresql; empty: postgresql on a PostgreSQL database, else whoosh.
+            "SEARCH_ENGINE": env.get("SEARCH_ENGINE", ""),
             "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
             # Cookies: secure by default; the development server over plain HTTP
             # sets SESSION_COOKIE_SECURE=0 through the run script.

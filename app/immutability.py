@@ -60,6 +60,8 @@ class Rule:
     mutable: frozenset[str]
     # Given the stored (pre-change) values, does the rule hold now? None: always.
     applies: Callable[[Stored], bool] | None = None
+    # Only these attributes are fixed (the rest may change, and the row may go). None: all.
+    fixed: frozenset[str] | None = None
 
 
 _RULES: dict[type, list[Rule]] = {}
@@ -76,6 +78,11 @@ def register(cls: type, *mutable: str, applies: Callable[[Stored], bool] | None 
     _RULES.setdefault(cls, []).append(Rule(frozenset(mutable), applies))
 
 
+def fix(cls: type, *fixed: str) -> None:
+    """Make some attributes of a model permanent once stored (identities, links)."""
+    _RULES.setdefault(cls, []).append(Rule(frozenset(), None, frozenset(fixed)))
+
+
 def _stored(state: InstanceState) -> Stored:
     return Stored(state)
 
@@ -83,6 +90,8 @@ def _stored(state: InstanceState) -> Stored:
 def _check(session: Session, flush_context, instances) -> None:
     for obj in session.deleted:
         for rule in _RULES.get(type(obj), ()):
+            if rule.fixed is not None:
+                continue
             if rule.applies is None or rule.applies(_stored(inspect(obj))):
                 raise Conflict(f"{type(obj).__name__} records cannot be deleted")
     for obj in session.dirty:
@@ -95,10 +104,14 @@ def _check(session: Session, flush_context, instances) -> None:
             if rule.applies is not None and not rule.applies(stored):
                 continue
             for attr in state.mapper.column_attrs:
-                if attr.key in rule.mutable:
+                if attr.key in rule.mutable or (
+                    rule.fixed is not None and attr.key not in rule.fixed
+                ):
                     continue
                 history = state.attrs[attr.key].history
-                if history.deleted and history.added and history.deleted != history.added:
+                # No deleted value: the stored one was NULL or never loaded (expired);
+                # either way the row would change.
+                if history.added and history.deleted != history.added:
                     raise Conflict(f"{type(obj).__name__}.{attr.key} cannot be changed once stored")
 
 

@@ -14,6 +14,7 @@ from app.consultation.models import (
     Comment,
     ConsultationRound,
     Moderation,
+    RoundChange,
     Submission,
     SubmissionStatus,
 )
@@ -33,11 +34,12 @@ immutability.register(ClauseRevision)
 immutability.register(VersionEntry)
 immutability.register(Version, "state", "note")
 # Clause uids, slugs and uid prefixes are permanent (links, receipts, exports rely on them).
-immutability.register(Clause, "head_revision_id")
-immutability.register(Standard, "title", "summary", "iseal_min_round_days", "iseal_min_rounds")
+immutability.fix(Clause, "uid", "standard_id", "created_at")
+immutability.fix(Standard, "slug", "uid_prefix", "created_at")
 # A comment may change or go while its submission is a draft; once submitted, never.
 immutability.register(Comment, applies=lambda stored: _submitted(stored.related("submission")))
 immutability.register(Moderation)
+immutability.register(RoundChange)
 immutability.register(Disposition)
 immutability.register(Vote)
 immutability.register(BallotVoter)

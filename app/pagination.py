@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, literal, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.errors import ValidationError
@@ -84,7 +84,7 @@ def _beyond(keys: Sequence[ColumnElement], values: Sequence[Any], forward: bool)
 def paginate(
     session: Session,
     query: Select,
-    keys: Sequence[ColumnElement],
+    keys: Sequence[ColumnElement | InstrumentedAttribute],
     key_of,
     kinds: Sequence[type],
     *,

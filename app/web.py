@@ -67,7 +67,20 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except OperationalError:
         return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="reachable")
+    return jsonify(status="ok", database="reachable", search=_search_health())
+
+
+def _search_health() -> dict:
+    """Report a lagging search index; it never fails the health check."""
+    from app.search.indexer import status
+
+    state = status(db.session)
+    return {
+        "engine": state.engine,
+        "waiting": state.waiting,
+        "oldest_seconds": int(state.oldest.total_seconds()) if state.oldest else 0,
+        "lagging": state.lagging,
+    }
 
 
 @bp.post("/markdown/preview")

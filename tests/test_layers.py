@@ -28,7 +28,8 @@ LAYERS = [
         "app.text",
     },
     {"app.jobs", "app.audit"},
-    {"app.mail"},
+    # app.search.queue only puts index updates in the outbox, so every service may call it.
+    {"app.mail", "app.search.queue"},
     {"app.auth"},
     {"app.drafting"},
     {"app.consultation"},

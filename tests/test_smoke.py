@@ -1,7 +1,9 @@
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "reachable"}
+    body = response.get_json()
+    assert (body["status"], body["database"]) == ("ok", "reachable")
+    assert body["search"]["lagging"] is False
 
 
 def test_home_lists_standards(client, make_standard):

@@ -67,9 +67,10 @@ def sign_in():
             return throttled_response(wait)
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            throttle.succeed(db.session, keys[0])
             next_url = safe_next(request.args.get("next"))
             if second_factor.enrolment(db.session, user) is not None:
+                # The account's failures are cleared only once the code is right too:
+                # knowing the password must not reset the count of wrong codes.
                 session.clear()
                 session[PENDING] = {
                     "user": user.id,
@@ -78,6 +79,7 @@ def sign_in():
                     "at": int(time.time()),
                 }
                 return redirect(url_for("auth.sign_in_code"))
+            throttle.succeed(db.session, keys[0])
             service.record_sign_in(db.session, user, second_factor=False)
             _complete_sign_in(user, remember=form.remember.data, second_factor=False)
             flash(_("Welcome, %(name)s.", name=user.name), "success")

@@ -303,7 +303,7 @@ def load_comments(
     prefix = session.get(Standard, round_.standard_id).uid_prefix
     times = sorted(start + dt.timedelta(seconds=rng.uniform(0, span)) for _ in authors)
     submission_rows = []
-    for n, (author, when) in enumerate(zip(authors, times, strict=True), start=1):
+    for author, when in zip(authors, times, strict=True):
         organisation = rng.random() < 0.15
         submission_rows.append(
             {
@@ -314,15 +314,20 @@ def load_comments(
                 "cover_statement": "",
                 "consent_publish_name": rng.random() < 0.5,
                 "stakeholder_group": str(author.stakeholder_group),
-                "status": SubmissionStatus.SUBMITTED,
-                "receipt": f"{prefix}-R{round_.number}-{counter + n:04d}",
+                # Inserted as drafts: the database takes comments on drafts only
+                # (append-only triggers); they are submitted once their comments are in.
+                "status": SubmissionStatus.DRAFT,
+                "receipt": None,
                 "created_at": when,
                 "updated_at": when,
-                "submitted_at": when,
+                "submitted_at": None,
                 "withdraw_reason": "",
             }
         )
     submission_ids = _insert_returning_ids(session, Submission, submission_rows)
+    for n, row in enumerate(submission_rows, start=1):
+        row["receipt"] = f"{prefix}-R{round_.number}-{counter + n:04d}"
+        row["submitted_at"] = row["created_at"]
     session.execute(
         update(ConsultationRound)
         .where(ConsultationRound.id == round_.id)
@@ -367,6 +372,18 @@ def load_comments(
             row.update(render(body))
         rows.append(row)
     _insert(session, Comment, rows)
+    for chunk in _chunks(
+        [
+            {
+                "id": sid,
+                "status": SubmissionStatus.SUBMITTED,
+                "receipt": r["receipt"],
+                "submitted_at": r["submitted_at"],
+            }
+            for sid, r in zip(submission_ids, submission_rows, strict=True)
+        ]
+    ):
+        session.execute(update(Submission), chunk)
     _insert(
         session,
         AuditEvent,
@@ -418,6 +435,8 @@ def answer_round(
                     "response": response,
                     "agreed": agreed,
                     "author_id": author.id,
+                    # The agreeing row names who proposed it (another member: CHECK).
+                    "drafted_by_id": drafter.id if agreed else None,
                     "created_at": at,
                     **extra,
                 }

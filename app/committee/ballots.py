@@ -204,7 +204,7 @@ def open_ballot(
     flags: list[dict] = []
     if kind == BallotQuestion.ADOPT:
         refuse_adoption_during_consultation(session, version.standard_id, now)
-        flags = ballot_flags(session, session.get(Standard, version.standard_id), kind, now)
+        flags = ballot_flags(session, session.get_one(Standard, version.standard_id), kind, now)
         if flags and not justification:
             raise ValidationError(
                 _(
@@ -357,7 +357,7 @@ def _outcome(session: Session, ballot: Ballot) -> dict:
     counted = count_votes(session, ballot)
     record_ = counted.as_record()
     record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
-    standard = session.get(Standard, ballot.standard_id)
+    standard = session.get_one(Standard, ballot.standard_id)
     flags = ballot_flags(session, standard, ballot.question_kind, ballot.closes_at)
     return {
         "closed_at": ballot.closes_at,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.audit.service import record
 from app.auth.models import User
@@ -30,6 +30,7 @@ from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
 from app.drafting.models import Clause, ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
+from app.search.queue import UpdateKind, queue_update
 
 MAX_RESPONSE = 10_000
 
@@ -203,6 +204,7 @@ def _append(
     )
     session.add(row)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: its decision changed
     return row
 
 
@@ -253,7 +255,10 @@ def selected_comments(session: Session, ids: list[int]) -> list[Comment]:
         return []
     return list(
         session.scalars(
-            submitted_comments().where(Comment.id.in_(sorted(set(ids)))).order_by(Comment.id)
+            submitted_comments()
+            .options(contains_eager(Comment.submission))
+            .where(Comment.id.in_(sorted(set(ids))))
+            .order_by(Comment.id)
         ).unique()
     )
 

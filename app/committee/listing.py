@@ -68,13 +68,25 @@ class RowFilters:
     group: str = ""
     state: str = ""
     formal: bool = False
+    q: str = ""  # the search text shown back in the form
+    # The search engine's matches for q (at most 500 ids), or None when not searching.
+    comment_ids: tuple[int, ...] | None = None
 
     @property
     def any(self) -> bool:
-        return bool(self.clause or self.comment_type or self.group or self.state or self.formal)
+        return bool(
+            self.clause
+            or self.comment_type
+            or self.group
+            or self.state
+            or self.formal
+            or self.comment_ids is not None
+        )
 
 
 def _filtered(query: Select, filters: RowFilters) -> Select:
+    if filters.comment_ids is not None:
+        query = query.where(Comment.id.in_(filters.comment_ids))
     if filters.clause == "-":
         query = query.where(Comment.clause_id.is_(None))
     elif filters.clause:

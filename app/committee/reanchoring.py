@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from app.consultation.models import Comment, ConsultationRound, Submission
-from app.drafting.models import ClauseRevision, Version
+from app.drafting.models import Clause, ClauseRevision, Version
 from app.drafting.tree import DraftNode
+from app.loading import ensure_loaded
 from app.text.anchoring import Anchor, AnchorStatus, locate, similarity
 from app.text.markdown import plain_text
 
@@ -150,10 +151,13 @@ class Locator:
 
     def successor(self, comment: Comment) -> DraftNode | None:
         """Return the clause that took over a removed clause's text, if one did."""
-        revision = comment.revision
-        if revision is None:
+        session = object_session(comment)
+        assert session is not None
+        if comment.revision_id is None:
             return None
-        frozen_at = object_session(comment).scalar(
+        revision = ensure_loaded(session, comment, "revision").revision
+        assert revision is not None
+        frozen_at = session.scalar(
             select(Version.created_at)
             .join(ConsultationRound, ConsultationRound.version_id == Version.id)
             .join(Submission, Submission.round_id == ConsultationRound.id)
@@ -161,17 +165,27 @@ class Locator:
         )
         key = (revision.id, frozen_at)
         if key not in self._successors:
-            self._successors[key] = self._find_successor(revision, frozen_at)
+            self._successors[key] = self._find_successor(session, revision, frozen_at)
         return self._successors[key]
 
-    def _find_successor(self, revision: ClauseRevision, frozen_at) -> DraftNode | None:
+    def _find_successor(
+        self, session: Session, revision: ClauseRevision, frozen_at
+    ) -> DraftNode | None:
         """Among clauses new since the commented draft, the one that carries its text on."""
         old = plain_text(revision.body)
         if len(old.strip()) < MIN_QUOTE_ELSEWHERE:
             return None
+        created = {
+            clause_id: at
+            for clause_id, at in session.execute(
+                select(Clause.id, Clause.created_at).where(
+                    Clause.id.in_([node.clause_id for node in self.nodes])
+                )
+            )
+        }
         best, best_score = None, MIN_SUCCESSOR_SIMILARITY
         for node in self.nodes:
-            if node.revision.clause.created_at <= frozen_at:
+            if created[node.clause_id] <= frozen_at:
                 continue  # it stood beside the removed clause: a sibling, not its successor
             new = self.text(node.clause_id)
             if new == old:

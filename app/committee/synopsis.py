@@ -29,6 +29,7 @@ from app.database import utcnow
 from app.errors import Conflict, Gone
 from app.mail import queue_mail
 from app.pagination import Page
+from app.search.queue import UpdateKind, queue_update
 
 
 @dataclass
@@ -99,6 +100,7 @@ def publish(
     )
     session.add(publication)
     session.flush()
+    queue_update(session, UpdateKind.ROUND, round_.id)  # search: responses now public
     progress = listing.round_progress(session, round_)
     record(
         session,
@@ -123,8 +125,8 @@ def _notify_submitters(session: Session, round_: ConsultationRound) -> None:
         .order_by(User.id, Submission.submitted_at, Comment.ordinal)
         .execution_options(yield_per=2000)
     )
-    for _author_id, rows in groupby(session.execute(query), key=lambda r: r[0]):
-        rows = list(rows)
+    for _author_id, group in groupby(session.execute(query), key=lambda r: r[0]):
+        rows = list(group)
         _id, email, name, _receipt, _ordinal = rows[0]
         if not email:
             continue

@@ -82,13 +82,22 @@ def dashboard():
     return render_template("committee/dashboard.html", items=items, ballots=ballots)
 
 
-def _row_filters() -> service.RowFilters:
+def _row_filters(round_id: int) -> service.RowFilters:
+    query = request.args.get("q", "").strip()[:300]
+    comment_ids = None
+    if query:  # search: this round's comments that match (the engine's best 500)
+        from app.search.service import round_comment_ids
+
+        ids, _total = round_comment_ids(db.session, current_user, round_id, query)
+        comment_ids = tuple(ids)
     return service.RowFilters(
         clause=request.args.get("clause", "").strip()[:40],
         comment_type=request.args.get("type", "")[:40],
         group=request.args.get("group", "")[:40],
         state=request.args.get("state", "")[:20],
         formal=request.args.get("formal") == "1",
+        q=query,
+        comment_ids=comment_ids,
     )
 
 
@@ -97,7 +106,7 @@ def _row_filters() -> service.RowFilters:
 def round_dashboard(round_id: int):
     _staff_only()
     round_ = service.get_round(db.session, round_id)
-    filters = _row_filters()
+    filters = _row_filters(round_.id)
     progress = service.round_progress(db.session, round_, breakdown=True)
     page = service.round_page(
         db.session,

@@ -159,3 +159,29 @@ __all__ = [
     "WithdrawForm",
     "stakeholder_choices",
 ]
+
+
+class ScheduleForm(FlaskForm):
+    """Extend a round or close it early; the reason is published."""
+
+    action = RadioField(
+        _l("Change"),
+        choices=lambda: choices(
+            [
+                ("extend", _l("Extend the round to a later closing time")),
+                ("close-early", _l("Close the round now")),
+            ]
+        ),
+        validators=[DataRequired()],
+    )
+    closes_at = BoundedDateTimeLocalField(
+        _l("New closing time (to extend)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description=_l("In your time zone."),
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Published on the round's page and sent to everyone who commented."),
+    )

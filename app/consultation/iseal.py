@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.consultation.models import ConsultationRound, RoundState
+from app.consultation.schedule import span
 from app.database import utcnow
 from app.drafting.models import Standard
 
@@ -46,7 +47,7 @@ def short_round(standard: Standard, round_: ConsultationRound) -> dict | None:
     return {
         "code": SHORT_ROUND,
         "round": round_.number,
-        "days": round(round_.length_days, 1),
+        "days": round(round_.length_days, 6),
         "minimum": minimum,
     }
 
@@ -93,12 +94,11 @@ def flag_message(flag: dict) -> str:
             min=flag["minimum"],
         )
     if code == SHORT_ROUND:
-        days = flag["days"]
         return _(
-            "Round %(round)s is open for %(days)s days, shorter than the %(min)d days this "
+            "Round %(round)s is open for %(length)s, shorter than the %(min)d days this "
             "standard's rules (after the ISEAL Code) expect for public consultation.",
             round=flag["round"],
-            days=f"{days:.0f}" if days >= 1 else f"{days:.1f}",
+            length=str(span(dt.timedelta(days=flag["days"]))),
             min=flag["minimum"],
         )
     if code == UNANSWERED:

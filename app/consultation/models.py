@@ -249,6 +249,38 @@ class Moderation(Base):
     moderator = relationship("User", lazy="raise")
 
 
+class RoundChangeKind(StrEnum):
+    EXTEND = "extend"
+    CLOSE_EARLY = "close-early"
+
+
+class RoundChange(Base):
+    """A change of a round's closing time after it was set: extended or closed early."""
+
+    __tablename__ = "round_change"
+    __table_args__ = (
+        enum_check("kind", RoundChangeKind),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        CheckConstraint(
+            "(kind = 'extend' AND new_closes_at > old_closes_at) "
+            "OR (kind = 'close-early' AND new_closes_at < old_closes_at)",
+            name="direction_matches_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"), index=True)
+    kind: Mapped[RoundChangeKind] = mapped_column(String(16))
+    old_closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    new_closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    # None: the system (the shell), recorded as no one, as in the audit log.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by = relationship("User", lazy="raise")
+
+
 # Relationships load only when asked for (lazy="raise"); these are the usual asks.
 def round_parts():
     """Loader options for a round's standard and version (shown wherever a round is)."""

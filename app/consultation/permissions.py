@@ -14,6 +14,11 @@ def can_open_round(actor: User | None, standard: Standard | None = None) -> bool
     return has_any_role(actor, Role.SECRETARIAT)
 
 
+def can_change_round_schedule(actor: User | None, round_: ConsultationRound | None = None) -> bool:
+    """Extend a round or close it early, with a published reason."""
+    return has_any_role(actor, Role.SECRETARIAT)
+
+
 def can_moderate(actor: User | None, round_: ConsultationRound | None = None) -> bool:
     """Hide a comment from the public record (or show it again), with a reason."""
     return has_any_role(actor, *MODERATORS)
@@ -31,5 +36,11 @@ def can_read_every_comment(actor: User | None, round_: ConsultationRound | None 
 
 PREDICATES = {
     f.__name__: f
-    for f in (can_open_round, can_moderate, can_file_formal_submission, can_read_every_comment)
+    for f in (
+        can_open_round,
+        can_change_round_schedule,
+        can_moderate,
+        can_file_formal_submission,
+        can_read_every_comment,
+    )
 }

@@ -8,7 +8,6 @@ use one module.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -53,6 +52,13 @@ from app.consultation.permissions import (
     can_open_round,
     can_read_every_comment,
 )
+from app.consultation.schedule import (
+    changes_of,
+    check_calendar,
+    close_round_early,
+    extend_round,
+    time_left,
+)
 from app.consultation.submitting import (
     comment_and_submit,
     get_by_receipt,
@@ -72,6 +78,7 @@ from app.drafting.models import (
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.history import is_latest, latest
 from app.pagination import Page, paginate
+from app.search.queue import UpdateKind, queue_update
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -112,13 +119,6 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
     if found is None:
         raise NotFound(_("There is no such consultation round."))
     return found
-
-
-def days_left(round_: ConsultationRound, now: dt.datetime | None = None) -> int:
-    """Return whole days (rounded up) until the round closes; 0 once closed."""
-    now = now or utcnow()
-    seconds = (round_.closes_at - now).total_seconds()
-    return max(0, math.ceil(seconds / 86400))
 
 
 @dataclass(frozen=True)
@@ -206,19 +206,9 @@ def clean_round(
         visibility = CommentVisibility(visibility)
     except ValueError:
         raise ValidationError(_("Choose when comments are shown."), field="visibility") from None
-    taken = set(
-        session.scalars(
-            select(ConsultationRound.number).where(ConsultationRound.standard_id == standard.id)
-        )
-    )
-    if number is None:
-        number = max(taken, default=0) + 1
-    if number < 1:
+    if number is not None and number < 1:
         raise ValidationError(_("The round number starts at 1."), field="number")
-    if number in taken:
-        raise ValidationError(
-            _("%(slug)s already has a round %(n)d.", slug=standard.slug, n=number), field="number"
-        )
+    number = check_calendar(session, version, opens_at, closes_at, number)
     return RoundFields(
         standard, version, number, title, summary, opens_at, closes_at, visibility, audiences
     )
@@ -527,6 +517,7 @@ def moderate(
     )
     session.add(decision)
     session.flush()
+    queue_update(session, UpdateKind.COMMENT, comment.id)  # search: hidden or shown again
     record(
         session,
         actor,
@@ -548,12 +539,15 @@ __all__ = [
     "RoundFields",
     "SubmissionDetails",
     "add_comment",
+    "changes_of",
+    "close_round_early",
+    "extend_round",
+    "time_left",
     "author_line",
     "public_submitter",
     "clean_round",
     "comments_public",
     "create_round",
-    "days_left",
     "draft_for",
     "edit_comment",
     "formal_submissions",

@@ -29,6 +29,7 @@ from app.drafting.models import Standard
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.loading import ensure_loaded
 from app.mail import queue_mail
+from app.search.queue import UpdateKind, queue_update
 
 MAX_REASON = 500
 
@@ -105,13 +106,14 @@ def submit(
     set_committed_value(submission, "comments", list(comments))
     if submission.kind == SubmissionKind.FORMAL:
         require(can_file_formal_submission(actor), formal_only_message())
-    _check_complete(submission, comments)
+    _check_complete(submission, list(comments))
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = now
     submission.updated_at = now
     submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: comments now public
     record(
         session,
         actor,
@@ -182,6 +184,7 @@ def withdraw(
     submission.withdraw_reason = reason
     submission.updated_at = now
     session.flush()
+    queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: drop its comments
     record(
         session,
         actor,

@@ -14,6 +14,7 @@ from app.consultation.forms import (
     EmptyForm,
     ModerationForm,
     RoundForm,
+    ScheduleForm,
     SubmissionForm,
     WithdrawForm,
     choices,
@@ -26,6 +27,7 @@ from app.consultation.models import (
     SubmissionStatus,
 )
 from app.consultation.permissions import (
+    can_change_round_schedule,
     can_file_formal_submission,
     can_moderate,
     can_open_round,
@@ -34,7 +36,7 @@ from app.consultation.permissions import (
 from app.database import utcnow
 from app.drafting.models import CLAUSE_KIND_LABELS
 from app.drafting.service import version_nodes
-from app.errors import ValidationError
+from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize, timezones
 from app.forms import show_error
@@ -163,13 +165,39 @@ def round_page(round_id: int):
         counts=counts,
         public=public,
         flags=[iseal.flag_message(f) for f in iseal.round_flags(db.session, round_)],
-        days_left=service.days_left(round_),
+        time_left=service.time_left(round_, request_now()),
+        changes=service.changes_of(db.session, round_),
+        schedule_form=ScheduleForm() if can_change_round_schedule(current_user, round_) else None,
         draft=draft,
         form=form,
         kind_labels=CLAUSE_KIND_LABELS,
         synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
         and _synopsis_published(round_),
     )
+
+
+@bp.post("/consultations/<int:round_id>/schedule")
+@login_required
+def round_schedule(round_id: int):
+    round_ = service.get_round(db.session, round_id)
+    if not can_change_round_schedule(current_user, round_):
+        abort(403)
+    form = ScheduleForm()
+    back = redirect(url_for("consultation.round_page", round_id=round_id) + "#schedule")
+    if not form.validate_on_submit():
+        flash(_("Choose the change and give the reason."), "error")
+        return back
+    try:
+        if form.action.data == "extend":
+            closes_at = _aware(form.closes_at.data, current_user.timezone or "UTC")
+            service.extend_round(db.session, current_user, round_, closes_at, form.reason.data)
+            flash(_("The round is extended; everyone who commented will be told."), "success")
+        else:
+            service.close_round_early(db.session, current_user, round_, form.reason.data)
+            flash(_("The round is closed; everyone who commented will be told."), "success")
+    except (ValidationError, Conflict) as exc:
+        flash(exc.message, "error")
+    return back
 
 
 def _synopsis_published(round_) -> bool:

@@ -19,6 +19,7 @@ from app.drafting.service import working_draft
 from app.drafting.tree import DraftNode
 from app.drafting.validation import MAX_BODY_DEFAULT, MAX_MESSAGE, clean_clause_fields
 from app.errors import Conflict, ValidationError
+from app.search.queue import UpdateKind, queue_update
 from app.text.merge import merge
 
 
@@ -96,6 +97,7 @@ def append_revision(session: Session, actor: User, clause: Clause, **values) -> 
     clause.head_revision_id = revision.id
     clause.head = revision
     session.flush()
+    queue_update(session, UpdateKind.CLAUSE, clause.id)  # search: the working draft changed
     return revision
 
 
@@ -300,7 +302,7 @@ def move_clause(
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has been deleted from the working draft."))
-    standard = session.get(Standard, clause.standard_id)
+    standard = session.get_one(Standard, clause.standard_id)
     parent = _parent_for(session, standard, parent_uid)
     if parent is not None:
         nodes = working_draft(session, standard)
@@ -338,7 +340,7 @@ def delete_clause(
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has already been deleted."))
-    nodes = working_draft(session, session.get(Standard, clause.standard_id))
+    nodes = working_draft(session, session.get_one(Standard, clause.standard_id))
     doomed = [clause.id, *sorted(_descendants(nodes, clause.id))]
     note = _message(message, _("Deleted"))
     revisions = []

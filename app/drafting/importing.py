@@ -73,7 +73,7 @@ def import_source(
     report = ImportReport(standard=standard, created=created)
 
     uids = [c.uid for c in doc.clauses]
-    existing = {}
+    existing: dict[str, Clause] = {}
     for start in range(0, len(uids), 200):  # bounded IN lists, whatever the standard's size
         existing.update(
             (c.uid, c)
@@ -86,7 +86,7 @@ def import_source(
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
-            holder = session.get(Standard, other.standard_id)
+            holder = session.get_one(Standard, other.standard_id)
             raise source.SourceError(
                 filename,
                 clause.line,
@@ -102,7 +102,7 @@ def import_source(
         ).all()
     )
     for node in current.values():
-        parent = uid_of.get(node.revision.parent_clause_id)
+        parent = uid_of.get(node.revision.parent_clause_id or 0)
         current_siblings.setdefault(parent, []).append(node.uid)
     for siblings in current_siblings.values():
         siblings.sort(key=lambda uid: (current[uid].revision.position, uid))
@@ -148,7 +148,7 @@ def import_source(
         report.changed += 1
     for uid, node in current.items():
         if uid not in clause_ids:
-            row = session.get(Clause, node.clause_id, options=[joinedload(Clause.head)])
+            row = session.get_one(Clause, node.clause_id, options=[joinedload(Clause.head)])
             append_revision(session, actor, row, deleted=True, message=note)
             report.deleted += 1
     record(

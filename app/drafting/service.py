@@ -36,6 +36,7 @@ from app.drafting.validation import (
     UID_PREFIX,
 )
 from app.errors import NotFound, ValidationError
+from app.search.queue import UpdateKind, queue_update
 
 WORKING = "working"
 
@@ -256,6 +257,7 @@ def freeze(
         for n in nodes
     )
     session.flush()
+    queue_update(session, UpdateKind.VERSION, version.id)  # search: a new frozen version
     record(
         session,
         actor,

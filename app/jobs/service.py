@@ -19,7 +19,9 @@ from app.jobs.models import Job
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, dict], None]
+BatchHandler = Callable[[Database], int]
 _handlers: dict[str, Handler] = {}
+_batch_handlers: dict[str, BatchHandler] = {}
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RELEASE_ATTEMPTS = 6  # about 8 s of retries in all
@@ -30,6 +32,19 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
     def decorate(fn: Handler) -> Handler:
         _handlers[kind] = fn
+        return fn
+
+    return decorate
+
+
+def batch_handler(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a function that applies every queued job of a kind at once (the search indexer).
+
+    It marks the jobs done itself; run_pending calls it instead of running them one by one.
+    """
+
+    def decorate(fn: BatchHandler) -> BatchHandler:
+        _batch_handlers[kind] = fn
         return fn
 
     return decorate
@@ -100,11 +115,15 @@ def run_pending(db: Database, limit: int = 100) -> int:
     with db.transaction() as session:
         ids = session.scalars(
             select(Job.id)
-            .where(Job.done_at.is_(None), Job.attempts < MAX_ATTEMPTS)
+            .where(
+                Job.done_at.is_(None),
+                Job.attempts < MAX_ATTEMPTS,
+                Job.kind.not_in(list(_batch_handlers)),
+            )
             .order_by(Job.id)
             .limit(limit)
         ).all()
-    return run_jobs(db, ids)
+    return run_jobs(db, list(ids))
 
 
 def run_jobs(db: Database, ids: list[int]) -> int:
@@ -142,4 +161,9 @@ def run_jobs(db: Database, ids: list[int]) -> int:
             session.close()
         _write_with_retry(db, update(Job).where(Job.id == job_id).values(done_at=utcnow()))
         done += 1
+    for kind, batch in _batch_handlers.items():
+        try:
+            done += batch(db)
+        except Exception:  # the batch stays queued and is applied on the next run
+            log.exception("applying queued %s jobs failed", kind)
     return done

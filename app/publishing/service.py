@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.audit.service import record
 from app.auth.models import Role, User
-from app.auth.permissions import require_signed_in
+from app.auth.permissions import has_any_role, require_signed_in
 from app.committee.models import Ballot, BallotOutcome, BallotQuestion
 from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
@@ -34,11 +34,7 @@ IN_FORCE, SUPERSEDED, UPCOMING = "in-force", "superseded", "upcoming"
 
 def can_publish(actor: User | None, standard: Standard | None = None) -> bool:
     """Say whether the actor may publish editions of the standard (the secretariat)."""
-    return bool(
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.has_role(Role.SECRETARIAT)
-    )
+    return has_any_role(actor, Role.SECRETARIAT)
 
 
 # --- reading ---------------------------------------------------------------------
@@ -290,7 +286,7 @@ def publish(
     A correction names the publication it corrects; it may re-issue the same version
     (to correct the notes or the date) or publish a newer adopted version.
     """
-    standard = session.get(Standard, version.standard_id)
+    standard = session.get_one(Standard, version.standard_id)
     if not can_publish(actor, standard):
         require_signed_in(actor)
         raise PermissionDenied(_("Only the secretariat publishes standards."))
@@ -304,8 +300,8 @@ def publish(
     if corrects is not None and corrects.standard_id != standard.id:
         raise ValidationError(_("A correction corrects a publication of the same standard."))
     ballot = adoption_ballot(session, version)
-    reissue = corrects is not None and corrects.version_id == version.id
-    if reissue:
+    if corrects is not None and corrects.version_id == version.id:
+        # A re-issue of the same text rests on the ballot that adopted it.
         ballot = session.get(Ballot, corrects.ballot_id) if corrects.ballot_id else None
     elif version.state == VersionState.PUBLISHED:
         raise Conflict(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 
@@ -71,13 +73,58 @@ def parse_link_label_bounded(state: StateInline, start: int, disableNested: bool
     return label_end
 
 
+# Characters a link destination runs over without a decision (CommonMark: not
+# space, control, backslash or parenthesis); skipped by the regex engine at once.
+_DESTINATION_RUN = re.compile(r"[^\x00-\x20\x7f\\()]+")
+# cmark and markdown-it allow 32 nested parentheses in a destination; each "[](" of
+# "[]([]([](…" then rescans up to 32 of them. Real links nest two or three.
+MAX_DESTINATION_PARENS = 8
+
+
+def parse_link_destination_bounded(string: str, pos: int, maximum: int):
+    """Parse a link destination as markdown-it does, with fewer nested parentheses."""
+    if pos >= maximum or string[pos] == "<":
+        return helpers.parseLinkDestination(string, pos, maximum)
+    start, level = pos, 0
+    result = SimpleNamespace(ok=False, pos=0, str="")
+    while pos < maximum:
+        run = _DESTINATION_RUN.match(string, pos, maximum)
+        if run:
+            pos = run.end()
+            if pos >= maximum:
+                break
+        char = string[pos]
+        if char == " " or char < " " or char == "\x7f":
+            break
+        if char == "\\" and pos + 1 < maximum:
+            if string[pos + 1] == " ":
+                break
+            pos += 2
+            continue
+        if char == "(":
+            level += 1
+            if level > MAX_DESTINATION_PARENS:
+                return result
+        if char == ")":
+            if level == 0:
+                break
+            level -= 1
+        pos += 1
+    if start == pos or level != 0:
+        return result
+    result.str = unescapeAll(string[start:pos])
+    result.pos = pos
+    result.ok = True
+    return result
+
+
 def _build() -> MarkdownIt:
     md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
     md.disable("image")
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.helpers = SimpleNamespace(  # type: ignore[assignment]
         parseLinkLabel=parse_link_label_bounded,
-        parseLinkDestination=helpers.parseLinkDestination,
+        parseLinkDestination=parse_link_destination_bounded,
         parseLinkTitle=helpers.parseLinkTitle,
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:59:44.621709
+Create Date: 2026-11-26 15:30:07.885558
 """
 from alembic import op
 import sqlalchemy as sa
@@ -329,6 +329,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_publication_standard_id'), ['standard_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_publication_version_id'), ['version_id'], unique=False)
 
+    op.create_table('round_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('old_closes_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('new_closes_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("(kind = 'extend' AND new_closes_at > old_closes_at) OR (kind = 'close-early' AND new_closes_at < old_closes_at)", name=op.f('ck_round_change_direction_matches_kind')),
+    sa.CheckConstraint("kind IN ('extend', 'close-early')", name=op.f('ck_round_change_kind_valid')),
+    sa.CheckConstraint('length(trim(reason)) > 0', name=op.f('ck_round_change_reason_given')),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['user_account.id'], name=op.f('fk_round_change_changed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['round_id'], ['consultation_round.id'], name=op.f('fk_round_change_round_id_consultation_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_change'))
+    )
+    with op.batch_alter_table('round_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_round_change_round_id'), ['round_id'], unique=False)
+
     op.create_table('submission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -509,6 +528,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submission_author_id'))
 
     op.drop_table('submission')
+    with op.batch_alter_table('round_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_round_change_round_id'))
+
+    op.drop_table('round_change')
     with op.batch_alter_table('publication', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_publication_version_id'))
         batch_op.drop_index(batch_op.f('ix_publication_standard_id'))

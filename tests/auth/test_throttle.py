@@ -115,3 +115,23 @@ def test_code_step_is_throttled_too(client, make_user):
             ).status_code
         )
     assert codes[:5] == [401] * 5 and codes[-1] == 429
+
+
+def test_knowing_the_password_does_not_reset_the_count_of_wrong_codes(client, make_user):
+    from app.auth.models import Role
+
+    user = make_user(Role.COMMITTEE)
+    statuses = []
+    for _ in range(6):
+        # An attacker with the password starts over after every wrong code.
+        attempt(client, user.email, password=PASSWORD, address=f"203.0.113.{len(statuses)}")
+        statuses.append(
+            client.post(
+                "/sign-in/code",
+                data={"code": "000000", "csrf_token": csrf_token(client, "/sign-in/code")},
+                environ_base={"REMOTE_ADDR": f"203.0.113.{len(statuses)}"},
+            ).status_code
+        )
+    assert statuses[:5] == [401] * 5
+    # The sixth wrong code locked the account; the next try, password and all, waits.
+    assert attempt(client, user.email, password=PASSWORD, address="198.51.100.9").status_code == 429

@@ -21,6 +21,7 @@ from app import create_app
 from app.cli import upgrade_schema
 from app.demo.loader import load_demo
 from app.extensions import db
+from app.search.indexer import apply_pending
 
 LIVE_SECRET = "browser-test-secret"  # noqa: S105 - a test server's key
 
@@ -50,6 +51,7 @@ def build_app(workdir: Path):
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade_schema()
         load_demo(db)
+        apply_pending(db)  # search finds the demo from the first request on
     return app
 
 

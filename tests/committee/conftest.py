@@ -76,7 +76,11 @@ def make_round(session):
     ):
         now = utcnow()
         if opens_at is None:
-            opens_at = now - (days + 1) * DAY if closed else now - DAY
+            # Rounds of a standard follow one another in date order and never overlap:
+            # closed ones sit in the past, 400 days apart, the first furthest back.
+            standard = session.get(Standard, version.standard_id)
+            held = len(rounds.rounds_for_standard(session, standard))
+            opens_at = now - 400 * DAY * (8 - held) if closed else now - DAY
         fields = rounds.clean_round(
             session,
             standard_slug=session.get(Standard, version.standard_id).slug,

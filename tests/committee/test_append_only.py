@@ -21,8 +21,9 @@ from app.consultation import drafts, submitting
 from app.consultation import service as consultation
 from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
-from app.drafting.models import ClauseRevision, Version, VersionEntry
+from app.drafting.models import Clause, ClauseRevision, Version, VersionEntry
 from app.errors import Conflict, RecordFrozen
+from app.loading import ensure_loaded
 
 HOUR = dt.timedelta(hours=1)
 
@@ -132,7 +133,7 @@ def test_draft_comments_follow_their_own_rule(
     session.execute(delete(Comment).where(Comment.id == second.id))
     # The ORM guard agrees: a draft comment is edited like any row.
     session.expire_all()
-    first = session.get(Comment, first.id)
+    first = ensure_loaded(session, session.get(Comment, first.id), "submission")
     first.proposed_change = "Say it better."
     session.flush()
     submission = submitting.submit(session, author, first.submission)
@@ -296,3 +297,19 @@ def test_an_edit_racing_a_submit_is_refused_by_the_database(
     # Nothing of either attempt reached the record.
     session.expire_all()
     assert session.get(Comment, comment.id).body == "First thought"
+
+
+def test_slugs_uid_prefixes_and_clause_uids_are_permanent(session, make_standard):
+    """Links, receipts and exports name them; the title may change, they may not."""
+    standard = make_standard(title="Before")
+    standard.title = "After"
+    session.flush()
+    for obj, attr in ((standard, "slug"), (standard, "uid_prefix")):
+        setattr(obj, attr, "renamed")
+        with pytest.raises(Conflict), session.begin_nested():
+            session.flush()
+        session.expire(obj)
+    clause = session.scalars(select(Clause).where(Clause.standard_id == standard.id)).first()
+    clause.uid = "T-renamed"
+    with pytest.raises(Conflict), session.begin_nested():
+        session.flush()

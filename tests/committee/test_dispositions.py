@@ -224,7 +224,7 @@ def test_progress_by_clause_type_group_and_formal_points(
     assert not progress.complete and progress.percent == 25
 
 
-def test_filters(session, round_setup, make_comment, member):
+def test_filters(session, round_setup, make_comment, member, second_member):
     standard, round_, clause_of = round_setup
     c11 = clause_of(standard, "1.1")
     a = make_comment(round_, c11, comment_type=CommentType.EDITORIAL)
@@ -246,7 +246,7 @@ def test_filters(session, round_setup, make_comment, member):
     assert shown(state="none") == 1
     assert shown(state="open") == 2
     assert shown(state="agreed") == 0
-    dispositions.agree(session, member, a)
+    dispositions.agree(session, second_member, a)
     assert shown(state="agreed") == 1 and shown(state="open") == 1
 
 

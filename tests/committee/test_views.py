@@ -368,13 +368,14 @@ def test_comments_follow_a_replaced_clause_to_its_successor_page(
 ):
     from app.auth.permissions import SYSTEM
     from app.drafting import editing
+    from app.loading import ensure_loaded
 
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
     old = clause_of(standard, "1.2")
     moved_passage = make_comment(round_, clause_of(standard, "1.1"), quote="topic 1 every year")
     on_old = make_comment(round_, old)
-    text = old.head.body
+    text = ensure_loaded(session, old, "head").head.body
     editing.delete_clause(session, SYSTEM, old)
     new = editing.add_clause(
         session, SYSTEM, standard, kind="criterion", number="1.2", heading="Reporting", body=text
@@ -383,7 +384,7 @@ def test_comments_follow_a_replaced_clause_to_its_successor_page(
         session,
         SYSTEM,
         clause_of(standard, "1.1"),
-        based_on_id=clause_of(standard, "1.1").head.id,
+        based_on_id=clause_of(standard, "1.1").head_revision_id,
         kind="criterion",
         number="1.1",
         heading="Criterion 1",
@@ -394,7 +395,7 @@ def test_comments_follow_a_replaced_clause_to_its_successor_page(
         session,
         SYSTEM,
         third,
-        based_on_id=third.head.id,
+        based_on_id=third.head_revision_id,
         kind="criterion",
         number="1.3",
         heading="Criterion 3",

@@ -44,7 +44,11 @@ def make_round(session, make_standard):
     ):
         standard = standard or make_standard()
         version = drafting.freeze(session, SYSTEM, standard, label=f"draft-{next(_n)}")
-        opens_at = opens_at or (utcnow() - opened)
+        if opens_at is None:
+            # Rounds of a standard follow one another: a further round opens at the close
+            # of the one before.
+            earlier = service.rounds_for_standard(session, standard)
+            opens_at = earlier[-1].closes_at if earlier else utcnow() - opened
         fields = service.clean_round(
             session,
             standard_slug=standard.slug,

@@ -59,10 +59,13 @@ def test_rounds_are_numbered_and_opened_by_the_secretariat_only(session, frozen,
     with pytest.raises(PermissionDenied):
         service.create_round(session, commenter, _fields(session, frozen, "v1"))
     first = service.create_round(session, SYSTEM, _fields(session, frozen, "v1"))
-    second = service.create_round(session, SYSTEM, _fields(session, frozen, "v1"))
+    later = first.closes_at + dt.timedelta(days=7)
+    window = {"opens_at": later, "closes_at": later + dt.timedelta(days=60)}
+    second = service.create_round(session, SYSTEM, _fields(session, frozen, "v1", **window))
     assert (first.number, second.number) == (1, 2)
+    after = {"opens_at": second.closes_at, "closes_at": second.closes_at + dt.timedelta(days=60)}
     with pytest.raises(ValidationError) as error:
-        _fields(session, frozen, "v1", number=2)
+        _fields(session, frozen, "v1", number=2, **after)
     assert "already has a round 2" in error.value.message
     assert service.rounds_for_standard(session, frozen) == [first, second]
     assert set(service.list_rounds(session, standard=frozen)) == {first, second}
@@ -75,16 +78,42 @@ def test_rounds_are_numbered_and_opened_by_the_secretariat_only(session, frozen,
     assert event.object_id == str(second.id)
 
 
+def test_rounds_of_a_standard_never_overlap_and_are_numbered_by_date(session, frozen):
+    first = service.create_round(session, SYSTEM, _fields(session, frozen, "v1"))
+    overlapping = {"opens_at": first.closes_at - dt.timedelta(days=1)}
+    overlapping["closes_at"] = overlapping["opens_at"] + dt.timedelta(days=60)
+    with pytest.raises(ValidationError, match="overlaps round 1") as error:
+        _fields(session, frozen, "v1", **overlapping)
+    assert error.value.field == "opens_at"
+    earlier = {"opens_at": first.opens_at - dt.timedelta(days=100)}
+    earlier["closes_at"] = earlier["opens_at"] + dt.timedelta(days=60)
+    with pytest.raises(ValidationError, match="fits the date order"):
+        _fields(session, frozen, "v1", **earlier)
+    with pytest.raises(ValidationError, match="numbered in date order: round 1 opens after"):
+        _fields(session, frozen, "v1", number=5, **earlier)
+    # A round held before the standard came here keeps its number, if it fits the dates.
+    later = {"opens_at": first.closes_at, "closes_at": first.closes_at + dt.timedelta(days=60)}
+    assert _fields(session, frozen, "v1", number=3, **later).number == 3
+
+
 def test_short_first_round_is_flagged_but_allowed(session, make_round, make_standard):
     standard = make_standard()
-    short = make_round(standard, days=30)
+    short = make_round(standard, days=30, opened=dt.timedelta(days=40))
     flags = [iseal.flag_message(f) for f in iseal.round_flags(session, short)]
     assert len(flags) == 2
     assert "open for 30 days, shorter than the 60 days" in flags[0]
     assert "held 1 public consultation round so far" in flags[1]
-    long_second = make_round(standard, days=61)
+    long_second = make_round(standard, days=61)  # opens as the short one closes
+    assert long_second.opens_at == short.closes_at
     assert iseal.round_flags(session, long_second) == []
     assert [f["code"] for f in iseal.round_flags(session, short)] == [iseal.SHORT_ROUND]
+
+
+def test_an_hour_long_round_says_so(session, make_round):
+    round_ = make_round(days=1 / 24, opened=dt.timedelta(minutes=10))
+    flags = [iseal.flag_message(f) for f in iseal.round_flags(session, round_)]
+    assert "open for 1 hour, shorter than the 60 days" in flags[0]
+    assert str(service.time_left(round_)) == "50 minutes"
 
 
 def test_round_file_is_loaded_through_the_same_checks(session, frozen, tmp_path):
@@ -98,7 +127,8 @@ def test_round_file_is_loaded_through_the_same_checks(session, frozen, tmp_path)
     round_ = rounds_file.load(session, SYSTEM, path)
     assert round_.opens_at == dt.datetime(2030, 1, 1, 8, 0, tzinfo=dt.UTC)
     assert round_.visibility == "after-close"
-    assert any(f.get("days") == 30 for f in iseal.round_flags(session, round_))
+    flags = iseal.round_flags(session, round_, round_.opens_at)
+    assert any(round(f.get("days", 0)) == 30 for f in flags)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +176,7 @@ def test_cli_loads_a_round_file_and_reports_errors(runner, session, frozen, tmp_
     assert "Round 4" in result.output and "ISEAL flag" in result.output
     again = runner.invoke(args=["rounds", "load", str(path)])
     assert again.exit_code != 0
-    assert "number: " in again.output and "already has a round 4" in again.output
+    assert "opens_at: " in again.output and "overlaps round 4" in again.output
 
 
 def test_live_comments_are_public_and_after_close_ones_wait(
@@ -220,7 +250,8 @@ def test_moderation_hides_with_a_reason_and_keeps_the_comment(
     assert "comment.hide" in actions and "comment.show" in actions
 
 
-def test_days_left_rounds_up_and_stops_at_zero(make_round):
+def test_time_left_is_said_in_days_then_hours(make_round):
     round_ = make_round(days=10, opened=dt.timedelta(days=2, hours=12))
-    assert service.days_left(round_) == 8
-    assert service.days_left(round_, round_.closes_at + dt.timedelta(days=1)) == 0
+    assert str(service.time_left(round_)) == "8 days"
+    assert str(service.time_left(round_, round_.closes_at - dt.timedelta(hours=30))) == "30 hours"
+    assert service.time_left(round_, round_.closes_at + dt.timedelta(days=1)) is None

@@ -1,0 +1,176 @@
+"""Apply queued index updates after commit: one writer at a time, nothing lost on a crash.
+
+Updates are `search` jobs in the outbox, written in the same transaction as the
+change they describe. The indexer holds the engine's writer lock while it works
+(a file lock next to the Whoosh index, an advisory lock in PostgreSQL), so of
+several gunicorn workers only one writes (Whoosh allows a single writer, and
+PostgreSQL documents must not be overwritten by a slower, older read); the
+others return at once and their updates are picked up by the
+holder, which loops until the queue is empty. Jobs are marked done only after
+the engine has stored their documents, and applying an update twice gives the
+same index, so an indexer killed half-way loses nothing: the next run redoes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.consultation.models import Comment, Submission
+from app.database import Database, utcnow
+from app.jobs.models import Job
+from app.jobs.service import batch_handler
+from app.search import documents
+from app.search.engine import Engine
+from app.search.engines import get_engine
+from app.search.queue import JOB_KIND, UpdateKind
+
+log = logging.getLogger(__name__)
+BATCH = 200
+LAGGING_AFTER = dt.timedelta(seconds=60)
+
+
+Chunk = tuple[list[str], list[dict]]
+
+
+def _chunks(db: Database, target: str, target_id: int) -> Iterator[Chunk]:
+    """Read what an update names, in short transactions of at most a thousand comments."""
+    kind = UpdateKind(target)
+    if kind in (UpdateKind.CLAUSE, UpdateKind.STANDARD, UpdateKind.VERSION):
+        # Read, close the transaction, then hand over: the writer's own transaction
+        # must not nest inside a reading one.
+        with db.transaction() as session:
+            if kind == UpdateKind.VERSION:
+                chunk: Chunk = ([], documents.version_documents(session, target_id))
+            elif kind == UpdateKind.STANDARD:
+                chunk = documents.working_documents(session, standard_id=target_id)
+            else:
+                chunk = documents.working_documents(session, clause_id=target_id)
+        yield chunk
+        return
+    where = {
+        UpdateKind.COMMENT: Comment.id == target_id,
+        UpdateKind.SUBMISSION: Comment.submission_id == target_id,
+        UpdateKind.ROUND: Comment.submission_id.in_(
+            select(Submission.id).where(Submission.round_id == target_id)
+        ),
+    }[kind]
+    yield from _comment_chunks(db, where)
+
+
+def _comment_chunks(db: Database, where) -> Iterator[Chunk]:
+    last_id = 0
+    while True:
+        with db.transaction() as session:
+            rows = documents.comment_chunk(session, where, last_id)
+        if not rows:
+            return
+        yield [key for _, key, doc in rows if doc is None], [doc for _, _, doc in rows if doc]
+        last_id = rows[-1][0]
+
+
+def apply_pending(db: Database, engine: Engine | None = None) -> int:
+    """Apply every queued update; return how many were applied (0 if another process is at it)."""
+    engine = engine or get_engine()
+    applied = 0
+    with engine.writer_lock(db) as held:
+        if not held:
+            return 0
+        while True:
+            with db.transaction() as session:
+                jobs = session.execute(
+                    select(Job.id, Job.payload)
+                    .where(Job.kind == JOB_KIND, Job.done_at.is_(None))
+                    .order_by(Job.id)
+                    .limit(BATCH)
+                ).all()
+            if not jobs:
+                return applied
+            targets = dict.fromkeys((j.payload["target"], j.payload["id"]) for j in jobs)
+            with engine.batch(db) as batch:
+                for target, target_id in targets:
+                    for deletes, docs in _chunks(db, target, target_id):
+                        batch.write(deletes, docs)
+            with db.transaction() as session:
+                session.execute(
+                    update(Job)
+                    .where(Job.id.in_([j.id for j in jobs]))
+                    .values(done_at=utcnow(), attempts=Job.attempts + 1)
+                )
+            applied += len(jobs)
+
+
+@batch_handler(JOB_KIND)
+def _run_after_commit(db: Database) -> int:
+    return apply_pending(db)
+
+
+def rebuild(
+    db: Database, engine: Engine | None = None, progress: Callable[[int], None] | None = None
+) -> int:
+    """Recreate the index from the database; return the number of documents written."""
+    engine = engine or get_engine()
+    progress = progress or (lambda n: None)
+    written = 0
+    with engine.writer_lock(db, wait=True):
+        with db.transaction() as session:
+            covered = session.scalar(select(func.max(Job.id)).where(Job.kind == JOB_KIND)) or 0
+            version_ids = documents.version_ids(session)
+            standard_ids = documents.standard_ids(session)
+        with engine.batch(db, clear=True) as batch:
+            for version_id in version_ids:
+                for chunk in _chunks(db, UpdateKind.VERSION, version_id):
+                    written += _write(batch, chunk, progress)
+            for standard_id in standard_ids:
+                for chunk in _chunks(db, UpdateKind.STANDARD, standard_id):
+                    written += _write(batch, chunk, progress)
+            for chunk in _comment_chunks(db, documents.all_comments()):
+                written += _write(batch, ([], chunk[1]), progress)
+        # Updates queued before the rebuild read the database are in it now.
+        with db.transaction() as session:
+            session.execute(
+                update(Job)
+                .where(Job.kind == JOB_KIND, Job.done_at.is_(None), Job.id <= covered)
+                .values(done_at=utcnow())
+            )
+    return written
+
+
+def _write(batch, chunk: Chunk, progress: Callable[[int], None]) -> int:
+    deletes, docs = chunk
+    batch.write([], docs)
+    progress(len(docs))
+    return len(docs)
+
+
+def rebuild_size(db: Database) -> int:
+    """Count the documents a rebuild writes (for its progress bar)."""
+    with db.transaction() as session:
+        return documents.document_total(session)
+
+
+@dataclass
+class Status:
+    engine: str
+    waiting: int
+    oldest: dt.timedelta | None
+
+    @property
+    def lagging(self) -> bool:
+        return self.oldest is not None and self.oldest > LAGGING_AFTER
+
+
+def status(session: Session, now: dt.datetime | None = None) -> Status:
+    """Say how many updates wait and how old the oldest is."""
+    now = now or utcnow()
+    waiting, oldest = session.execute(
+        select(func.count(), func.min(Job.created_at)).where(
+            Job.kind == JOB_KIND, Job.done_at.is_(None)
+        )
+    ).one()
+    return Status(get_engine().name, waiting, (now - oldest) if oldest else None)

@@ -1,0 +1,416 @@
+"""Benchmark search on a large corpus: query latency, rebuild, time until a comment is findable.
+
+Run:
+  .venv/bin/python bench/bench_search.py                          # Whoosh on SQLite
+  .venv/bin/python bench/bench_search.py --database-url postgresql+psycopg://…/db \
+      --engine postgresql                                         # PostgreSQL full text
+  .venv/bin/python bench/bench_search.py --comments 20000 --runs 20  # a quicker look
+
+The corpus: a generated 600-clause standard (bench_drafting's) frozen in three
+versions, a round on the third, and --comments public comments (default 100,000)
+inserted in bulk, a fifth of them answered. The database named by --database-url
+is emptied first. See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_drafting import SYNTHETIC_SLUG, TOPICS, synthetic_source  # noqa: E402
+
+GROUPS = [
+    "industry-upstream",
+    "industry-midstream",
+    "industry-downstream",
+    "civil-society",
+    "indigenous-peoples",
+    "government",
+    "academic",
+    "individual",
+    "other",
+]
+SENTENCES = [
+    "The requirement on {topic} is too weak for smelters and refineries.",
+    "Please clarify how {topic} targets apply to contractors and suppliers.",
+    "Free, prior and informed consent must apply before any {topic} decision.",
+    "Spent pot lining and bauxite residue deserve their own {topic} criterion.",
+    "Local communities should be consulted on {topic} every year, not every three years.",
+    "The guidance on {topic} should cite the ILO conventions and the UN Guiding Principles.",
+    "We support the new {topic} wording but ask for a transition period of two years.",
+    "FPIC is mentioned only in passing; {topic} impacts on Indigenous Peoples are serious.",
+    "Emissions reporting should include scope 3 where {topic} data is available.",
+    "Biodiversity offsets must not replace avoidance of {topic} harm.",
+]
+CHUNK = 5000
+GIVE_UP_S = 120
+QUERIES = {
+    "word": ["emissions", "biodiversity", "contractors", "bauxite", "FPIC"],
+    "phrase": ['"local communities"', '"spent pot lining"', '"informed consent"'],
+    "prefix": ["biodiv*", "bauxit*", "contract*"],
+    "faceted": [
+        "water&what=comment&group=civil-society",
+        "emissions&what=comment&type=technical&group=industry-upstream",
+        "consent&kind=requirement",
+    ],
+}
+
+
+def build(url: str, engine: str, index_dir: Path, comments: int) -> tuple[object, dict]:
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.cli import upgrade_schema
+    from app.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret",
+            "DATABASE_URL": url,
+            "SEARCH_ENGINE": engine,
+            "SEARCH_INDEX_DIR": str(index_dir),
+            "SESSION_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade_schema()
+        facts = _standard(db)
+        facts |= _comments(db, facts["round_id"], comments)
+    return app, facts
+
+
+def _standard(db) -> dict:
+    from sqlalchemy import select
+
+    from app.auth.permissions import SYSTEM
+    from app.consultation import service as consultation
+    from app.database import utcnow
+    from app.drafting import editing
+    from app.drafting import service as drafting
+    from app.drafting.importing import import_source
+    from app.drafting.models import Clause
+
+    with db.transaction() as session:
+        standard = import_source(session, SYSTEM, synthetic_source(), "synthetic.md").standard
+        drafting.freeze(session, SYSTEM, standard, label="1.0-draft-1")
+    for label, step in (("1.0-draft-2", 7), ("1.0-draft-3", 11)):
+        with db.transaction() as session:
+            standard = drafting.get_standard(session, SYNTHETIC_SLUG)
+            clauses = session.scalars(
+                select(Clause).where(Clause.standard_id == standard.id).order_by(Clause.id)
+            ).all()
+            for clause in clauses[::step]:
+                head = clause.head
+                editing.save_clause(
+                    session,
+                    SYSTEM,
+                    clause,
+                    based_on_id=head.id,
+                    kind=str(head.kind),
+                    number=head.number,
+                    heading=head.heading,
+                    body=head.body + f"\n\nRevised for {label}: spent pot lining is covered.",
+                )
+            drafting.freeze(session, SYSTEM, standard, label=label)
+    with db.transaction() as session:
+        fields = consultation.clean_round(
+            session,
+            standard_slug=SYNTHETIC_SLUG,
+            version_label="1.0-draft-3",
+            title="Synthetic consultation",
+            opens_at=utcnow() - dt.timedelta(days=1),
+            closes_at=utcnow() + dt.timedelta(days=70),
+        )
+        round_ = consultation.create_round(session, SYSTEM, fields)
+        return {"round_id": round_.id, "version_id": round_.version_id}
+
+
+def _comments(db, round_id: int, count: int) -> dict:
+    """Insert submitted comments in bulk (the corpus, not the behaviour, is under test)."""
+    from sqlalchemy import insert, select, update
+
+    from app.auth.models import User
+    from app.committee.models import Disposition
+    from app.consultation.models import Comment, ConsultationRound, Submission
+    from app.drafting.models import VersionEntry
+
+    rng = random.Random(42)  # noqa: S311 - a reproducible corpus
+    with db.transaction() as session:
+        round_ = session.get(ConsultationRound, round_id)
+        entries = session.execute(
+            select(VersionEntry.clause_id, VersionEntry.revision_id).where(
+                VersionEntry.version_id == round_.version_id
+            )
+        ).all()
+        # One draft per person per round: a chunk needs as many authors as submissions.
+        authors = session.scalars(
+            insert(User).returning(User.id),
+            [
+                {
+                    "email": f"bench{i}@example.org",
+                    "password_hash": "x",
+                    "name": f"Bench {i}",
+                    "stakeholder_group": GROUPS[i % len(GROUPS)],
+                }
+                for i in range(CHUNK)
+            ],
+        ).all()
+        member = authors[0]
+        prefix = round_.standard.uid_prefix
+        submitted_at = round_.opens_at + dt.timedelta(hours=1)
+    started = time.perf_counter()
+    for start in range(0, count, CHUNK):
+        n = min(CHUNK, count - start)
+        with db.transaction() as session:
+            # Comments join draft submissions, which are then submitted (the database
+            # refuses comments added to a submitted submission).
+            drafts = [
+                {
+                    "round_id": round_id,
+                    "author_id": authors[i],
+                    "stakeholder_group": GROUPS[i % len(GROUPS)],
+                    "status": "draft",
+                }
+                for i in range(n)
+            ]
+            ids = session.scalars(
+                insert(Submission).returning(Submission.id, sort_by_parameter_order=True), drafts
+            ).all()
+            rows = []
+            for sid in ids:
+                clause_id, revision_id = rng.choice(entries)
+                words = [rng.choice(SENTENCES).format(topic=rng.choice(TOPICS)) for _ in "abc"]
+                rows.append(
+                    {
+                        "submission_id": sid,
+                        "ordinal": 1,
+                        "clause_id": clause_id,
+                        "revision_id": revision_id,
+                        "comment_type": rng.choice(["general", "technical", "editorial"]),
+                        "body": " ".join(words[: rng.randint(1, 3)]),
+                        "proposed_change": words[2] if rng.random() < 0.3 else "",
+                    }
+                )
+            comment_ids = session.scalars(insert(Comment).returning(Comment.id), rows).all()
+            session.execute(
+                update(Submission),
+                [
+                    {
+                        "id": sid,
+                        "status": "submitted",
+                        "receipt": f"{prefix}-R1-{start + i + 1:06d}",
+                        "submitted_at": submitted_at,
+                    }
+                    for i, sid in enumerate(ids)
+                ],
+            )
+            answers = [
+                {
+                    "comment_id": cid,
+                    "seq": 1,
+                    "decision": rng.choice(["accepted", "rejected", "noted"]),
+                    "response": "Thank you; the committee will consider this.",
+                    "author_id": member,
+                }
+                for cid in comment_ids
+                if rng.random() < 0.2
+            ]
+            if answers:
+                session.execute(insert(Disposition), answers)
+        print(f"  {start + n} comments inserted", end="\r", flush=True)
+    print()
+    return {"comments": count, "insert_s": time.perf_counter() - started, "member": member}
+
+
+def rebuild(url: str, engine: str, index_dir: Path) -> dict:
+    """Run `flask search rebuild` in a child process; report its time and peak memory."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SEARCH_ENGINE": engine,
+        "SEARCH_INDEX_DIR": str(index_dir),
+        "SECRET_KEY": "bench-secret",
+        "PYTHONPATH": str(ROOT),
+    }
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603 - our own interpreter and app
+        [sys.executable, "-m", "flask", "--app", "wsgi", "search", "rebuild"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"rebuild_s": seconds, "rebuild_peak_mb": peak_kb / 1024}
+
+
+def latencies(app, runs: int) -> dict:
+    client = app.test_client()
+    cases = {"baseline: GET /healthz": ["/healthz"]}
+    for kind, queries in QUERIES.items():
+        cases[kind] = [f"/api/v1/search?q={q}" for q in queries]
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for round_ in range(2 + runs):
+        for name, paths in cases.items():
+            for path in paths:
+                started = time.perf_counter()
+                response = client.get(path)
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    raise SystemExit(f"{path} answered {response.status_code}")
+                if path.startswith("/api") and not response.get_json()["total"]:
+                    raise SystemExit(f"{path} found nothing")
+                if round_ >= 2:
+                    samples[name].append(elapsed)
+    baseline = statistics.median(samples["baseline: GET /healthz"])
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        p50 = statistics.median(values)
+        p95 = values[int(0.95 * (len(values) - 1))]
+        out[name] = {"p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "p50_x": p50 / baseline}
+    return out
+
+
+def findable(app, facts: dict, markers: int, writers: int) -> dict:
+    """Submit marker comments while writer threads submit others; time until each is found."""
+    from app.auth import service as accounts
+    from app.consultation import service as consultation
+    from app.consultation.models import ConsultationRound
+    from app.extensions import db
+    from app.jobs.service import run_pending
+    from app.search import service
+    from app.search.query import SearchRequest
+
+    with app.app_context(), db.transaction() as session:
+        people = [
+            accounts.register(
+                session,
+                email=f"intake{i}@example.org",
+                password="correct horse battery",  # noqa: S106
+                name=f"Intake {i}",
+            ).id
+            for i in range(writers + 1)
+        ]
+    stop = threading.Event()
+
+    def submit(person_id: int, body: str) -> None:
+        with app.test_request_context(method="POST"), db.transaction() as session:
+            from app.auth.models import User
+
+            person = session.get(User, person_id)
+            round_ = session.get(ConsultationRound, facts["round_id"])
+            comment = consultation.add_comment(
+                session, person, round_, body=body, comment_type="general"
+            )
+            consultation.submit(session, person, comment.submission)
+        with app.app_context():
+            run_pending(db)  # what the worker does after sending its response
+
+    def load(person_id: int) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            submit(person_id, f"Background intake comment {n} about water and emissions.")
+
+    threads = [threading.Thread(target=load, args=(p,), daemon=True) for p in people[1:]]
+    for t in threads:
+        t.start()
+    waits = []
+    try:
+        for i in range(markers):
+            marker = f"zq{i:03d}marker{random.randrange(10**6)}"  # noqa: S311
+            started = time.perf_counter()
+            submit(people[0], f"Marker comment {marker} on tailings.")
+            while True:
+                with app.test_request_context():
+                    found = service.search(db.session, None, SearchRequest(text=marker)).total
+                    db.session.close()
+                if found:
+                    break
+                if time.perf_counter() - started > GIVE_UP_S:
+                    print(f"  {marker} not findable after {GIVE_UP_S} s", flush=True)
+                    break
+                time.sleep(0.02)
+            waits.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    waits.sort()
+    return {
+        "findable_p50_s": statistics.median(waits),
+        "findable_max_s": waits[-1],
+        "writers": writers,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="emptied first; default SQLite")
+    parser.add_argument("--engine", choices=["whoosh", "postgresql"], default="whoosh")
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--markers", type=int, default=10)
+    parser.add_argument("--writers", type=int, default=2)
+    parser.add_argument("--no-json", action="store_true")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    index_dir = workdir / "search-index"
+    print(f"building the corpus ({args.comments} comments) in {workdir} …")
+    started = time.perf_counter()
+    app, facts = build(url, args.engine, index_dir, args.comments)
+    setup_s = time.perf_counter() - started
+    print(f"rebuilding the {args.engine} index …")
+    results = rebuild(url, args.engine, index_dir)
+    print(f"rebuild: {results['rebuild_s']:.1f} s, peak {results['rebuild_peak_mb']:.0f} MB")
+    print("timing queries …")
+    results["queries"] = latencies(app, args.runs)
+    results |= {"engine": args.engine, "database": url.split(":", 1)[0], "setup_s": setup_s}
+    results |= {"comments": args.comments, "runs": args.runs}
+    print(f"\n{args.engine} on {results['database']}, {args.comments} comments")
+    print(f"{'case':<24}{'p50 ms':>9}{'p95 ms':>9}{'p50 x healthz':>15}")
+    for name, q in results["queries"].items():
+        print(f"{name:<24}{q['p50_ms']:>9.1f}{q['p95_ms']:>9.1f}{q['p50_x']:>15.1f}")
+    print("timing findability under intake load …", flush=True)
+    results |= findable(app, facts, args.markers, args.writers)
+    print(
+        f"findable after p50 {results['findable_p50_s']:.2f} s, "
+        f"max {results['findable_max_s']:.2f} s with {args.writers} writers"
+    )
+    if not args.no_json:
+        RESULTS.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = RESULTS / f"search-{args.engine}-{stamp}.json"
+        path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
