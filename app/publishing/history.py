@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.committee.models import Ballot, SynopsisPublication
 from app.consultation.models import (
@@ -76,7 +76,9 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
     ).all()
     for synopsis in synopses:
         events.append(Event(SYNOPSIS, synopsis.published_at, synopsis))
-    for ballot in session.scalars(select(Ballot).where(Ballot.standard_id == standard.id)):
+    for ballot in session.scalars(
+        select(Ballot).where(Ballot.standard_id == standard.id).options(joinedload(Ballot.version))
+    ):
         events.append(
             Event(
                 BALLOT,
@@ -99,7 +101,10 @@ def ballots(session: Session, standard: Standard) -> list[Ballot]:
     """Return the standard's ballots, newest first."""
     return list(
         session.scalars(
-            select(Ballot).where(Ballot.standard_id == standard.id).order_by(Ballot.id.desc())
+            select(Ballot)
+            .where(Ballot.standard_id == standard.id)
+            .options(joinedload(Ballot.version))
+            .order_by(Ballot.id.desc())
         )
     )
 
