@@ -54,7 +54,10 @@ def comments_moved_here(
                 contains_eager(Comment.submission)
                 .joinedload(Submission.round)
                 .joinedload(ConsultationRound.version),
-                contains_eager(Comment.submission).joinedload(Submission.author),
+                # Authors by name only: their role grants are not loaded.
+                contains_eager(Comment.submission)
+                .joinedload(Submission.author)
+                .raiseload(User.role_grants),
                 joinedload(Comment.clause),
                 joinedload(Comment.revision),
             )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, aliased, object_session
 
 from app.consultation.models import Comment, ConsultationRound, Submission
 from app.drafting.models import Clause, ClauseRevision, Version
@@ -175,17 +175,23 @@ class Locator:
         old = plain_text(revision.body)
         if len(old.strip()) < MIN_QUOTE_ELSEWHERE:
             return None
-        created = {
-            clause_id: at
-            for clause_id, at in session.execute(
-                select(Clause.id, Clause.created_at).where(
-                    Clause.id.in_([node.clause_id for node in self.nodes])
+        # Clauses of the same standard created after the commented draft froze
+        # (a standard's new clauses: few, and no list of every clause id).
+        holder = aliased(Clause)
+        new_ids = set(
+            session.scalars(
+                select(Clause.id).where(
+                    Clause.standard_id
+                    == select(holder.standard_id)
+                    .where(holder.id == revision.clause_id)
+                    .scalar_subquery(),
+                    Clause.created_at > frozen_at,
                 )
             )
-        }
+        )
         best, best_score = None, MIN_SUCCESSOR_SIMILARITY
         for node in self.nodes:
-            if created[node.clause_id] <= frozen_at:
+            if node.clause_id not in new_ids:
                 continue  # it stood beside the removed clause: a sibling, not its successor
             new = self.text(node.clause_id)
             if new == old:

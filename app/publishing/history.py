@@ -57,7 +57,9 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
         events.append(Event(DRAFT, version.created_at, version, facts={"state": version.state}))
     counts = comment_counts(session, standard)
     rounds = session.scalars(
-        select(ConsultationRound).where(ConsultationRound.standard_id == standard.id)
+        select(ConsultationRound)
+        .where(ConsultationRound.standard_id == standard.id)
+        .options(joinedload(ConsultationRound.version))
     ).all()
     for round_ in rounds:
         events.append(
