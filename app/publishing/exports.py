@@ -3,8 +3,9 @@
 Every export is the public record and nothing more: submitted comments only (a
 withdrawn submission is gone), hidden comments left out, the submitter named by
 `public_submitter` (consent), and the committee's response only once the synopsis
-is published (then only agreed dispositions). Rows are read in keyset batches by
-comment id, so a round of 100,000 comments is never whole in memory.
+is published (then only agreed dispositions). Rows are read by one query in comment id
+order through a server-side cursor, as plain rows, so a round of 100,000 comments is
+never whole in memory.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from app.committee.comments import current_dispositions, synopsis_publication
+from app.auth.models import User
+from app.committee.comments import synopsis_publication
 from app.committee.models import Disposition
 from app.committee.reanchoring import Locator
 from app.consultation.models import (
@@ -28,12 +31,16 @@ from app.consultation.models import (
     CommentType,
     ConsultationRound,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
 )
-from app.consultation.names import public_submitter, stakeholder_label
+from app.consultation.names import public_name, stakeholder_label
 from app.consultation.service import comments_public, hidden_comments
 from app.drafting import service as drafting
+from app.drafting.models import Clause, ClauseRevision
 from app.errors import NotFound
+from app.history import is_latest
+from app.text.anchoring import AnchorStatus
 
 BATCH = 500
 ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -130,19 +137,154 @@ def count(session: Session, round_: ConsultationRound) -> int:
     return session.scalar(query) or 0
 
 
-def _batches(
-    session: Session, round_: ConsultationRound, size: int, after: int
-) -> Iterator[list[Comment]]:
-    while True:
-        batch = list(
-            session.scalars(
-                public_comments(round_).where(Comment.id > after).order_by(Comment.id).limit(size)
-            ).unique()
+def _export_query(round_: ConsultationRound, *, responses: bool) -> Select:
+    """Select one flat row per public comment, in comment id order: no ORM objects.
+
+    The committee's answer is the latest disposition of each comment, joined by a
+    correlated "no newer row" condition (index-backed), never a list of ids.
+    """
+    query = (
+        public_comments(round_)
+        .with_only_columns(
+            Comment.id,
+            Comment.clause_id,
+            Comment.revision_id,
+            Comment.ordinal,
+            Comment.comment_type,
+            Comment.body,
+            Comment.proposed_change,
+            Comment.anchor_exact,
+            Comment.anchor_prefix,
+            Comment.anchor_suffix,
+            Comment.anchor_start,
+            Comment.anchor_end,
+            Comment.created_at,
+            Submission.kind,
+            Submission.consent_publish_name,
+            Submission.organisation,
+            Submission.stakeholder_group,
+            Submission.receipt,
+            Submission.submitted_at,
+            User.name.label("author_name"),
+            Clause.uid.label("clause_uid"),
+            ClauseRevision.number.label("clause_number"),
+            ClauseRevision.heading.label("clause_heading"),
         )
-        if not batch:
-            return
-        yield batch
-        after = batch[-1].id
+        .join(User, Submission.author_id == User.id)
+        .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
+        .order_by(Comment.id)
+    )
+    if responses:
+        current = and_(
+            Disposition.comment_id == Comment.id,
+            is_latest(Disposition, key=[Disposition.comment_id], by=Disposition.seq),
+        )
+        query = query.outerjoin(Disposition, current).add_columns(
+            Disposition.decision, Disposition.response, Disposition.agreed
+        )
+    return query
+
+
+@dataclass(slots=True)
+class _Commented:
+    """What `Locator.place` reads of a comment, taken from one export row."""
+
+    id: int
+    clause_id: int | None
+    revision_id: int | None
+    anchor_exact: str | None
+    anchor_prefix: str | None
+    anchor_suffix: str | None
+    anchor_start: int | None
+    anchor_end: int | None
+    submission: object
+    session: Session
+
+    @property
+    def revision(self) -> ClauseRevision | None:
+        # Read only for a comment whose clause left the newest draft (cached by the session).
+        if self.revision_id is None:
+            return None
+        return self.session.get(ClauseRevision, self.revision_id)
+
+
+class _RowMaker:
+    """Turn export rows into ExportRows, translating each label once per export."""
+
+    def __init__(self, session: Session, round_: ConsultationRound) -> None:
+        self.session = session
+        self.submission = SimpleNamespace(round=round_)
+        self.locator = _locator(session, round_)
+        self.clauses = self.locator.by_clause
+        self.anchored = str(AnchorStatus.ANCHORED)
+        self.whole_draft = _("Whole draft")
+        self.withheld = _("Name withheld")
+        self.groups: dict[str, str] = {}
+        self.names: dict[tuple, str] = {}
+
+    def group(self, value: str) -> str:
+        if value not in self.groups:
+            self.groups[value] = stakeholder_label(value)
+        return self.groups[value]
+
+    def commenter(self, r) -> str:
+        if not r.consent_publish_name and r.kind != SubmissionKind.FORMAL:
+            return self.withheld  # the common case, no translation call
+        key = (r.kind, r.consent_publish_name, r.author_name, r.organisation)
+        if key not in self.names:
+            name = public_name(
+                r.kind,
+                consent=r.consent_publish_name,
+                name=r.author_name,
+                organisation=r.organisation,
+            )
+            self.names[key] = name or self.withheld
+        return self.names[key]
+
+    def state(self, r) -> str:
+        if r.anchor_exact is None and (r.clause_id is None or r.clause_id in self.clauses):
+            return self.anchored  # what Locator.place says, without building a Placement
+        commented = _Commented(
+            r.id,
+            r.clause_id,
+            r.revision_id,
+            r.anchor_exact,
+            r.anchor_prefix,
+            r.anchor_suffix,
+            r.anchor_start,
+            r.anchor_end,
+            self.submission,
+            self.session,
+        )
+        return str(self.locator.place(commented).status)
+
+    def __call__(self, r, responses: bool) -> ExportRow:
+        shown = responses and r.decision is not None and r.agreed
+        if r.clause_number is None and r.clause_heading is None:
+            clause = self.whole_draft
+        else:
+            clause = " ".join(part for part in (r.clause_number, r.clause_heading) if part)
+        return ExportRow(
+            comment_id=r.id,
+            commenter=self.commenter(r),
+            clause_uid=r.clause_uid,
+            clause=clause,
+            passage=r.anchor_exact or "",
+            comment_type=ISO_TYPES.get(r.comment_type, "ge"),
+            comment=r.body,
+            proposed_change=r.proposed_change or "",
+            observations=r.response if shown else "",
+            decision=str(r.decision) if shown else "",
+            stakeholder_group=self.group(r.stakeholder_group),
+            receipt=f"{r.receipt}/{r.ordinal}",
+            anchor_state=self.state(r),
+            created_at=(r.submitted_at or r.created_at).isoformat(),
+            anchor_prefix=r.anchor_prefix or "",
+            anchor_suffix=r.anchor_suffix or "",
+            anchor_start=r.anchor_start,
+            anchor_end=r.anchor_end,
+        )
 
 
 def _locator(session: Session, round_: ConsultationRound) -> Locator:
@@ -152,52 +294,32 @@ def _locator(session: Session, round_: ConsultationRound) -> Locator:
     return Locator(drafting.version_nodes(session, newest))
 
 
-def _row(comment: Comment, disposition: Disposition | None, state: str) -> ExportRow:
-    submission = comment.submission
-    revision = comment.revision
-    clause = revision.title if revision else _("Whole draft")
-    return ExportRow(
-        comment_id=comment.id,
-        commenter=public_submitter(submission) or _("Name withheld"),
-        clause_uid=comment.clause.uid if comment.clause is not None else None,
-        clause=clause,
-        passage=comment.anchor_exact or "",
-        comment_type=ISO_TYPES.get(CommentType(comment.comment_type), "ge"),
-        comment=comment.body,
-        proposed_change=comment.proposed_change or "",
-        observations=disposition.response if disposition else "",
-        decision=str(disposition.decision) if disposition else "",
-        stakeholder_group=stakeholder_label(submission.stakeholder_group),
-        receipt=f"{submission.receipt}/{comment.ordinal}",
-        anchor_state=state,
-        created_at=(submission.submitted_at or comment.created_at).isoformat(),
-        anchor_prefix=comment.anchor_prefix or "",
-        anchor_suffix=comment.anchor_suffix or "",
-        anchor_start=comment.anchor_start,
-        anchor_end=comment.anchor_end,
-    )
-
-
 def rows(
-    session: Session, round_: ConsultationRound, *, batch: int = BATCH, after: int = 0
+    session: Session,
+    round_: ConsultationRound,
+    *,
+    batch: int = BATCH,
+    after: int = 0,
+    limit: int | None = None,
 ) -> Iterator[ExportRow]:
-    """Yield the round's public comments after comment id `after`, in id order, batch by batch."""
+    """Yield the round's public comments after comment id `after`, in id order.
+
+    One query, read through a server-side cursor `batch` rows at a time (PostgreSQL:
+    `stream_results`; SQLite steps its cursor), so a round of 100,000 comments is
+    never whole in memory and no ORM object is made per comment.
+    """
     require_public(round_)
-    responses_public = synopsis_publication(session, round_) is not None
-    locator = _locator(session, round_)
-    for comments in _batches(session, round_, batch, after):
-        answers = (
-            current_dispositions(session, [c.id for c in comments]) if responses_public else {}
-        )
-        for comment in comments:
-            answer = answers.get(comment.id)
-            shown = answer if answer is not None and answer.agreed else None
-            yield _row(comment, shown, str(locator.place(comment).status))
-        # The batch is written out: let the session forget it (users and rounds stay).
-        submissions = {c.submission for c in comments}
-        for item in [*answers.values(), *comments, *submissions]:
-            if item in session:
-                session.expunge(item)
+    responses = synopsis_publication(session, round_) is not None
+    make = _RowMaker(session, round_)
+    query = _export_query(round_, responses=responses).where(Comment.id > after)
+    if limit is not None:
+        query = query.limit(limit)
+    result = session.execute(query, execution_options={"yield_per": batch})
+    try:
+        for r in result:
+            yield make(r, responses)
+    finally:
+        result.close()
 
 
 def csv_chunks(session: Session, round_: ConsultationRound) -> Iterator[str]:
