@@ -66,7 +66,7 @@ def columns() -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExportRow:
     """One comment as the public record exports it."""
 
@@ -106,11 +106,12 @@ class ExportRow:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def spreadsheet_cell(value: str) -> str:
     """Keep a spreadsheet from reading public text as a formula (CSV/formula injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if value[:1] in _FORMULA_FIRST else value
 
 
 def require_public(round_: ConsultationRound) -> None:
@@ -158,13 +159,12 @@ def _export_query(round_: ConsultationRound, *, responses: bool) -> Select:
             Comment.anchor_suffix,
             Comment.anchor_start,
             Comment.anchor_end,
-            Comment.created_at,
+            func.coalesce(Submission.submitted_at, Comment.created_at).label("created_at"),
             Submission.kind,
             Submission.consent_publish_name,
             Submission.organisation,
             Submission.stakeholder_group,
             Submission.receipt,
-            Submission.submitted_at,
             User.name.label("author_name"),
             Clause.uid.label("clause_uid"),
             ClauseRevision.number.label("clause_number"),
@@ -223,67 +223,55 @@ class _RowMaker:
         self.groups: dict[str, str] = {}
         self.names: dict[tuple, str] = {}
 
-    def group(self, value: str) -> str:
-        if value not in self.groups:
-            self.groups[value] = stakeholder_label(value)
-        return self.groups[value]
-
-    def commenter(self, r) -> str:
-        if not r.consent_publish_name and r.kind != SubmissionKind.FORMAL:
+    def commenter(self, kind: str, consent: bool, name: str, organisation: str) -> str:
+        if not consent and kind != SubmissionKind.FORMAL:
             return self.withheld  # the common case, no translation call
-        key = (r.kind, r.consent_publish_name, r.author_name, r.organisation)
+        key = (kind, consent, name, organisation)
         if key not in self.names:
-            name = public_name(
-                r.kind,
-                consent=r.consent_publish_name,
-                name=r.author_name,
-                organisation=r.organisation,
-            )
-            self.names[key] = name or self.withheld
+            found = public_name(kind, consent=consent, name=name, organisation=organisation)
+            self.names[key] = found or self.withheld
         return self.names[key]
 
-    def state(self, r) -> str:
-        if r.anchor_exact is None and (r.clause_id is None or r.clause_id in self.clauses):
-            return self.anchored  # what Locator.place says, without building a Placement
-        commented = _Commented(
-            r.id,
-            r.clause_id,
-            r.revision_id,
-            r.anchor_exact,
-            r.anchor_prefix,
-            r.anchor_suffix,
-            r.anchor_start,
-            r.anchor_end,
-            self.submission,
-            self.session,
-        )
-        return str(self.locator.place(commented).status)
-
-    def __call__(self, r, responses: bool) -> ExportRow:
-        shown = responses and r.decision is not None and r.agreed
-        if r.clause_number is None and r.clause_heading is None:
+    def __call__(self, r: tuple, responses: bool) -> ExportRow:
+        """Make an ExportRow of one row of `_export_query` (unpacked: attribute access is slow)."""
+        (cid, clause_id, revision_id, ordinal, comment_type, body, proposed_change) = r[:7]
+        (exact, prefix, suffix, start, end, created_at, kind, consent, organisation) = r[7:16]
+        (group, receipt, author_name, clause_uid, number, heading) = r[16:22]
+        decision, response, agreed = r[22:] if responses else (None, None, False)
+        shown = decision is not None and agreed
+        if revision_id is None:
             clause = self.whole_draft
         else:
-            clause = " ".join(part for part in (r.clause_number, r.clause_heading) if part)
+            clause = f"{number} {heading}" if number and heading else number or heading or ""
+        if exact is None and (clause_id is None or clause_id in self.clauses):
+            state = self.anchored  # what Locator.place says, without building a Placement
+        else:
+            commented = _Commented(
+                cid, clause_id, revision_id, exact, prefix, suffix, start, end,
+                self.submission, self.session,
+            )  # fmt: skip
+            state = str(self.locator.place(commented).status)
+        if group not in self.groups:
+            self.groups[group] = stakeholder_label(group)
         return ExportRow(
-            comment_id=r.id,
-            commenter=self.commenter(r),
-            clause_uid=r.clause_uid,
-            clause=clause,
-            passage=r.anchor_exact or "",
-            comment_type=ISO_TYPES.get(r.comment_type, "ge"),
-            comment=r.body,
-            proposed_change=r.proposed_change or "",
-            observations=r.response if shown else "",
-            decision=str(r.decision) if shown else "",
-            stakeholder_group=self.group(r.stakeholder_group),
-            receipt=f"{r.receipt}/{r.ordinal}",
-            anchor_state=self.state(r),
-            created_at=(r.submitted_at or r.created_at).isoformat(),
-            anchor_prefix=r.anchor_prefix or "",
-            anchor_suffix=r.anchor_suffix or "",
-            anchor_start=r.anchor_start,
-            anchor_end=r.anchor_end,
+            cid,
+            self.commenter(kind, consent, author_name, organisation),
+            clause_uid,
+            clause,
+            exact or "",
+            ISO_TYPES.get(comment_type, "ge"),
+            body,
+            proposed_change or "",
+            response if shown else "",
+            str(decision) if shown else "",
+            self.groups[group],
+            f"{receipt}/{ordinal}",
+            state,
+            created_at.isoformat(),
+            prefix or "",
+            suffix or "",
+            start,
+            end,
         )
 
 
@@ -298,7 +286,7 @@ def rows(
     session: Session,
     round_: ConsultationRound,
     *,
-    batch: int = BATCH,
+    batch: int | None = None,
     after: int = 0,
     limit: int | None = None,
 ) -> Iterator[ExportRow]:
@@ -314,7 +302,7 @@ def rows(
     query = _export_query(round_, responses=responses).where(Comment.id > after)
     if limit is not None:
         query = query.limit(limit)
-    result = session.execute(query, execution_options={"yield_per": batch})
+    result = session.execute(query, execution_options={"yield_per": batch or BATCH})
     try:
         for r in result:
             yield make(r, responses)
@@ -337,16 +325,30 @@ def csv_chunks(session: Session, round_: ConsultationRound) -> Iterator[str]:
 
 
 def xlsx_file(session: Session, round_: ConsultationRound):
-    """Write the XLSX (openpyxl write-only: rows go to disk) and return the open temporary file."""
-    from openpyxl import Workbook
+    """Write the XLSX and return the open temporary file it is in.
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Comments")[:31])
-    sheet.append(columns())
-    for row in rows(session, round_):
-        sheet.append([spreadsheet_cell(cell) for cell in row.cells()])
+    XlsxWriter in constant-memory mode writes each row to disk as it comes, with inline
+    strings (no shared-string table growing with the round), several times faster
+    than openpyxl's write-only mode. Nothing is read as a formula, a number or a link.
+    """
+    import xlsxwriter
+
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks after sending
-    workbook.save(spool)
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
+    workbook = xlsxwriter.Workbook(spool, options)
+    sheet = workbook.add_worksheet(_("Comments")[:31])
+    sheet.write_row(0, 0, columns())
+    write = sheet.write_string  # every cell is text: skip write()'s per-cell type sniffing
+    for n, row in enumerate(rows(session, round_), start=1):
+        for column, cell in enumerate(row.cells()):
+            if cell:  # an empty cell is no cell
+                write(n, column, spreadsheet_cell(cell))
+    workbook.close()
     spool.seek(0)
     return spool
 
