@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,7 @@ def child(url: str, index_dir: Path, path: str, out: Path) -> dict:
 
     before = healthz()
     rss_before = vm_hwm_mb()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     response = client.get(path)
     if response.status_code != 200:
@@ -140,9 +142,13 @@ def child(url: str, index_dir: Path, path: str, out: Path) -> dict:
             sink.write(chunk)
     response.close()
     seconds = time.perf_counter() - started
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     after = healthz()
     return {
         "seconds": seconds,
+        "cpu_s": cpu_s,
+        "load": os.getloadavg()[0],
         "bytes": size,
         "healthz_ms": 1000 * statistics.median([before, after]),
         "vm_hwm_mb": vm_hwm_mb(),
@@ -212,15 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     database = url.split(":", 1)[0]
     results: dict = {"database": database, "round_id": round_id, "setup_s": setup_s, "cases": {}}
     print(f"\nexports on {database}, round {round_id}")
-    print(f"{'export':<12}{'rows':>8}{'s':>8}{'MB out':>8}{'peak MB':>9}{'healthz ms':>11}{'x':>8}")
+    print(
+        f"{'export':<12}{'rows':>8}{'s':>7}{'cpu s':>7}{'MB out':>7}{'peak MB':>8}"
+        f"{'healthz ms':>11}{'x':>7}{'load':>6}"
+    )
     for kind in args.only or list(EXPORTS):
         for _ in range(args.runs):
             r = run_child(url, index_dir, kind, round_id, workdir)
             r["x_healthz"] = r["seconds"] * 1000 / r["healthz_ms"]
             results["cases"].setdefault(kind, []).append(r)
             print(
-                f"{kind:<12}{r['rows']:>8}{r['seconds']:>8.1f}{r['bytes'] / 2**20:>8.1f}"
-                f"{r['vm_hwm_mb']:>9.0f}{r['healthz_ms']:>11.2f}{r['x_healthz']:>8.0f}",
+                f"{kind:<12}{r['rows']:>8}{r['seconds']:>7.1f}{r['cpu_s']:>7.1f}"
+                f"{r['bytes'] / 2**20:>7.1f}{r['vm_hwm_mb']:>8.0f}{r['healthz_ms']:>11.2f}"
+                f"{r['x_healthz']:>7.0f}{r['load']:>6.1f}",
                 flush=True,
             )
     if not args.no_json:
