@@ -171,10 +171,10 @@ def rows_in(kind: str, path: Path) -> list[str]:
 
 
 def run_child(url: str, index_dir: Path, kind: str, round_id: int, workdir: Path) -> dict:
-    out = workdir / f"export.{kind}"
+    out = workdir / f"export-{os.getpid()}.{kind}"  # runs sharing a corpus never share a file
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     args = [sys.executable, __file__, "--child", kind, "--database-url", url]
-    args += ["--reuse", str(round_id), "--workdir", str(workdir)]
+    args += ["--reuse", str(round_id), "--workdir", str(workdir), "--out", str(out)]
     done = subprocess.run(args, env=env, check=True, capture_output=True, text=True)  # noqa: S603
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["rows"] = len(rows_in(kind, out))
@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--only", choices=sorted(EXPORTS), action="append")
     parser.add_argument("--child", choices=sorted(EXPORTS), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--no-json", action="store_true")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-exports-"))
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = workdir / "search-index"
     if args.child:
         path = EXPORTS[args.child].format(round_id=args.reuse)
-        print(json.dumps(child(url, index_dir, path, workdir / f"export.{args.child}")))
+        print(json.dumps(child(url, index_dir, path, Path(args.out))))
         return 0
     round_id, setup_s = args.reuse, 0.0
     if not round_id:
