@@ -6,8 +6,7 @@ from flask import Blueprint, Response, stream_with_context, url_for
 
 from app.consultation import service as consultation
 from app.extensions import db
-from app.publishing import annotations as web_annotations
-from app.publishing import exports
+from app.publishing import exports, web_annotations
 
 bp = Blueprint("exports", __name__)
 

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select
@@ -247,7 +248,8 @@ class _RowMaker:
                 cid, clause_id, revision_id, exact, prefix, suffix, start, end,
                 self.submission, self.session,
             )  # fmt: skip
-            state = str(self.locator.place(commented).status)
+            # The locator reads only what _Commented carries of a comment.
+            state = str(self.locator.place(cast(Comment, commented)).status)
         if group not in self.groups:
             self.groups[group] = stakeholder_label(group)
         return ExportRow(

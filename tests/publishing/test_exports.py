@@ -14,7 +14,7 @@ from app.committee import dispositions, synopsis
 from app.consultation import service as consultation
 from app.consultation import submitting
 from app.consultation.models import CommentType
-from app.publishing import annotations, exports
+from app.publishing import exports, web_annotations
 
 DAY = dt.timedelta(days=1)
 QUOTE = "shall"
@@ -81,7 +81,7 @@ def _xlsx(client, round_id: int) -> list[list[str]]:
 def _annotations(client, round_id: int) -> dict:
     response = client.get(f"/consultations/{round_id}/annotations.jsonld")
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == annotations.ANNOTATION_MEDIA_TYPE
+    assert response.headers["Content-Type"] == web_annotations.ANNOTATION_MEDIA_TYPE
     return json.loads(response.data)
 
 
