@@ -346,16 +346,6 @@ def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progr
     return found
 
 
-def _open_counts(session: Session, round_: ConsultationRound, column) -> Counter:
-    query = (
-        _state([round_.id])
-        .where(CS.agreed.is_(False))
-        .with_only_columns(column, func.count())
-        .group_by(column)
-    )
-    return Counter(dict(session.execute(query).all()))
-
-
 def round_progress(
     session: Session, round_: ConsultationRound, *, breakdown: bool = False
 ) -> Progress:
@@ -375,13 +365,16 @@ def round_progress(
             .outerjoin(Clause, Clause.id == per_clause.c.clause_id)
         )
         progress.open_by_clause = Counter({uid or "": n for uid, n in rows})
-        progress.open_by_type = Counter(
-            {str(t): n for t, n in _open_counts(session, round_, CS.comment_type).items()}
+        # Type and group in one pass over the round's open rows (27 groups at most).
+        by_type_and_group = (
+            _state([round_.id])
+            .where(CS.agreed.is_(False))
+            .with_only_columns(CS.comment_type, CS.stakeholder_group, func.count())
+            .group_by(CS.comment_type, CS.stakeholder_group)
         )
-        groups = _open_counts(session, round_, CS.stakeholder_group)
-        progress.open_by_group = Counter()
-        for g, n in groups.items():
-            progress.open_by_group[g or "other"] += n
+        for comment_type, group, n in session.execute(by_type_and_group):
+            progress.open_by_type[str(comment_type)] += n
+            progress.open_by_group[group or "other"] += n
     return progress
 
 
