@@ -65,6 +65,7 @@ class RowFilters:
     group: str = ""
     state: str = ""
     formal: bool = False
+    language: str = ""
     q: str = ""  # the search text shown back in the form
     # The search engine's matches for q (at most 500 ids), or None when not searching.
     comment_ids: tuple[int, ...] | None = None
@@ -77,6 +78,7 @@ class RowFilters:
             or self.group
             or self.state
             or self.formal
+            or self.language
             or self.comment_ids is not None
         )
 
@@ -97,6 +99,8 @@ def _filtered(query: Select, filters: RowFilters) -> Select:
         query = query.where(Submission.stakeholder_group == filters.group)
     if filters.formal:
         query = query.where(Submission.kind == SubmissionKind.FORMAL)
+    if filters.language:
+        query = query.where(Comment.language == filters.language)
     if filters.state == "open":
         query = query.where(func.coalesce(Current.agreed, false()).is_(False))
     elif filters.state == NONE:
@@ -310,6 +314,8 @@ def _state_filtered(query: Select, filters: RowFilters) -> Select:
         )
     if filters.comment_type:
         query = query.where(CS.comment_type == filters.comment_type)
+    if filters.language:
+        query = query.where(CS.language == filters.language)
     if filters.group:
         query = query.where(CS.stakeholder_group == filters.group)
     if filters.formal:
@@ -407,6 +413,17 @@ def group_counts(session: Session, round_: ConsultationRound, *, public: bool = 
     for g, n in session.execute(query):
         counts[g or "other"] += n
     return counts
+
+
+def comment_languages(session: Session, round_: ConsultationRound) -> list[str]:
+    """The languages the round's comments are written in (for the dashboard's filter)."""
+    query = (
+        select(CS.language)
+        .where(CS.round_id == round_.id)
+        .group_by(CS.language)
+        .order_by(CS.language)
+    )
+    return [language for language in session.scalars(query) if language]
 
 
 def clause_titles(session: Session, version_id: int) -> dict[str, str]:

@@ -206,6 +206,8 @@ class Comment(Base):
     comment_type: Mapped[CommentType] = mapped_column(String(16), default=CommentType.GENERAL)
     body: Mapped[str] = mapped_column(Text)
     proposed_change: Mapped[str] = mapped_column(Text, default="")
+    # The language the comment is written in (a BCP 47 code such as "fr").
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # W3C Web Annotation selectors, on the clause's plain text.
     anchor_exact: Mapped[str | None] = mapped_column(Text)
     anchor_prefix: Mapped[str | None] = mapped_column(String(64))
@@ -271,6 +273,7 @@ class CommentState(Base):
             "stakeholder_group",
             "formal",
             "decision",
+            "language",
         ),
         # Public counts: per clause (the round page) and per group (the synopsis).
         Index("ix_comment_state_public", "round_id", "hidden", "clause_id", "stakeholder_group"),
@@ -281,6 +284,7 @@ class CommentState(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"))
     clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"))
     comment_type: Mapped[CommentType] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="en")
     stakeholder_group: Mapped[str] = mapped_column(String(32), default="")
     formal: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)

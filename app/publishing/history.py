@@ -69,7 +69,7 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
         select(SynopsisPublication)
         .join(ConsultationRound, ConsultationRound.id == SynopsisPublication.round_id)
         .where(ConsultationRound.standard_id == standard.id)
-        .options(contains_eager(SynopsisPublication.round))  # the page shows its number
+        .options(contains_eager(SynopsisPublication.round))
     ).all()
     for synopsis in synopses:
         events.append(Event(SYNOPSIS, synopsis.published_at, synopsis))
