@@ -218,7 +218,6 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         return _error_page(exc.code or 500, exc.name, exc.description or "")
 
-    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["utc_iso"] = utc_iso
     app.jinja_env.globals["timezones"] = timezones

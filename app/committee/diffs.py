@@ -42,6 +42,7 @@ class ClauseText:
     body: str
     parent_uid: str | None
     revision_id: int
+    body_html: str = ""  # the revision's stored HTML (app.rendering)
 
     @property
     def title(self) -> str:
@@ -107,6 +108,7 @@ def _texts(nodes: list[DraftNode]) -> list[ClauseText]:
             body=n.revision.body,
             parent_uid=uid_of.get(n.revision.parent_clause_id),
             revision_id=n.revision.id,
+            body_html=n.revision.body_html,
         )
         for n in nodes
     ]
