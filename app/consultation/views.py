@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.consultation import iseal, service
@@ -35,7 +36,7 @@ from app.consultation.permissions import (
 )
 from app.database import utcnow
 from app.drafting.models import CLAUSE_KIND_LABELS
-from app.drafting.service import version_nodes
+from app.drafting.service import version_nodes, version_reading
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize, timezones
@@ -48,7 +49,7 @@ PER_PAGE = 100
 
 def _clause_choices(nodes) -> list[tuple[str, str]]:
     return [("", _("The whole draft"))] + [
-        (n.uid, "\u2003" * n.depth + (n.revision.title or n.uid)) for n in nodes
+        (n.uid, "\u2003" * n.depth + (n.title or n.uid)) for n in nodes
     ]
 
 
@@ -151,7 +152,7 @@ def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
 @bp.get("/consultations/<int:round_id>")
 def round_page(round_id: int):
     round_ = service.get_round(db.session, round_id)
-    nodes = version_nodes(db.session, round_.version)
+    nodes = version_reading(db.session, round_.version)
     public = service.comments_public(round_)
     counts = service.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
@@ -170,7 +171,11 @@ def round_page(round_id: int):
         schedule_form=ScheduleForm() if can_change_round_schedule(current_user, round_) else None,
         draft=draft,
         form=form,
-        kind_labels=CLAUSE_KIND_LABELS,
+        # Translated once per page, not once per clause (600 clauses).
+        kind_names={kind: str(label) for kind, label in CLAUSE_KIND_LABELS.items()},
+        count_labels={
+            n: ngettext("%(num)d comment", "%(num)d comments", n) for n in set(counts.values())
+        },
         synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
         and _synopsis_published(round_),
     )
