@@ -35,7 +35,7 @@ from app.consultation.permissions import (
     can_read_every_comment,
 )
 from app.database import utcnow
-from app.drafting.models import CLAUSE_KIND_LABELS
+from app.drafting.models import clause_kind_names
 from app.drafting.service import version_nodes, version_reading
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
@@ -172,7 +172,7 @@ def round_page(round_id: int):
         draft=draft,
         form=form,
         # Translated once per page, not once per clause (600 clauses).
-        kind_names={kind: str(label) for kind, label in CLAUSE_KIND_LABELS.items()},
+        kind_names=clause_kind_names(),
         count_labels={
             n: ngettext("%(num)d comment", "%(num)d comments", n) for n in set(counts.values())
         },

@@ -39,6 +39,11 @@ CLAUSE_KIND_LABELS = {
 }
 
 
+def clause_kind_names() -> dict[str, str]:
+    """The kind labels translated once, for pages that print one per clause (600 of them)."""
+    return {kind: str(label) for kind, label in CLAUSE_KIND_LABELS.items()}
+
+
 class VersionState(StrEnum):
     FROZEN = "frozen"
     ADOPTED = "adopted"

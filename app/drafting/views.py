@@ -17,7 +17,7 @@ from app.drafting.forms import (
     SettingsForm,
     StandardForm,
 )
-from app.drafting.models import CLAUSE_KIND_LABELS, Clause
+from app.drafting.models import CLAUSE_KIND_LABELS, Clause, clause_kind_names
 from app.drafting.permissions import (
     can_change_standard_settings,
     can_edit_draft,
@@ -104,7 +104,7 @@ def version(slug: str, label: str):
             standard=std,
             version=None,
             nodes=nodes,
-            kind_labels=CLAUSE_KIND_LABELS,
+            kind_labels=clause_kind_names(),
             working=True,
         )
     ver = service.get_version(db.session, std, label)
@@ -117,7 +117,7 @@ def version(slug: str, label: str):
         standard=std,
         version=ver,
         nodes=service.version_nodes(db.session, ver),
-        kind_labels=CLAUSE_KIND_LABELS,
+        kind_labels=clause_kind_names(),
         working=False,
         **record,
     )
