@@ -8,6 +8,7 @@ from sqlalchemy import select, text, update
 
 from app import rendering
 from app.auth import pages
+from app.auth.models import Role
 from app.committee import dispositions
 from app.committee.models import Disposition
 from app.consultation.models import Comment, ConsultationRound, Submission
@@ -99,14 +100,14 @@ def test_a_draft_comment_is_rendered_again_when_edited(session, make_user, on_fi
     assert again.proposed_change_html == "<p><code>three</code></p>\n"
 
 
+def _refuse(source: str) -> str:
+    raise AssertionError(f"Markdown rendered during a page view: {source[:40]!r}")
+
+
 @pytest.fixture
 def renderer_fails(monkeypatch):
     """Make every Markdown render raise (cached or not), as a page view must not render."""
-
-    def refuse(source: str) -> str:
-        raise AssertionError(f"Markdown rendered during a page view: {source[:40]!r}")
-
-    monkeypatch.setattr(markdown, "_render_cached", refuse)
+    monkeypatch.setattr(markdown, "_render_cached", _refuse)
 
 
 def test_pages_print_stored_html_and_never_render(
@@ -132,6 +133,7 @@ def test_pages_print_stored_html_and_never_render(
         f"/committee/clauses/{comment.clause.uid}/comments",
         f"/clauses/{comment.clause.uid}",
         f"/consultations/{round_.id}/comment?clause={comment.clause.uid}",
+        f"/consultations/{round_.id}/comments",
     ]
     for path in committee:
         response = client.get(path)
@@ -213,3 +215,30 @@ def test_service_written_page_text_is_stored_rendered(session, secretariat):
     row = pages.update_page(session, secretariat, "privacy", "We keep **little**.")
     assert row.body_html == "<p>We keep <strong>little</strong>.</p>\n"
     assert pages.page_html(session, "privacy") == row.body_html
+
+
+def test_the_authors_pages_print_stored_html(
+    client,
+    auth,
+    session,
+    monkeypatch,
+    make_user,
+    make_standard,
+    freeze,
+    clause_of,
+    make_round,
+    make_submission,
+):
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1, closed=False)
+    author = make_user(Role.IPAF)  # a formal submission of the Forum has a cover statement
+    (comment,) = make_submission(
+        round_, [clause_of(standard, "1.1")], author=author, body="*Mine*", kind="formal"
+    )
+    receipt = session.get(Submission, comment.submission_id).receipt
+
+    auth.sign_in(author)
+    monkeypatch.setattr(markdown, "_render_cached", _refuse)
+    assert client.get("/my/submissions").status_code == 200
+    page = client.get(f"/submissions/{receipt}").get_data(as_text=True)
+    assert "<em>Mine</em>" in page and "<p>The Forum's points.</p>" in page
