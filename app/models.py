@@ -20,8 +20,10 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.following import Follow
 from app.publishing.models import Publication
 from app.rendering import store_html
+from app.translation.models import ClauseTranslation, VersionTranslation
 
 
 def _submitted(submission: immutability.Stored | None) -> bool:
@@ -46,6 +48,8 @@ immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
 immutability.register(Publication)
+immutability.register(ClauseTranslation)
+immutability.register(VersionTranslation, "title")
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -64,9 +68,12 @@ store_html(Disposition, response="response_html")
 store_html(Submission, cover_statement="cover_statement_html")
 store_html(ConsultationRound, summary="summary_html")
 store_html(PageText, body="body_html")
+store_html(ClauseTranslation, body="body_html")
 
 __all__ = [
     "AuditEvent",
+    "ClauseTranslation",
+    "VersionTranslation",
     "Ballot",
     "BallotVoter",
     "Clause",
@@ -74,6 +81,7 @@ __all__ = [
     "Comment",
     "ConsultationRound",
     "Disposition",
+    "Follow",
     "Job",
     "Moderation",
     "PageText",

@@ -214,6 +214,8 @@ class Comment(Base):
     body_html: Mapped[str] = mapped_column(StoredHTML, default="")
     proposed_change_html: Mapped[str] = mapped_column(StoredHTML, default="")
     rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
+    # The language the comment is written in (a BCP 47 code such as "fr").
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # W3C Web Annotation selectors, on the clause's plain text.
     anchor_exact: Mapped[str | None] = mapped_column(Text)
     anchor_prefix: Mapped[str | None] = mapped_column(String(64))

@@ -43,6 +43,11 @@ class ClauseReading:
     body_html: str
     title: str  # number and heading, as ClauseRevision.title
 
+    @property
+    def revision(self) -> ClauseReading:
+        """Itself: the translation macros read `n.revision.heading` of a DraftNode."""
+        return self
+
 
 def order_tree(revisions: list[ClauseRevision]) -> list[DraftNode]:
     """Return live revisions depth first, siblings by position, orphans at the end."""

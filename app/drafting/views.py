@@ -109,7 +109,9 @@ def version(slug: str, label: str):
         )
     ver = service.get_version(db.session, std, label)
     record = _version_record(ver)
-    etag = caching.page_tag("version", *caching.version_parts(std, ver), *_record_tag(record))
+    etag = caching.page_tag(
+        "version", *caching.version_parts(std, ver), *_record_tag(record), *_text_tag(ver)
+    )
     if caching.fresh(etag):
         return caching.not_modified(etag)
     html = render_template(
@@ -128,6 +130,20 @@ def _record_tag(record: dict) -> tuple:
     round_ = record["open_round"]
     opened = (round_.id, round_.title, round_.closes_at.isoformat()) if round_ else ()
     return (*opened, "editions", *(p.id for p in record["editions"]))
+
+
+def _text_tag(ver) -> tuple:
+    """The text language read (`?text=`), what translations exist, and the newest one."""
+    from app.translation import service as translations
+    from app.translation.views import reading
+
+    chosen = reading(ver)  # kept in g: the template's text_reading() reuses it
+    return (
+        chosen.language or "",
+        *chosen.languages,
+        chosen.title,
+        translations.newest_row_id(db.session),
+    )
 
 
 def _last_modified(ver, record: dict):

@@ -39,6 +39,7 @@ STORED = {
     "submission": {"cover_statement": "cover_statement_html"},
     "consultation_round": {"summary": "summary_html"},
     "page_text": {"body": "body_html"},
+    "clause_translation": {"body": "body_html"},
 }
 # Rows never updated (0002, 0004) whose triggers become "refresh only".
 APPEND_ONLY = ("clause_revision", "disposition", "page_text")
