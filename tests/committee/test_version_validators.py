@@ -81,3 +81,29 @@ def test_version_export_revalidates(client, session, make_standard, freeze):
     session.flush()
     changed = client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.json["version"]["note"] == "Superseded."
+
+
+def test_version_tag_follows_the_text_language_and_translations(
+    client, session, secretariat, make_standard, freeze, clause_of
+):
+    from app.translation import service as translations
+
+    standard, version = _frozen(make_standard, freeze)
+    path = f"/standards/{standard.slug}/versions/d1"
+    plain = client.get(path).headers["ETag"]
+    translations.save_clause(
+        session,
+        secretariat,
+        version,
+        "fr",
+        clause_of(standard, "1.1").uid,
+        heading="Critère 1",
+        body="L'Entité *rend compte*.",
+    )
+    session.flush()
+    again = client.get(path, headers={"If-None-Match": plain})
+    assert again.status_code == 200  # the text switch now offers French
+    french = client.get(f"{path}?text=fr", headers={"If-None-Match": again.headers["ETag"]})
+    assert french.status_code == 200 and "<em>rend compte</em>" in french.get_data(as_text=True)
+    tag = french.headers["ETag"]
+    assert client.get(f"{path}?text=fr", headers={"If-None-Match": tag}).status_code == 304
