@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
 from app.committee.models import Disposition, SynopsisPublication
+from app.consultation.clause_order import clause_order_page
 from app.consultation.models import (
     Comment,
     ConsultationRound,
@@ -222,27 +223,12 @@ def synopsis_page(
     before: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> Page:
-    """Return a page of the synopsis: comments by clause order (whole draft first)."""
-    ordinal = func.coalesce(VersionEntry.ordinal, -1)
-    query = with_details(_submitted([round_.id])).outerjoin(
-        VersionEntry,
-        and_(
-            VersionEntry.version_id == round_.version_id,
-            VersionEntry.clause_id == Comment.clause_id,
-        ),
-    )
-    query = query.add_columns(ordinal.label("ordinal"))
+    """Return a page of the synopsis: clause order (whole draft first), then comment id."""
+    query = with_details(_submitted([round_.id]))
     if public:
         query = query.where(~hidden_now())
-    page = paginate(
-        session,
-        query,
-        [ordinal, Submission.submitted_at, Comment.id],
-        lambda row: (row[3], row[0].submission.submitted_at, row[0].id),
-        [int, dt.datetime, int],
-        after=after,
-        before=before,
-        limit=limit,
+    page = clause_order_page(
+        session, query, round_.version_id, after=after, before=before, limit=limit
     )
     page.items = [(c, d, h) for c, d, h, _ordinal in page.items]
     return _rows(page)

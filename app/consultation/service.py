@@ -11,13 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require
 from app.consultation import iseal
+from app.consultation.clause_order import clause_order_page
 from app.consultation.comment_fields import (
     AnchorInput,
     setting,
@@ -72,12 +73,11 @@ from app.drafting.models import (
     ClauseRevision,
     Standard,
     Version,
-    VersionEntry,
     VersionState,
 )
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.history import is_latest, latest
-from app.pagination import Page, paginate
+from app.pagination import Page
 from app.search.queue import UpdateKind, queue_update
 
 MAX_TITLE = 200
@@ -370,7 +370,8 @@ def record_page(
 
     The public sees submitted, unhidden comments once the round's comments are
     public; staff always see everything submitted, withdrawn and hidden included.
-    Pages run in clause order (whole draft first), then receipt order.
+    Pages run in clause order (whole draft first), then comment id (receipt order within
+    a submission), read clause segment by clause segment (`clause_order`).
     """
     filters = filters or CommentFilters()
     staff = can_read_every_comment(viewer, round_)
@@ -403,19 +404,10 @@ def record_page(
         if count
         else 0
     )
-    ordinal = func.coalesce(VersionEntry.ordinal, -1)
     query = (
-        query.outerjoin(
-            VersionEntry,
-            and_(
-                VersionEntry.version_id == round_.version_id,
-                VersionEntry.clause_id == Comment.clause_id,
-            ),
-        )
-        .join(User, Submission.author_id == User.id)
+        query.join(User, Submission.author_id == User.id)
         .outerjoin(Clause, Comment.clause_id == Clause.id)
         .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
-        .add_columns(ordinal.label("ordinal"))
         .options(
             # Authors are shown by name: their role grants are not loaded (a page of
             # authors would otherwise select role grants in batches of 500 ids).
@@ -426,15 +418,8 @@ def record_page(
             contains_eager(Comment.revision),
         )
     )
-    page = paginate(
-        session,
-        query,
-        [ordinal, Submission.submitted_at, Comment.id],
-        lambda row: (row[1], row[0].submission.submitted_at, row[0].id),
-        [int, dt.datetime, int],
-        after=after,
-        before=before,
-        limit=limit,
+    page = clause_order_page(
+        session, query, round_.version_id, after=after, before=before, limit=limit
     )
     comments = [row[0] for row in page.items]
     moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
