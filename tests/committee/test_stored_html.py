@@ -242,3 +242,23 @@ def test_the_authors_pages_print_stored_html(
     assert client.get("/my/submissions").status_code == 200
     page = client.get(f"/submissions/{receipt}").get_data(as_text=True)
     assert "<em>Mine</em>" in page and "<p>The Forum's points.</p>" in page
+
+
+def test_compare_of_frozen_versions_prints_stored_html_of_unchanged_clauses(
+    client, make_standard, freeze, clause_of, edit, renderer_fails_later
+):
+    standard = make_standard()
+    edit(clause_of(standard, "1.2"), "The Entity **shall** report.")
+    freeze(standard, "d1")
+    edit(clause_of(standard, "1.1"), "Changed.")
+    freeze(standard, "d2")
+    renderer_fails_later()
+    page = client.get(f"/standards/{standard.slug}/compare?from=d1&to=d2&all=1")
+    assert page.status_code == 200
+    assert "<p>The Entity <strong>shall</strong> report.</p>" in page.get_data(as_text=True)
+
+
+@pytest.fixture
+def renderer_fails_later(monkeypatch):
+    """Return a function that makes every Markdown render raise from then on."""
+    return lambda: monkeypatch.setattr(markdown, "_render_cached", _refuse)
