@@ -228,10 +228,12 @@ def ballots_close_due() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.rendering.cli import text_cli
     from app.search.cli import search_cli
     from app.translation.cli import translations_cli
 
     app.cli.add_command(search_cli)
+    app.cli.add_command(text_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from enum import StrEnum
 
 from flask import Flask, g, has_request_context, request
+from markupsafe import Markup
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.types import DateTime, Text, TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +44,25 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
+
+
+class StoredHTML(TypeDecorator):
+    """HTML written by the bounded Markdown renderer (app.rendering); read back as Markup.
+
+    Only app.rendering writes these columns, from app.text.markdown.render_markdown,
+    so templates may print them unescaped.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Markup(value)  # noqa: S704 - written by the bounded renderer only
 
 
 def enum_check(column: str, enum: type[StrEnum], *also: str) -> CheckConstraint:

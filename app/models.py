@@ -22,6 +22,7 @@ from app.drafting.models import Clause, ClauseRevision, Standard, Version, Versi
 from app.jobs.models import Job
 from app.publishing.following import Follow
 from app.publishing.models import Publication
+from app.rendering import store_html
 from app.translation.models import ClauseTranslation, VersionTranslation
 
 
@@ -58,6 +59,16 @@ immutability.register(
     "updated_at",
     applies=lambda stored: stored("status") != SubmissionStatus.DRAFT,
 )
+
+# Markdown rendered once, when written; pages print the stored HTML (app/rendering.py).
+# There is no "markdown" template filter on purpose.
+store_html(ClauseRevision, body="body_html")
+store_html(Comment, body="body_html", proposed_change="proposed_change_html")
+store_html(Disposition, response="response_html")
+store_html(Submission, cover_statement="cover_statement_html")
+store_html(ConsultationRound, summary="summary_html")
+store_html(PageText, body="body_html")
+store_html(ClauseTranslation, body="body_html")
 
 __all__ = [
     "AuditEvent",

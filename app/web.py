@@ -247,7 +247,6 @@ def init_app(app: Flask) -> None:
             message = exc.description
         return _error_page(status, title, message)
 
-    app.jinja_env.filters["markdown"] = render_markdown
     formatting.install(app.jinja_env)
     app.jinja_env.globals["timezones"] = timezones
     app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())

@@ -2,13 +2,15 @@
 
 Run: DATABASE_URL=... SECRET_KEY=x .venv/bin/python bench/profile_pages.py OUT_DIR [PATH ...]
 
-Signs in as the demo committee member through the test client, requests each
+Signs in as the demo committee member through the test client (password and
+authenticator code; PROFILE_AS=anonymous reads as a visitor), requests each
 path once to warm up and once under pyinstrument, and writes one text profile
 per path to OUT_DIR with the time and the number of SQL statements.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -18,24 +20,39 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import pyotp  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 COMMITTEE = "committee@demo.clausewise.org"
 
 
+def _token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
 def sign_in(client, email: str, password: str) -> None:
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(
         "/sign-in",
-        data={"csrf_token": token, "email": email, "password": password},
+        data={"csrf_token": _token(client, "/sign-in"), "email": email, "password": password},
         headers={"Referer": "https://localhost/sign-in"},
     )
     assert response.status_code == 302, response.status_code
+    if response.headers["Location"].endswith("/sign-in/code"):
+        response = client.post(
+            "/sign-in/code",
+            data={
+                "csrf_token": _token(client, "/sign-in/code"),
+                "code": pyotp.TOTP(DEMO_TOTP_SECRET).now(),
+            },
+            headers={"Referer": "https://localhost/sign-in/code"},
+        )
+        assert response.status_code == 302, response.status_code
 
 
 def main(argv: list[str]) -> int:
@@ -60,7 +77,8 @@ def main(argv: list[str]) -> int:
         event.listen(db.engine, "after_cursor_execute", after)
     client = app.test_client()
     client.environ_base["HTTP_REFERER"] = "https://localhost/"
-    sign_in(client, COMMITTEE, "clausewise-demo")
+    if os.environ.get("PROFILE_AS") != "anonymous":
+        sign_in(client, COMMITTEE, DEMO_PASSWORD)
     for path in argv[1:]:
         method, _, url = path.partition(" ") if " " in path else ("GET", "", path)
         client.open(url, method=method)

@@ -1,16 +1,17 @@
-"""Time pages of a loaded database in-process (no network, no profiler), as ratios to /healthz.
+"""Time pages of a loaded database in-process, each alternated with /healthz.
 
-Run: DATABASE_URL=... SECRET_KEY=x .venv/bin/python bench/time_pages.py [--runs N] PATH...
+Run: DATABASE_URL=... SECRET_KEY=x .venv/bin/python bench/time_pages.py [--runs N] PATH ...
 
-Signs in as the demo committee member through the test client, requests each path
-once to warm up, then N times alternating with `/healthz`, and prints the median and
-p95 of each with the number of SQL statements: a quick before/after on one machine,
-where `bench/run` (gunicorn and wrk) gives the served figures.
+Reads as a visitor (PROFILE_AS=committee signs in as the demo committee member,
+as bench/profile_pages.py does). Each round requests /healthz, then every path;
+two warm-up rounds are dropped. Prints median, p95 and p99 per path and the
+ratio of its median and p95 to /healthz's in the same run: the machine is
+shared, the ratio is the figure to compare.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import statistics
 import sys
 import time
@@ -20,81 +21,56 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import pyotp  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-
 from app import create_app  # noqa: E402
-from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: E402
-from app.extensions import db  # noqa: E402
-
-COMMITTEE = ("committee@demo.clausewise.org", DEMO_PASSWORD)
+from app.demo.accounts import DEMO_PASSWORD  # noqa: E402
+from bench.profile_pages import COMMITTEE, sign_in  # noqa: E402
 
 
-def _token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, email: str, password: str) -> None:
-    """Sign in with the password, then the demo authenticator's code (staff)."""
-    headers = {"Referer": "https://localhost/sign-in"}
-    data = {"csrf_token": _token(client, "/sign-in"), "email": email, "password": password}
-    response = client.post("/sign-in", data=data, headers=headers)
-    assert response.status_code == 302, response.status_code
-    if response.headers["Location"].endswith("/sign-in/code"):
-        code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
-        data = {"csrf_token": _token(client, "/sign-in/code"), "code": code}
-        response = client.post("/sign-in/code", data=data, headers=headers)
-        assert response.status_code == 302, response.status_code
-
-
-def timed(client, path: str) -> float:
-    started = time.perf_counter()
-    response = client.get(path)
-    took = time.perf_counter() - started
-    assert response.status_code == 200, (path, response.status_code)
-    return took * 1000
-
-
-def p95(values: list[float]) -> float:
+def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main(argv: list[str]) -> int:
-    runs = 20
+    runs = 30
     if argv[:1] == ["--runs"]:
         runs, argv = int(argv[1]), argv[2:]
+    paths = ["/healthz", *argv]
     app = create_app({"SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False})
-    statements = [0]
-
-    def count(*args):
-        statements[0] += 1
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    # Requests run outside any pushed app context, each in its own (as served): a shared
-    # one would share `g`, and with it the CSRF token, between requests.
     client = app.test_client()
-    client.environ_base["wsgi.url_scheme"] = "https"  # secure cookies, as served
-    sign_in(client, *COMMITTEE)
-    print("| page | SQL | p50 ms | p95 ms | /healthz p50 ms | p50 ratio | p95 ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for path in argv:
-        timed(client, path)
-        statements[0] = 0
-        timed(client, path)
-        sql = statements[0]
-        page, health = [], []
-        for _ in range(runs):
-            health.append(timed(client, "/healthz"))
-            page.append(timed(client, path))
-        h50, h95 = statistics.median(health), p95(health)
-        c50, c95 = statistics.median(page), p95(page)
+    client.environ_base["HTTP_REFERER"] = "https://localhost/"
+    if os.environ.get("PROFILE_AS") == "committee":
+        sign_in(client, COMMITTEE, DEMO_PASSWORD)
+    times: dict[str, list[float]] = {p: [] for p in paths}
+    cpu: dict[str, list[float]] = {p: [] for p in paths}
+    for n in range(runs + 2):
+        for path in paths:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            took = (time.perf_counter() - started) * 1000
+            took_cpu = (time.process_time() - started_cpu) * 1000
+            assert response.status_code == 200, (path, response.status_code)
+            if n >= 2:
+                times[path].append(took)
+                cpu[path].append(took_cpu)
+    base = times["/healthz"]
+    base_median, base_p95 = statistics.median(base), _quantile(base, 0.95)
+    load = os.getloadavg()[0]
+    print(f"{runs} runs, load average {load:.2f}")
+    # CPU ms: this process's CPU time for the request, steadier than wall time when
+    # other people's jobs share the cores (the database is in-process on SQLite).
+    print(
+        f"{'path':<36} {'median':>7} {'p95':>7} {'p99':>7} {'x med':>6} {'x p95':>6} {'cpu med':>8}"
+    )
+    for path, values in times.items():
+        median, p95, p99 = (
+            statistics.median(values),
+            _quantile(values, 0.95),
+            _quantile(values, 0.99),
+        )
         print(
-            f"| `{path}` | {sql} | {c50:.1f} | {c95:.1f} | {h50:.1f} | "
-            f"{c50 / h50:.1f} | {c95 / h95:.1f} |",
-            flush=True,
+            f"{path:<36} {median:7.1f} {p95:7.1f} {p99:7.1f} "
+            f"{median / base_median:6.1f} {p95 / base_p95:6.1f} {statistics.median(cpu[path]):8.1f}"
         )
     return 0
 

@@ -26,6 +26,7 @@ LAYERS = [
         "app.loading",
         "app.pagination",
         "app.request_guard",
+        "app.rendering",
         "app.safe_redirect",
         "app.text",
         "app.time_zones",

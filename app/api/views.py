@@ -10,6 +10,7 @@ from app.drafting import service as drafting
 from app.drafting.tree import DraftNode
 from app.extensions import db
 from app.formatting import utc_iso
+from app.publishing import caching
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -66,7 +67,15 @@ def standards():
 @bp.get("/standards/<slug>/versions/<label>")
 def version(slug: str, label: str):
     standard = drafting.get_standard(db.session, slug)
-    ver, nodes = drafting.read_version(db.session, current_user, standard, label)
+    etag = None
+    if label == drafting.WORKING:  # the working draft gets no validator
+        ver, nodes = drafting.read_version(db.session, current_user, standard, label)
+    else:
+        ver = drafting.get_version(db.session, standard, label)
+        etag = caching.tag("api-version", *caching.version_parts(standard, ver))
+        if caching.fresh(etag):
+            return caching.not_modified(etag)
+        nodes = drafting.version_nodes(db.session, ver)
     uid_of = {n.clause_id: n.uid for n in nodes}
     meta = (
         version_json(ver)
@@ -80,11 +89,16 @@ def version(slug: str, label: str):
             "frozen_at": None,
         }
     )
-    return jsonify(
+    response = jsonify(
         standard=standard_json(standard),
         version=meta,
         clauses=[clause_json(n, uid_of.get(n.revision.parent_clause_id)) for n in nodes],
     )
+    if etag is not None:
+        response.set_etag(etag)
+        response.last_modified = ver.created_at
+        response.headers["Cache-Control"] = "public, no-cache"
+    return response
 
 
 _STR = {"type": "string"}

@@ -163,9 +163,9 @@ def close_account():
 
 @bp.get("/privacy")
 def privacy():
-    body = pages.page_body(db.session, "privacy")
+    body_html = pages.page_html(db.session, "privacy")
     can_edit = current_user.is_authenticated and current_user.has_role(Role.SECRETARIAT)
-    return render_template("auth/privacy.html", body=body, can_edit=can_edit)
+    return render_template("auth/privacy.html", body_html=body_html, can_edit=can_edit)
 
 
 @bp.route("/privacy/edit", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.database import Base, UTCDateTime, enum_check, utcnow
+from app.database import Base, StoredHTML, UTCDateTime, enum_check, utcnow
+from app.text.markdown import RENDERER_VERSION
 
 
 class Role(StrEnum):
@@ -252,5 +253,7 @@ class PageText(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), index=True)
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

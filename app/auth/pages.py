@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from app.audit.service import record
 from app.auth.models import PageText, Role, User
 from app.auth.permissions import require_any_role
 from app.errors import NotFound, ValidationError
+from app.text.markdown import render_markdown
 
 EDITABLE = {"privacy"}
 MAX_CHARS = 20000
@@ -32,6 +35,21 @@ def page_body(session: Session, slug: str) -> str:
     if row is not None:
         return row.body
     return (DEFAULTS / f"{slug}.md").read_text(encoding="utf-8")
+
+
+@cache
+def _default_html(slug: str) -> Markup:
+    return render_markdown((DEFAULTS / f"{slug}.md").read_text(encoding="utf-8"))
+
+
+def page_html(session: Session, slug: str) -> Markup:
+    """The page's HTML: stored with the latest edit, or the shipped text rendered once."""
+    if slug not in EDITABLE:
+        raise NotFound(_("There is no such page."))
+    row = current_text(session, slug)
+    if row is not None:
+        return row.body_html
+    return _default_html(slug)
 
 
 def update_page(session: Session, actor: User, slug: str, body: str) -> PageText:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
@@ -42,6 +41,7 @@ from app.drafting import editing
 from app.drafting import service as drafting
 from app.drafting.importing import import_source
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
+from app.rendering import html_values
 from app.text.anchoring import make_anchor
 from app.text.markdown import plain_text
 
@@ -303,7 +303,6 @@ def load_comments(
     anchored_share: float = 0.25,
     general_share: float = 0.1,
     submitted_between: tuple[dt.datetime, dt.datetime] | None = None,
-    render: Callable[[str], str] | None = None,
 ) -> tuple[int, int, int]:
     """Add one submitted submission per author holding `comments` comments in all.
 
@@ -330,6 +329,7 @@ def load_comments(
                 "kind": SubmissionKind.ORGANISATION if organisation else SubmissionKind.INDIVIDUAL,
                 "organisation": f"Organisation {author.id % 997}" if organisation else "",
                 "cover_statement": "",
+                **html_values(cover_statement=""),
                 "consent_publish_name": rng.random() < 0.5,
                 "stakeholder_group": str(author.stakeholder_group),
                 # Inserted as drafts: the database takes comments on drafts only
@@ -374,6 +374,7 @@ def load_comments(
             anchored += bool(anchor)
         topic = target.uid if target else "the draft"
         body = rng.choice(BODIES).format(topic=topic)
+        proposal = rng.choice(PROPOSALS)
         row = {
             "submission_id": submission_ids[owner],
             "ordinal": ordinals[owner],
@@ -381,13 +382,14 @@ def load_comments(
             "revision_id": target.revision_id if target else None,
             "comment_type": types[n % len(types)],
             "body": body,
-            "proposed_change": rng.choice(PROPOSALS),
+            "proposed_change": proposal,
             "created_at": submission_rows[owner]["submitted_at"],
             **Comment.anchor_columns(None),
             **anchor,
+            # Stored HTML, as the ORM writes it (app.rendering); bodies repeat, the
+            # renderer's cache makes this cheap.
+            **html_values(body=body, proposed_change=proposal),
         }
-        if render is not None:
-            row.update(render(body))
         rows.append(row)
     _insert(session, Comment, rows)
     for chunk in _chunks(
@@ -431,7 +433,6 @@ def answer_round(
     *,
     rng: random.Random,
     at: dt.datetime,
-    render: Callable[[str], str] | None = None,
 ) -> int:
     """Append a drafted and then an agreed disposition to every comment of the round."""
     ids = session.scalars(
@@ -445,7 +446,7 @@ def answer_round(
     for comment_id in ids:
         decision = rng.choice(decisions)
         response = rng.choice(RESPONSES)
-        extra = render(response) if render is not None else {}
+        extra = html_values(response=response)
         for seq, agreed, author in ((1, False, drafter), (2, True, agreer)):
             rows.append(
                 {

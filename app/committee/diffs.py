@@ -43,6 +43,7 @@ class ClauseText:
     body: str
     parent_uid: str | None
     revision_id: int
+    body_html: str = ""  # the revision's stored HTML (app.rendering)
 
     @property
     def title(self) -> str:
@@ -112,6 +113,7 @@ def _texts(nodes: list[DraftNode]) -> list[ClauseText]:
             body=n.revision.body,
             parent_uid=uid_of.get(n.revision.parent_clause_id),
             revision_id=n.revision.id,
+            body_html=n.revision.body_html,
         )
         for n in nodes
     ]
@@ -269,6 +271,7 @@ def _frozen_texts(session: Session, version: Version) -> list[ClauseText]:
             ClauseRevision.heading,
             ClauseRevision.kind,
             ClauseRevision.body,
+            ClauseRevision.body_html,
         )
         .select_from(VersionEntry)
         .join(ClauseRevision, VersionEntry.revision_id == ClauseRevision.id)
@@ -286,6 +289,7 @@ def _frozen_texts(session: Session, version: Version) -> list[ClauseText]:
             body=r.body,
             parent_uid=uid_of.get(r.parent_clause_id),
             revision_id=r.id,
+            body_html=r.body_html,
         )
         for r in found
     ]

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import immutability
-from app.database import Base, UTCDateTime, enum_check, utcnow
+from app.database import Base, StoredHTML, UTCDateTime, enum_check, utcnow
+from app.text.markdown import RENDERER_VERSION
 
 
 class Decision(StrEnum):
@@ -72,6 +73,8 @@ class Disposition(Base):
     seq: Mapped[int] = mapped_column(Integer)
     decision: Mapped[Decision] = mapped_column(String(32))
     response: Mapped[str] = mapped_column(Text, default="")
+    response_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
     addressed_by_revision_id: Mapped[int | None] = mapped_column(ForeignKey("clause_revision.id"))
     agreed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.models import StakeholderGroup
-from app.database import Base, UTCDateTime, enum_check, utcnow
+from app.database import Base, StoredHTML, UTCDateTime, enum_check, utcnow
+from app.text.markdown import RENDERER_VERSION
 
 
 class RoundState(StrEnum):
@@ -91,6 +92,8 @@ class ConsultationRound(Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
+    summary_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     visibility: Mapped[CommentVisibility] = mapped_column(
@@ -167,6 +170,8 @@ class Submission(Base):
     kind: Mapped[SubmissionKind] = mapped_column(String(16), default=SubmissionKind.INDIVIDUAL)
     organisation: Mapped[str] = mapped_column(String(200), default="")
     cover_statement: Mapped[str] = mapped_column(Text, default="")
+    cover_statement_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     consent_publish_name: Mapped[bool] = mapped_column(Boolean, default=False)
     # The author's stakeholder group when submitting, kept even if the profile changes.
     stakeholder_group: Mapped[str] = mapped_column(String(32), default="")
@@ -206,6 +211,9 @@ class Comment(Base):
     comment_type: Mapped[CommentType] = mapped_column(String(16), default=CommentType.GENERAL)
     body: Mapped[str] = mapped_column(Text)
     proposed_change: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    proposed_change_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     # The language the comment is written in (a BCP 47 code such as "fr").
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # W3C Web Annotation selectors, on the clause's plain text.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -35,8 +35,8 @@ from app.consultation.permissions import (
     can_read_every_comment,
 )
 from app.database import utcnow
-from app.drafting.models import CLAUSE_KIND_LABELS
-from app.drafting.service import version_nodes
+from app.drafting.models import clause_kind_names
+from app.drafting.service import version_nodes, version_reading
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize
@@ -56,7 +56,7 @@ def _content_lang() -> str | None:
 
 def _clause_choices(nodes) -> list[tuple[str, str]]:
     return [("", _("The whole draft"))] + [
-        (n.uid, "\u2003" * n.depth + (n.revision.title or n.uid)) for n in nodes
+        (n.uid, "\u2003" * n.depth + (n.title or n.uid)) for n in nodes
     ]
 
 
@@ -162,7 +162,7 @@ def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
 @bp.get("/consultations/<int:round_id>")
 def round_page(round_id: int):
     round_ = service.get_round(db.session, round_id)
-    nodes = version_nodes(db.session, round_.version)
+    nodes = version_reading(db.session, round_.version)
     public = service.comments_public(round_)
     counts = service.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
@@ -181,7 +181,11 @@ def round_page(round_id: int):
         schedule_form=ScheduleForm() if can_change_round_schedule(current_user, round_) else None,
         draft=draft,
         form=form,
-        kind_labels=CLAUSE_KIND_LABELS,
+        # Translated once per page, not once per clause (600 clauses).
+        kind_names=clause_kind_names(),
+        count_labels={
+            n: ngettext("%(num)d comment", "%(num)d comments", n) for n in set(counts.values())
+        },
         synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
         and _synopsis_published(round_),
     )

@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import Base, UTCDateTime, enum_check, utcnow
+from app.database import Base, StoredHTML, UTCDateTime, enum_check, utcnow
+from app.text.markdown import RENDERER_VERSION
 
 
 class ClauseKind(StrEnum):
@@ -36,6 +37,11 @@ CLAUSE_KIND_LABELS = {
     ClauseKind.DEFINITION: _l("Definition"),
     ClauseKind.ANNEX: _l("Annex"),
 }
+
+
+def clause_kind_names() -> dict[str, str]:
+    """The kind labels translated once, for pages that print one per clause (600 of them)."""
+    return {kind: str(label) for kind, label in CLAUSE_KIND_LABELS.items()}
 
 
 class VersionState(StrEnum):
@@ -123,6 +129,8 @@ class ClauseRevision(Base):
     number: Mapped[str] = mapped_column(String(32), default="")
     heading: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     parent_clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), index=True)
     position: Mapped[float] = mapped_column(Float, default=0.0)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)

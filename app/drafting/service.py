@@ -30,7 +30,7 @@ from app.drafting.permissions import (
     can_freeze,
     can_read_working_draft,
 )
-from app.drafting.tree import DraftNode, order_tree
+from app.drafting.tree import ClauseReading, DraftNode, order_tree
 from app.drafting.validation import (
     LABEL,
     SLUG,
@@ -167,6 +167,29 @@ def version_nodes(session: Session, version: Version) -> list[DraftNode]:
         .options(joinedload(VersionEntry.revision).joinedload(ClauseRevision.clause))
     ).all()
     return [DraftNode(e.revision, e.depth, e.ordinal) for e in entries]
+
+
+def version_reading(session: Session, version: Version) -> list[ClauseReading]:
+    """Return a frozen version's clauses, in order, as plain rows for reading pages."""
+    rows = session.execute(
+        select(
+            VersionEntry.clause_id,
+            Clause.uid,
+            VersionEntry.depth,
+            ClauseRevision.kind,
+            ClauseRevision.number,
+            ClauseRevision.heading,
+            ClauseRevision.body_html,
+        )
+        .join(ClauseRevision, ClauseRevision.id == VersionEntry.revision_id)
+        .join(Clause, Clause.id == VersionEntry.clause_id)
+        .where(VersionEntry.version_id == version.id)
+        .order_by(VersionEntry.ordinal)
+    )
+    return [
+        ClauseReading(*row, title=" ".join(part for part in (row.number, row.heading) if part))
+        for row in rows
+    ]
 
 
 def get_clause(session: Session, uid: str) -> Clause:

@@ -22,6 +22,32 @@ class DraftNode:
     def uid(self) -> str:
         return self.revision.clause.uid
 
+    @property
+    def title(self) -> str:
+        return self.revision.title
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseReading:
+    """A frozen clause as a reader sees it: plain values, no ORM object to build.
+
+    The 600-clause round page lists these (app.drafting.service.version_reading).
+    """
+
+    clause_id: int
+    uid: str
+    depth: int
+    kind: str
+    number: str
+    heading: str
+    body_html: str
+    title: str  # number and heading, as ClauseRevision.title
+
+    @property
+    def revision(self) -> ClauseReading:
+        """Itself: the translation macros read `n.revision.heading` of a DraftNode."""
+        return self
+
 
 def order_tree(revisions: list[ClauseRevision]) -> list[DraftNode]:
     """Return live revisions depth first, siblings by position, orphans at the end."""

@@ -17,7 +17,7 @@ from app.drafting.forms import (
     SettingsForm,
     StandardForm,
 )
-from app.drafting.models import CLAUSE_KIND_LABELS, Clause
+from app.drafting.models import CLAUSE_KIND_LABELS, Clause, clause_kind_names
 from app.drafting.permissions import (
     can_change_standard_settings,
     can_edit_draft,
@@ -26,6 +26,7 @@ from app.drafting.permissions import (
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import show_error
+from app.publishing import caching
 from app.text.diffing import render_inline, render_side_by_side, word_diff
 
 bp = Blueprint("drafting", __name__)
@@ -95,16 +96,61 @@ def _public_record(std) -> dict:
 @bp.get("/standards/<slug>/versions/<label>")
 def version(slug: str, label: str):
     std = service.get_standard(db.session, slug)
-    ver, nodes = service.read_version(db.session, current_user, std, label)
-    return render_template(
+    if label == service.WORKING:
+        # The working draft changes at any moment: no validator, never a 304.
+        ver, nodes = service.read_version(db.session, current_user, std, label)
+        return render_template(
+            "drafting/version.html",
+            standard=std,
+            version=None,
+            nodes=nodes,
+            kind_labels=clause_kind_names(),
+            working=True,
+        )
+    ver = service.get_version(db.session, std, label)
+    record = _version_record(ver)
+    etag = caching.page_tag(
+        "version", *caching.version_parts(std, ver), *_record_tag(record), *_text_tag(ver)
+    )
+    if caching.fresh(etag):
+        return caching.not_modified(etag)
+    html = render_template(
         "drafting/version.html",
         standard=std,
         version=ver,
-        nodes=nodes,
-        kind_labels=CLAUSE_KIND_LABELS,
-        working=ver is None,
-        **(_version_record(ver) if ver else {}),
+        nodes=service.version_nodes(db.session, ver),
+        kind_labels=clause_kind_names(),
+        working=False,
+        **record,
     )
+    return caching.conditional(html, etag, _last_modified(ver, record))
+
+
+def _record_tag(record: dict) -> tuple:
+    round_ = record["open_round"]
+    opened = (round_.id, round_.title, round_.closes_at.isoformat()) if round_ else ()
+    return (*opened, "editions", *(p.id for p in record["editions"]))
+
+
+def _text_tag(ver) -> tuple:
+    """The text language read (`?text=`), what translations exist, and the newest one."""
+    from app.translation import service as translations
+    from app.translation.views import reading
+
+    chosen = reading(ver)  # kept in g: the template's text_reading() reuses it
+    return (
+        chosen.language or "",
+        *chosen.languages,
+        chosen.title,
+        translations.newest_row_id(db.session),
+    )
+
+
+def _last_modified(ver, record: dict):
+    moments = [ver.created_at, *(p.published_at for p in record["editions"])]
+    if record["open_round"] is not None:
+        moments.append(record["open_round"].opens_at)
+    return max(moments)
 
 
 def _version_record(ver) -> dict:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-
 from flask import (
     Blueprint,
     Response,
@@ -30,7 +27,7 @@ from app.drafting.models import CLAUSE_KIND_LABELS
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.forms import show_error
-from app.publishing import history, pdf, service
+from app.publishing import caching, history, pdf, service
 from app.publishing.forms import PublishForm
 
 bp = Blueprint("publishing", __name__)
@@ -43,37 +40,6 @@ class EditionConverter(BaseConverter):
 
 
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("edition", EditionConverter))
-
-
-# --- caching ---------------------------------------------------------------------
-
-
-def _fresh(etag: str) -> bool:
-    return etag in request.if_none_match
-
-
-def _not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(etag)
-    return response
-
-
-def _page_tag(*parts) -> str | None:
-    """Tag a public page for anonymous readers; signed-in pages carry personal forms."""
-    if current_user.is_authenticated:
-        return None
-    text = "|".join(str(p) for p in (*parts, get_locale(), pdf.LAYOUT))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _conditional(html: str, etag: str | None, modified: dt.datetime) -> Response:
-    response = Response(html, mimetype="text/html")
-    if etag:
-        response.set_etag(etag)
-        response.last_modified = modified
-        response.headers["Cache-Control"] = "public, no-cache"
-        response.vary.add("Accept-Language")
-    return response
 
 
 # --- reading ---------------------------------------------------------------------
@@ -117,9 +83,9 @@ def latest_clause(slug: str, uid: str):
 def reader(slug: str, number: str):
     standard, publication, publications = _edition(slug, number)
     standing = service.standing(publication, publications)
-    etag = _page_tag("reader", publication.id, *_standing_tag(standing))
-    if etag and _fresh(etag):
-        return _not_modified(etag)
+    etag = caching.page_tag("reader", publication.id, *_standing_tag(standing))
+    if etag and caching.fresh(etag):
+        return caching.not_modified(etag)
     nodes = service.read(db.session, publication)
     html = render_template(
         "publishing/reader.html",
@@ -130,7 +96,7 @@ def reader(slug: str, number: str):
         kind_labels=CLAUSE_KIND_LABELS,
         may_publish=service.can_publish(current_user, standard),
     )
-    return _conditional(html, etag, standing.newest.published_at)
+    return caching.conditional(html, etag, standing.newest.published_at)
 
 
 @bp.get("/standards/<slug>/<edition:number>/clauses/<uid>")
@@ -138,9 +104,9 @@ def clause(slug: str, number: str, uid: str):
     standard, publication, publications = _edition(slug, number)
     trail = service.clause_trail(db.session, publication, uid)
     standing = service.standing(publication, publications)
-    etag = _page_tag("clause", publication.id, uid, *_standing_tag(standing))
-    if etag and _fresh(etag):
-        return _not_modified(etag)
+    etag = caching.page_tag("clause", publication.id, uid, *_standing_tag(standing))
+    if etag and caching.fresh(etag):
+        return caching.not_modified(etag)
     html = render_template(
         "publishing/clause.html",
         standard=standard,
@@ -149,7 +115,7 @@ def clause(slug: str, number: str, uid: str):
         trail=trail,
         kind_labels=CLAUSE_KIND_LABELS,
     )
-    return _conditional(html, etag, standing.newest.published_at)
+    return caching.conditional(html, etag, standing.newest.published_at)
 
 
 @bp.get("/standards/<slug>/<edition:number>/changes")
@@ -192,9 +158,9 @@ def publication_pdf(slug: str, number: str):
 
 
 def _send_pdf(name: str, document, download: str, subject) -> Response:
-    etag = hashlib.sha256(f"{name}|{pdf.LAYOUT}".encode()).hexdigest()[:32]
-    if _fresh(etag):
-        return _not_modified(etag)
+    etag = caching.tag(name)
+    if caching.fresh(etag):
+        return caching.not_modified(etag)
     path = pdf.cached(name, document)
     response = send_file(
         path,

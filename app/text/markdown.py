@@ -21,6 +21,10 @@ MAX_MARKDOWN_CHARS = 100_000
 LABEL_STEPS_PER_CHAR = 2
 LABEL_STEPS_FLOOR = 2_000
 _BUDGET_KEY = "clausewise_label_steps_left"
+# Bump whenever render_markdown's output for some input changes (a new rule, another
+# markdown-it-py release that renders differently): `flask text rerender` then
+# re-renders every stored row whose rendered_with is older (see app/rendering.py).
+RENDERER_VERSION = 1
 
 
 def is_safe_link(url: str) -> bool:

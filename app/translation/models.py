@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import Base, UTCDateTime, utcnow
+from app.database import Base, StoredHTML, UTCDateTime, utcnow
+from app.text.markdown import RENDERER_VERSION
 
 
 class VersionTranslation(Base):
@@ -41,6 +42,8 @@ class ClauseTranslation(Base):
     source_revision_id: Mapped[int] = mapped_column(ForeignKey("clause_revision.id"))
     heading: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(StoredHTML, default="")
+    rendered_with: Mapped[int] = mapped_column(Integer, default=RENDERER_VERSION)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

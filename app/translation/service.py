@@ -36,6 +36,7 @@ class TranslatedClause:
     clause_id: int
     heading: str
     body: str
+    body_html: str  # stored, as rendered when written (app.rendering)
     # The authoritative text changed after this translation was written.
     out_of_date: bool
     # The label of the version whose translation supplied the text.
@@ -232,6 +233,7 @@ def read(session: Session, version: Version, language: str) -> dict[int, Transla
             ClauseTranslation.clause_id,
             ClauseTranslation.heading,
             ClauseTranslation.body,
+            ClauseTranslation.body_html,
             source.heading.label("source_heading"),
             source.body.label("source_body"),
             Version.label.label("from_version"),
@@ -264,11 +266,17 @@ def read(session: Session, version: Version, language: str) -> dict[int, Transla
             clause_id=row.clause_id,
             heading=row.heading,
             body=row.body,
+            body_html=row.body_html,
             out_of_date=(row.source_heading, row.source_body) != (row.now_heading, row.now_body),
             from_version=row.from_version,
         )
         for row in rows
     }
+
+
+def newest_row_id(session: Session) -> int:
+    """The id of the newest clause translation anywhere: it changes whenever one is written."""
+    return session.scalar(select(func.max(ClauseTranslation.id))) or 0
 
 
 def languages_for(session: Session, version: Version) -> list[str]:

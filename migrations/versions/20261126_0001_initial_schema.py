@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 17:46:53.810240
+Create Date: 2026-11-26 18:09:50.069236
 """
 from alembic import op
 import sqlalchemy as sa
@@ -94,6 +94,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=40), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_page_text_author_id_user_account')),
@@ -258,6 +260,8 @@ def upgrade() -> None:
     sa.Column('number', sa.String(length=32), nullable=False),
     sa.Column('heading', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('parent_clause_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.Float(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
@@ -286,6 +290,8 @@ def upgrade() -> None:
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('summary_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('opens_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('closes_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('visibility', sa.String(length=16), nullable=False),
@@ -340,6 +346,8 @@ def upgrade() -> None:
     sa.Column('source_revision_id', sa.Integer(), nullable=False),
     sa.Column('heading', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_clause_translation_author_id_user_account')),
@@ -404,6 +412,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('organisation', sa.String(length=200), nullable=False),
     sa.Column('cover_statement', sa.Text(), nullable=False),
+    sa.Column('cover_statement_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('consent_publish_name', sa.Boolean(), nullable=False),
     sa.Column('stakeholder_group', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -465,6 +475,9 @@ def upgrade() -> None:
     sa.Column('comment_type', sa.String(length=16), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('proposed_change', sa.Text(), nullable=False),
+    sa.Column('body_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('proposed_change_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('language', sa.String(length=8), server_default='en', nullable=False),
     sa.Column('anchor_exact', sa.Text(), nullable=True),
     sa.Column('anchor_prefix', sa.String(length=64), nullable=True),
@@ -532,6 +545,8 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('decision', sa.String(length=32), nullable=False),
     sa.Column('response', sa.Text(), nullable=False),
+    sa.Column('response_html', app.database.StoredHTML(), nullable=False),
+    sa.Column('rendered_with', sa.Integer(), nullable=False),
     sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
     sa.Column('addressed_by_revision_id', sa.Integer(), nullable=True),
     sa.Column('agreed', sa.Boolean(), nullable=False),
