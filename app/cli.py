@@ -227,6 +227,7 @@ def ballots_close_due() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.jobs import worker as jobs_worker
     from app.search.cli import search_cli
 
     app.cli.add_command(search_cli)
@@ -236,6 +237,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(standards_cli)
     standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
+    jobs_cli.add_command(jobs_worker.work_command)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(bench_cli)
     backup_cli.register(app)
