@@ -294,8 +294,12 @@ class Site:
             def redirect_request(self, *args, **kwargs):
                 return None
 
+        opener = urllib.request.build_opener(NoRedirect)
+        # No User-Agent, as wrk and the signing-in opener send: flask-login's strong
+        # session protection ties a session to the address and the agent.
+        opener.addheaders = []
         try:
-            status = urllib.request.build_opener(NoRedirect).open(req, timeout=60).status
+            status = opener.open(req, timeout=60).status
         except urllib.error.HTTPError as exc:
             page = re.sub(r"\s+", " ", exc.read().decode(errors="replace"))
             raise RuntimeError(f"the one-step post answered {exc.code}: {page[-1500:]}") from None

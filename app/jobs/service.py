@@ -6,10 +6,8 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from typing import cast
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -120,10 +118,11 @@ def write_pending_ends(db: Database) -> int:
     return len(_unwritten_ends)
 
 
-def _claim(db: Database, job_id: int) -> bool:
+def _claim(db: Database, job_id: int) -> tuple[str, dict] | None:
+    """Claim a job in one short transaction; return its kind and payload, or None."""
     now = utcnow()
     with db.transaction() as session:
-        result = session.execute(
+        claimed = session.execute(
             update(Job)
             .where(
                 Job.id == job_id,
@@ -132,8 +131,10 @@ def _claim(db: Database, job_id: int) -> bool:
                 or_(Job.claimed_at.is_(None), Job.claimed_at < now - CLAIM_TIMEOUT),
             )
             .values(claimed_at=now, attempts=Job.attempts + 1)
-        )
-        return cast(CursorResult, result).rowcount == 1
+            .returning(Job.kind, Job.payload)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return (claimed.kind, claimed.payload) if claimed is not None else None
 
 
 def run_pending(db: Database, limit: int = 100) -> int:
@@ -173,15 +174,17 @@ def run_jobs(db: Database, ids: list[int]) -> int:
                 raise
             log.warning("job %s not claimed: database busy; `flask jobs run` retries it", job_id)
             continue
-        if not claimed:
+        if claimed is None:
             continue
+        kind, payload = claimed
+        # The handler's session begins (on SQLite: takes the write lock) only when the
+        # handler writes, or for done_at: a mail sent over SMTP holds no lock meanwhile.
         session = db.new_session()
         try:
-            job = session.get_one(Job, job_id)
-            fn = _handlers.get(job.kind)
+            fn = _handlers.get(kind)
             if fn is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
-            fn(session, job.payload)
+                raise LookupError(f"no handler for job kind {kind!r}")
+            fn(session, payload)
             session.execute(update(Job).where(Job.id == job_id).values(done_at=utcnow()))
             session.commit()
         except Exception as exc:  # a failed job is retried later, never lost
