@@ -30,8 +30,12 @@ def work(
     interval: float = 0.5,
     stop: Callable[[], bool] = lambda: False,
     limit: int = 200,
+    until_idle: bool = False,
 ) -> int:
-    """Run jobs until stop() says so; sleep `interval` s whenever the queue is empty."""
+    """Run jobs until stop() says so; sleep `interval` s whenever the queue is empty.
+
+    With until_idle, return as soon as a pass finds nothing to do.
+    """
     total = 0
     while not stop():
         try:
@@ -41,14 +45,17 @@ def work(
             done = 0
         total += done
         if not done:
+            if until_idle:
+                break
             time.sleep(interval)
     return total
 
 
 @click.command("work")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between empty polls.")
+@click.option("--until-idle", is_flag=True, help="Stop once the queue is empty.")
 @with_appcontext
-def work_command(interval: float) -> None:
+def work_command(interval: float, until_idle: bool) -> None:
     """Run queued jobs (mail, search updates) until stopped (SIGTERM or Ctrl-C)."""
     from app.extensions import db
 
@@ -57,8 +64,11 @@ def work_command(interval: float) -> None:
     def request_stop(signum, frame) -> None:
         stopping.append(True)
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo("jobs worker running (stop with Ctrl-C)")
-    total = work(db, interval=interval, stop=lambda: bool(stopping))
+    try:
+        total = work(db, interval=interval, stop=lambda: bool(stopping), until_idle=until_idle)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(f"jobs worker stopped: {total} jobs done")
