@@ -24,6 +24,7 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RELEASE_ATTEMPTS = 6  # about 8 s of retries in all
 RETRY_BASE_SECONDS = 0.25
+_sleep = time.sleep  # between retries (tests release their lock here)
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -100,7 +101,7 @@ def _write_with_retry(db: Database, statement, attempts: int = RELEASE_ATTEMPTS)
             if not _is_lock_error(exc):
                 raise
             if attempt < attempts - 1:
-                time.sleep(min(RETRY_BASE_SECONDS * 2**attempt, 4.0))
+                _sleep(min(RETRY_BASE_SECONDS * 2**attempt, 4.0))
     return False
 
 

@@ -168,9 +168,10 @@ def _assert_busy(answer, elapsed: float, *, write: bool) -> None:
         assert "Nothing was saved: send it again in a moment." in answer.body
     else:
         assert "Reload the page in a moment." in answer.body
-    # One busy timeout (0.3 s) and the request's own work; waiting twice, or on the
-    # default 5 s timeout, would take far longer.
-    assert elapsed < 2.5, elapsed
+    # One busy timeout (0.3 s) and the request's own work, with room for a loaded machine;
+    # the 11.6 s of issue 12 was two waits. That the page itself waits on nothing is
+    # tested statement by statement in test_busy_page.py.
+    assert elapsed < 5, elapsed
 
 
 def _timed(fn):
