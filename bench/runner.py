@@ -235,6 +235,22 @@ class Site:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the web workers and the jobs worker.
+
+        Per accepted request it is the cost a noisy neighbour does not change, unlike
+        requests/s on a shared machine.
+        """
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+        total = 0
+        for pid in [*out.stdout.split(), str(self.jobs.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def worker_rss_mb(self) -> list[float]:
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
         sizes = []
@@ -451,9 +467,11 @@ def run_engine(engine: str, args) -> tuple[list[Result], dict]:
             results = []
             (before_count,) = query(env, "SELECT count(*) FROM submission WHERE status='submitted'")
             load0 = loadavg()
+            cpu0 = site.cpu_seconds()
             base = wrk(
                 site.base, "/bench/insert", INSERT_LUA, args.intake_seconds, args.connections, {}
             )
+            cpu1 = site.cpu_seconds()
             case = wrk(
                 site.base,
                 f"/consultations/{second}/comment",
@@ -461,6 +479,19 @@ def run_engine(engine: str, args) -> tuple[list[Result], dict]:
                 args.intake_seconds,
                 args.connections,
                 {"BENCH_SESSIONS": str(sessions)},
+            )
+            for _ in range(120):  # the jobs worker sends the acknowledgements it was left
+                (waiting,) = query(env, "SELECT count(*) FROM job WHERE done_at IS NULL")
+                if not waiting[0]:
+                    break
+                time.sleep(1)
+            cpu2 = site.cpu_seconds()
+            base_cpu = 1000 * (cpu1 - cpu0) / max(1, base["accepted"])
+            case_cpu = 1000 * (cpu2 - cpu1) / max(1, case["accepted"])
+            facts["intake_cpu"] = (
+                f"{base_cpu:.1f} ms CPU per bare INSERT, {case_cpu:.1f} ms per accepted "
+                f"one-step post, jobs worker included (ratio {base_cpu / case_cpu:.2f}; "
+                f"jobs still queued after 120 s: {waiting[0]})"
             )
             results.append(
                 Result(
@@ -579,6 +610,7 @@ def report(all_results: dict, facts: dict, args) -> Path:
             f"- full diff of two 600-clause drafts, first request (cold): "
             f"{f.get('diff_cold_ms')} ms (target < 500 ms)",
             f"- intake check: {json.dumps(f.get('intake_check'))}",
+            f"- intake CPU: {f.get('intake_cpu')}",
             f"- worker RSS after the run: {f.get('worker_rss_mb')} MB (target < 200 MB)",
             "",
         ]
