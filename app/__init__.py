@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 
 from app.config import Config
+from app.i18n import select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(Config(app.instance_path, config).values)
+    # The catalogues live at the top level, beside templates/, not inside the package.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
     from app import (
@@ -34,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"
@@ -47,9 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
         return sessions.load(db.session, user_id)
 
     from app import request_guard, web
+    from app.i18n import views as i18n
 
     request_guard.init_app(app)  # before the blueprints: it replaces the int converter
     web.init_app(app)
+    i18n.init_app(app)
     _register_blueprints(app)
 
     from app.cli import register_cli
@@ -68,9 +73,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf
+    from app.publishing.export_views import bp as exports_bp
+    from app.publishing.feed_views import bp as feeds_bp
+    from app.publishing.following_views import bp as following_bp
     from app.publishing.views import bp as publishing_bp
     from app.search import indexer  # noqa: F401 - applies queued search updates after commit
     from app.search.views import bp as search_bp
+    from app.translation.views import init_app as init_translation
     from app.web import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -82,17 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_bp)
     app.register_blueprint(committee_bp)
     app.register_blueprint(publishing_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(following_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_bp)
+    init_translation(app)
     csrf.exempt(api_bp)
-
-
-def _select_locale():
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
 def _select_timezone():

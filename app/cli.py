@@ -229,6 +229,7 @@ def ballots_close_due() -> None:
 def register_cli(app: Flask) -> None:
     from app.jobs import worker as jobs_worker
     from app.search.cli import search_cli
+    from app.translation.cli import translations_cli
 
     app.cli.add_command(search_cli)
     app.cli.add_command(ballots_cli)
@@ -240,6 +241,8 @@ def register_cli(app: Flask) -> None:
     jobs_cli.add_command(jobs_worker.work_command)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(bench_cli)
+    app.cli.add_command(translations_cli)
+    rounds_cli.add_command(publishing_cli.archive_command)
     backup_cli.register(app)
     app.cli.add_command(accounts_cli)
 

@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from app.i18n.names import INTERFACE_LANGUAGES
+
 
 def _throttle_storage(rate_limit_uri: str) -> str:
     return "database" if rate_limit_uri.startswith("memory://") else rate_limit_uri
@@ -42,6 +44,8 @@ class Config:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "https"),
+            # The site's public address, for links written outside a request (mail, archives).
+            "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
             "WTF_CSRF_ENABLED": True,
             "WTF_CSRF_TIME_LIMIT": None,
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
@@ -78,7 +82,7 @@ class Config:
             "MAIL_FROM": env.get("MAIL_FROM", "Clausewise <no-reply@clausewise.invalid>"),
             "BABEL_DEFAULT_LOCALE": env.get("BABEL_DEFAULT_LOCALE", "en"),
             "BABEL_DEFAULT_TIMEZONE": "UTC",
-            "LANGUAGES": ["en", "fr", "es"],
+            "LANGUAGES": list(INTERFACE_LANGUAGES),
             "MAX_CLAUSE_BODY_CHARS": int(env.get("MAX_CLAUSE_BODY_CHARS", "20000")),
             "MAX_COMMENT_CHARS": int(env.get("MAX_COMMENT_CHARS", "10000")),
             "DEBUG": debug,

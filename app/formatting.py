@@ -1,4 +1,11 @@
-"""Dates, times and time zones as every area shows them; anyone may import this module."""
+"""Dates, times, zones and numbers as every area shows them; anyone may import this module.
+
+One way per locale, in the reader's zone.
+
+Every template (filters `when`, `day`, `number`, `percent`), mail and message uses these,
+so a time reads the same on every page: the locale's medium date and short time, no
+seconds, followed by the zone ("12 mars 2026, 14:00 Europe/Paris").
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,51 @@ import datetime as dt
 import functools
 import zoneinfo
 
-from flask_babel import format_datetime, get_timezone
+from babel.dates import get_datetime_format
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_percent,
+    format_time,
+    get_locale,
+    get_timezone,
+)
 
 
 def utc_iso(value: dt.datetime | None) -> str:
-    """Return an aware datetime as ISO 8601 in UTC to the second ('' for None)."""
+    """Machine-readable UTC time, for <time datetime> and the API."""
     return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
 
 
-def format_when(value: dt.datetime | None, style: str = "medium") -> str:
-    """Show a UTC datetime in the reader's zone, naming the zone."""
+def format_when(value: dt.datetime | None, zone: bool = True) -> str:
+    """A moment in the reader's zone: medium date, short time, and the zone's name."""
     if value is None:
         return ""
-    return f"{format_datetime(value, style)} {get_timezone().zone}"
+    date = format_date(value, "medium")  # Flask-Babel moves both into the reader's zone
+    time = format_time(value, "short")
+    pattern = str(get_datetime_format("medium", locale=get_locale()))  # e.g. "{1}, {0}"
+    text = pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
+    return f"{text} {get_timezone().zone}" if zone else text
+
+
+def format_day(value: dt.datetime | dt.date | None) -> str:
+    """A calendar day (for a moment: its day in the reader's zone)."""
+    if value is None:
+        return ""
+    return format_date(value, "medium")
+
+
+def format_number(value: float | int | None, digits: int = 0) -> str:
+    """A number with the locale's separators, rounded to `digits` decimals."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def format_share(value: float | None) -> str:
+    """A fraction (0.25) as a percentage in the locale's way ("25 %" in French)."""
+    return "" if value is None else format_percent(value)
 
 
 @functools.cache
@@ -51,3 +90,14 @@ def localize(value: dt.datetime | None, name: str | None) -> dt.datetime | None:
         return value.replace(tzinfo=zoneinfo.ZoneInfo(name or "UTC"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def install(jinja_env) -> None:
+    jinja_env.filters["when"] = format_when
+    # Flask-Babel's own filters, so that every template formats through this module.
+    jinja_env.filters["datetimeformat"] = format_when
+    jinja_env.filters["dateformat"] = format_day
+    jinja_env.filters["day"] = format_day
+    jinja_env.filters["number"] = format_number
+    jinja_env.filters["share"] = format_share
+    jinja_env.globals["utc_iso"] = utc_iso

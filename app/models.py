@@ -20,7 +20,9 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
+from app.publishing.following import Follow
 from app.publishing.models import Publication
+from app.translation.models import ClauseTranslation, VersionTranslation
 
 
 def _submitted(submission: immutability.Stored | None) -> bool:
@@ -45,6 +47,8 @@ immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
 immutability.register(Publication)
+immutability.register(ClauseTranslation)
+immutability.register(VersionTranslation, "title")
 # A submission may change while it is a draft; once submitted, only withdrawal.
 immutability.register(
     Submission,
@@ -57,6 +61,8 @@ immutability.register(
 
 __all__ = [
     "AuditEvent",
+    "ClauseTranslation",
+    "VersionTranslation",
     "Ballot",
     "BallotVoter",
     "Clause",
@@ -64,6 +70,7 @@ __all__ = [
     "Comment",
     "ConsultationRound",
     "Disposition",
+    "Follow",
     "Job",
     "Moderation",
     "PageText",

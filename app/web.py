@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app import formatting
 from app.auth.audit_log import can_read_audit_log
 from app.committee import comments as committee
 from app.committee.permissions import PREDICATES as COMMITTEE_PREDICATES
@@ -32,9 +33,10 @@ from app.consultation.permissions import PREDICATES as CONSULTATION_PREDICATES
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
+from app.error_pages import http_error_text, safe_referrer
 from app.errors import DomainError
 from app.extensions import db, limiter
-from app.formatting import format_when, timezones, utc_iso
+from app.formatting import timezones
 from app.jobs.service import forget_queued, take_queued
 from app.publishing import service as publishing
 from app.text.markdown import render_markdown
@@ -59,6 +61,16 @@ def home():
         published=committee.published_round_ids(db.session),
         in_force=publishing.in_force_by_standard(db.session),
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the icon where browsers and crawlers look for it without reading the page."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response
 
 
 @bp.get("/healthz")
@@ -102,7 +114,13 @@ def _error_page(status: int, title: str, message: str) -> Response:
         response = jsonify(error={"status": status, "title": title, "message": message})
     else:
         response = current_app.make_response(
-            render_template("site/error.html", status=status, title=title, message=message)
+            render_template(
+                "site/error.html",
+                status=status,
+                title=title,
+                message=message,
+                back=safe_referrer(),
+            )
         )
     response.status_code = status
     return response
@@ -156,7 +174,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return _error_page(exc.status_code, _("That cannot be done"), exc.message)
+        if exc.status_code in (403, 404):
+            title = http_error_text(exc.status_code)[0]
+        else:
+            title = _("That cannot be done")
+        return _error_page(exc.status_code, title, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -216,11 +238,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _error_page(exc.code or 500, exc.name, exc.description or "")
+        status = exc.code or 500
+        title, message = http_error_text(status)
+        # `abort(404, "…")` carries a message written for this case; a bare
+        # `abort(404)` falls back to Werkzeug's English class default, which
+        # we replace with our own translated text.
+        if exc.description and exc.description != type(exc).description:
+            message = exc.description
+        return _error_page(status, title, message)
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["when"] = format_when
-    app.jinja_env.globals["utc_iso"] = utc_iso
+    formatting.install(app.jinja_env)
     app.jinja_env.globals["timezones"] = timezones
     app.jinja_env.globals["round_state"] = lambda round_: round_.state_at(request_now())
     for predicates in PERMISSIONS:
@@ -234,10 +262,16 @@ def init_app(app: Flask) -> None:
     def inject_roles():
         from flask_login import current_user
 
-        from app.auth.models import Role
+        from app.auth.models import STAKEHOLDER_LABELS, Role
         from app.auth.permissions import is_staff
+        from app.drafting.models import VERSION_STATE_LABELS
 
-        return {"Role": Role, "is_staff": is_staff(current_user)}
+        return {
+            "Role": Role,
+            "STAKEHOLDER_LABELS": STAKEHOLDER_LABELS,
+            "is_staff": is_staff(current_user),
+            "version_state_labels": VERSION_STATE_LABELS,
+        }
 
 
 def _depends_on_person() -> bool:

@@ -178,5 +178,6 @@ openapi.add(
 
 from app.api import committee as _committee  # noqa: E402,F401 - registers its routes on bp
 from app.api import consultation as _consultation  # noqa: E402,F401 - registers its routes
+from app.api import exports as _exports  # noqa: E402,F401 - registers its routes
 from app.api import publishing as _publishing  # noqa: E402,F401 - registers its routes
 from app.api import search as _search  # noqa: E402,F401 - registers its routes

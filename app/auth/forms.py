@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.models import ROLE_LABELS, STAKEHOLDER_LABELS, StakeholderGroup
+from app.i18n.names import INTERFACE_LANGUAGES
 
 
 def stakeholder_choices():
@@ -43,6 +44,7 @@ class ProfileFields:
         _l("Time zone"),
         default="UTC",
         description=_l("Dates and closing times are shown in this zone."),
+        render_kw={"data-filterable": _l("Type a city to narrow the list")},
     )
 
 
@@ -66,7 +68,13 @@ class RegisterForm(ProfileFields, FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    language = SelectField(
+        _l("Language of the interface"),
+        choices=[SelectChoice(code, name) for code, name in INTERFACE_LANGUAGES.items()],
+        description=_l("Pages, forms and messages are shown in this language."),
+        # Checked by the service; a form sent without the field keeps the current choice.
+        validate_choice=False,
+    )
 
 
 class ForgotPasswordForm(FlaskForm):

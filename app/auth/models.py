@@ -74,6 +74,8 @@ class User(UserMixin, Base):
         String(32), default=StakeholderGroup.INDIVIDUAL
     )
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Interface language chosen by the person (None: follow the cookie and the browser).
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set whenever the password is set: does it meet the rule for privileged roles?

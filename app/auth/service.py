@@ -24,6 +24,7 @@ from app.auth.permissions import SYSTEM, require_any_role
 from app.database import utcnow
 from app.errors import NotFound, ValidationError
 from app.formatting import is_timezone
+from app.i18n.names import INTERFACE_LANGUAGES
 
 MIN_PASSWORD = passwords.MIN_LENGTH
 RESET_MAX_AGE_S = 3600
@@ -87,10 +88,12 @@ def register(
     stakeholder_group: str = StakeholderGroup.INDIVIDUAL,
     timezone: str = "UTC",
     accept_terms: bool = True,
+    language: str | None = None,
 ) -> User:
     """Create an account for a member of the public."""
     email = normalise_email(email)
     profile = _clean_profile(name, organisation, stakeholder_group, timezone)
+    profile["language"] = language if language in INTERFACE_LANGUAGES else None
     if not accept_terms:
         raise ValidationError(
             _("Please agree to the terms and the privacy notice to create an account."),
@@ -204,9 +207,14 @@ def update_profile(
     organisation: str,
     stakeholder_group: str,
     timezone: str,
+    language: str | None = None,
 ) -> User:
-    """Change a user's own name, organisation, stakeholder group and time zone."""
+    """Change a user's own name, organisation, stakeholder group, time zone and language."""
     profile = _clean_profile(name, organisation, stakeholder_group, timezone)
+    if language is not None:
+        if language not in INTERFACE_LANGUAGES:
+            raise ValidationError(_("Choose one of the languages offered."), field="language")
+        profile["language"] = language
     changed = {k: v for k, v in profile.items() if getattr(user, k) != v}
     for key, value in changed.items():
         setattr(user, key, value)
@@ -214,6 +222,16 @@ def update_profile(
         record(
             session, user, "user.profile", user, summary="Updated profile", fields=sorted(changed)
         )
+    return user
+
+
+def set_language(session: Session, user: User, language: str) -> User:
+    """Remember the interface language a person chose."""
+    if language not in INTERFACE_LANGUAGES:
+        raise ValidationError(_("Choose one of the languages offered."), field="language")
+    if user.language != language:
+        user.language = language
+        record(session, user, "user.language", user, summary=f"Interface language {language}")
     return user
 
 

@@ -13,9 +13,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from wtforms import SelectChoice
 
 from app.auth import second_factor, service, sessions, throttle
 from app.auth.account_views import throttled_response
@@ -34,10 +34,10 @@ from app.auth.models import PRIVILEGED_ROLES, ROLE_LABELS, Role, User
 from app.auth.permissions import require_any_role
 from app.errors import ValidationError
 from app.extensions import db, limiter
-from app.formatting import timezones
 from app.forms import show_error
 from app.mail import queue_mail
 from app.safe_redirect import safe_next
+from app.time_zones import zone_choices
 
 bp = Blueprint("auth", __name__)
 
@@ -152,7 +152,7 @@ def sign_out():
 
 def _profile_form(form_cls, **kwargs):
     form = form_cls(**kwargs)
-    form.timezone.choices = [SelectChoice(tz) for tz in timezones()]
+    form.timezone.choices = zone_choices(form.timezone.data)
     return form
 
 
@@ -171,6 +171,7 @@ def register():
                 stakeholder_group=form.stakeholder_group.data,
                 timezone=form.timezone.data,
                 accept_terms=form.accept_terms.data,
+                language=str(get_locale()),
             )
         except ValidationError as exc:
             show_error(form, exc)
@@ -233,6 +234,8 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = _profile_form(ProfileForm, obj=current_user)
+    if not form.is_submitted() and not current_user.language:
+        form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
             service.update_profile(
@@ -242,6 +245,7 @@ def profile():
                 organisation=form.organisation.data,
                 stakeholder_group=form.stakeholder_group.data,
                 timezone=form.timezone.data,
+                language=form.language.data or None,
             )
         except ValidationError as exc:
             show_error(form, exc)

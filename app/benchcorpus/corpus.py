@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -104,6 +104,21 @@ def _chunks(rows: list[dict], size: int = BATCH):
         yield rows[start : start + size]
 
 
+def analyze(session: Session, *models) -> None:
+    """Refresh PostgreSQL's statistics of tables just filled in bulk, in this transaction.
+
+    Autovacuum cannot see rows of a transaction that has not committed (the CI
+    guard never commits), and a table it last analysed with only dead rows says
+    it holds none: every plan over the round then nests loops over sequential
+    scans (the volume guard once ran for minutes). ANALYZE inside the
+    transaction counts its own rows. SQLite plans from its indexes without this.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        session.execute(text(f"ANALYZE {model.__tablename__}"))
+
+
 def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int]:
     ids: list[int] = []
     for chunk in _chunks(rows):
@@ -112,12 +127,14 @@ def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int
                 insert(model).returning(model.id, sort_by_parameter_order=True), chunk
             ).all()
         )
+    analyze(session, model)
     return ids
 
 
 def _insert(session: Session, model, rows: list[dict]) -> None:
     for chunk in _chunks(rows):
         session.execute(insert(model), chunk)
+    analyze(session, model)
 
 
 # --- staff and accounts -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.consultation.models import ConsultationRound, RoundState
 from app.errors import Conflict
-from app.formatting import utc_iso
+from app.formatting import format_when
 
 
 def unfinished_round(session: Session, standard_id: int, now: dt.datetime):
@@ -38,7 +38,7 @@ def refuse_adoption_during_consultation(
                 "(“%(title)s”) is open or scheduled: it closes %(when)s.",
                 n=round_.number,
                 title=round_.title,
-                when=utc_iso(round_.closes_at),
+                when=format_when(round_.closes_at),
             ),
             field="question_kind",
         )

@@ -68,6 +68,7 @@ class RowFilters:
     group: str = ""
     state: str = ""
     formal: bool = False
+    language: str = ""
     q: str = ""  # the search text shown back in the form
     # The search engine's matches for q (at most 500 ids), or None when not searching.
     comment_ids: tuple[int, ...] | None = None
@@ -80,6 +81,7 @@ class RowFilters:
             or self.group
             or self.state
             or self.formal
+            or self.language
             or self.comment_ids is not None
         )
 
@@ -100,6 +102,8 @@ def _filtered(query: Select, filters: RowFilters) -> Select:
         query = query.where(Submission.stakeholder_group == filters.group)
     if filters.formal:
         query = query.where(Submission.kind == SubmissionKind.FORMAL)
+    if filters.language:
+        query = query.where(Comment.language == filters.language)
     if filters.state == "open":
         query = query.where(func.coalesce(Current.agreed, false()).is_(False))
     elif filters.state == NONE:
@@ -377,6 +381,18 @@ def group_counts(session: Session, round_: ConsultationRound, *, public: bool = 
         Submission.stakeholder_group
     )
     return Counter({g or "other": n for g, n in session.execute(query)})
+
+
+def comment_languages(session: Session, round_: ConsultationRound) -> list[str]:
+    """The languages the round's comments are written in (for the dashboard's filter)."""
+    query = (
+        select(Comment.language)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .where(Submission.round_id == round_.id, Submission.status == SubmissionStatus.SUBMITTED)
+        .group_by(Comment.language)
+        .order_by(Comment.language)
+    )
+    return [language for language in session.scalars(query) if language]
 
 
 def clause_titles(session: Session, version_id: int) -> dict[str, str]:

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -118,7 +119,7 @@ def publish(
 def _notify_submitters(session: Session, round_: ConsultationRound) -> None:
     """Queue one mail per submitter, streaming the round's comments ordered by author."""
     query = (
-        select(User.id, User.email, User.name, Submission.receipt, Comment.ordinal)
+        select(User.id, User.email, User.name, User.language, Submission.receipt, Comment.ordinal)
         .join(Submission, Submission.author_id == User.id)
         .join(Comment, Comment.submission_id == Submission.id)
         .where(Submission.round_id == round_.id, Submission.status == SubmissionStatus.SUBMITTED)
@@ -127,24 +128,26 @@ def _notify_submitters(session: Session, round_: ConsultationRound) -> None:
     )
     for _author_id, group in groupby(session.execute(query), key=lambda r: r[0]):
         rows = list(group)
-        _id, email, name, _receipt, _ordinal = rows[0]
+        _id, email, name, language, _receipt, _ordinal = rows[0]
         if not email:
             continue
-        queue_mail(
-            session,
-            to=email,
-            subject=_("The responses to your comments on %(title)s", title=round_.title),
-            body=_(
-                "Hello %(name)s,\n\nThe Standards Committee has published its responses to "
-                'the comments of "%(title)s". %(n)d of them answer your comments (%(refs)s).'
-                '\n\nYou can read them under "My submissions" and in the synopsis of the '
-                "round.\n",
-                name=name,
-                title=round_.title,
-                n=len(rows),
-                refs=", ".join(f"{r[3]}/{r[4]}" for r in rows),
-            ),
-        )
+        # Each submitter hears in the language of their own profile.
+        with force_locale(language or "en"):
+            queue_mail(
+                session,
+                to=email,
+                subject=_("The responses to your comments on %(title)s", title=round_.title),
+                body=_(
+                    "Hello %(name)s,\n\nThe Standards Committee has published its responses to "
+                    'the comments of "%(title)s". %(n)d of them answer your comments (%(refs)s).'
+                    '\n\nYou can read them under "My submissions" and in the synopsis of the '
+                    "round.\n",
+                    name=name,
+                    title=round_.title,
+                    n=len(rows),
+                    refs=", ".join(f"{r[4]}/{r[5]}" for r in rows),
+                ),
+            )
 
 
 def _group_rows(rows: list[CommentRow]) -> list[ClauseGroup]:

@@ -96,6 +96,7 @@ def _row_filters(round_id: int) -> service.RowFilters:
         group=request.args.get("group", "")[:40],
         state=request.args.get("state", "")[:20],
         formal=request.args.get("formal") == "1",
+        language=request.args.get("language", "")[:20],
         q=query,
         comment_ids=comment_ids,
     )
@@ -125,6 +126,7 @@ def round_dashboard(round_id: int):
         progress=progress,
         filters=filters,
         labels=LABELS,
+        comment_languages=service.comment_languages(db.session, round_),
         publication=service.synopsis_publication(db.session, round_),
         duplicates_form=DuplicatesForm(),
         meeting_form=MeetingForm(),

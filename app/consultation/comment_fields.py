@@ -15,6 +15,7 @@ from app.consultation.models import (
 )
 from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.errors import ValidationError
+from app.i18n.names import COMMENT_LANGUAGES
 from app.text.anchoring import (
     MAX_QUOTE,
     Anchor,
@@ -60,6 +61,17 @@ def _comment_type(value: str | None) -> CommentType:
         raise ValidationError(
             _("Choose the type of comment from the list."), field="comment_type"
         ) from None
+
+
+def comment_language(value: str | None) -> str:
+    """The language a comment is written in: one of COMMENT_LANGUAGES (English if unsaid)."""
+    if not value:
+        return "en"
+    if value not in COMMENT_LANGUAGES:
+        raise ValidationError(
+            _("Choose the language of your comment from the list."), field="language"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -151,10 +163,12 @@ class CommentFields:
     body: str
     proposed_change: str
     anchor: Anchor | None
+    language: str = "en"
 
     def values(self) -> dict:
         a = self.anchor
         return {
+            "language": self.language,
             "clause_id": self.clause_id,
             "revision_id": self.revision_id,
             "comment_type": self.comment_type,
@@ -177,8 +191,10 @@ def clean_comment(
     body: str,
     proposed_change: str,
     anchor: AnchorInput | None,
+    language: str | None = None,
 ) -> CommentFields:
     body = clean_text(body, field="body", label=_("comment"), required=True)
+    language = comment_language(language)
     proposed_change = clean_text(
         proposed_change, field="proposed_change", label=_("proposed change")
     )
@@ -192,7 +208,9 @@ def clean_comment(
     if not clause_uid:
         if anchor.given:
             raise ValidationError(_("Choose the clause the passage is in."), field="clause_uid")
-        return CommentFields(None, None, kind, body, proposed_change, None)
+        return CommentFields(None, None, kind, body, proposed_change, None, language)
     revision = version_clause(session, round_, clause_uid)
     found = _resolve_anchor(plain_text(revision.body), anchor, clause_uid)
-    return CommentFields(revision.clause_id, revision.id, kind, body, proposed_change, found)
+    return CommentFields(
+        revision.clause_id, revision.id, kind, body, proposed_change, found, language
+    )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +35,7 @@ from app.consultation.models import (
 from app.consultation.permissions import can_file_formal_submission
 from app.database import utcnow
 from app.errors import Conflict, Gone, PermissionDenied, RecordFrozen, ValidationError
+from app.formatting import format_when
 from app.loading import ensure_loaded
 
 MAX_ORGANISATION = 200
@@ -62,7 +62,7 @@ def require_open(round_: ConsultationRound, now: dt.datetime | None = None) -> N
         raise Gone(
             _(
                 "This consultation round opens on %(when)s; comments cannot be sent yet.",
-                when=format_datetime(round_.opens_at),
+                when=format_when(round_.opens_at),
             )
         )
     if state == RoundState.CLOSED:
@@ -70,7 +70,7 @@ def require_open(round_: ConsultationRound, now: dt.datetime | None = None) -> N
             _(
                 "This consultation round closed on %(when)s. Comments and submissions "
                 "can no longer be sent or changed.",
-                when=format_datetime(round_.closes_at),
+                when=format_when(round_.closes_at),
             )
         )
 
@@ -238,6 +238,7 @@ def add_comment(
     body: str,
     proposed_change: str = "",
     anchor: AnchorInput | None = None,
+    language: str | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Add a comment to the person's draft submission in a round (starting the draft)."""
@@ -252,6 +253,7 @@ def add_comment(
         body=body,
         proposed_change=proposed_change,
         anchor=anchor,
+        language=language,
     )
     submission = start_submission(session, actor, round_, now=now)
     # Lock the draft: concurrent adds number their comments one after the other,
@@ -302,6 +304,7 @@ def edit_comment(
     body: str,
     proposed_change: str = "",
     anchor: AnchorInput | None = None,
+    language: str | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Revise a comment of a draft submission."""
@@ -317,6 +320,7 @@ def edit_comment(
         body=body,
         proposed_change=proposed_change,
         anchor=anchor,
+        language=language,
     )
     # The database refuses the change if a concurrent submit froze the comment; the
     # savepoint (begun before the change: begin_nested flushes) keeps the session usable.

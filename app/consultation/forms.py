@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,15 +21,24 @@ from app.consultation.models import (
     CommentVisibility,
 )
 from app.forms import BoundedDateTimeLocalField, BoundedIntegerField
+from app.i18n.names import COMMENT_LANGUAGES, language_name
 
 # Server-side limits are enforced by the service (from the settings); these
 # only stop absurd input before it gets that far.
 _LONG = Length(max=200_000)
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """Turn (value, label) pairs into WTForms choices."""
-    return [SelectChoice(str(value), str(label)) for value, label in pairs]
+def choices(pairs, lang: str | None = None) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices; `lang` marks labels that are content."""
+    return [
+        SelectChoice(str(value), str(label), render_kw={"lang": lang} if lang and value else {})
+        for value, label in pairs
+    ]
+
+
+def comment_language_choices():
+    locale = str(get_locale())
+    return choices((code, language_name(code, locale)) for code in COMMENT_LANGUAGES)
 
 
 def comment_type_choices():
@@ -62,7 +72,11 @@ class RoundForm(FlaskForm):
     closes_at = BoundedDateTimeLocalField(
         _l("Closes"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
-    timezone = SelectField(_l("Time zone of these times"), validate_choice=False)
+    timezone = SelectField(
+        _l("Time zone of these times"),
+        validate_choice=False,
+        render_kw={"data-filterable": _l("Type a city to narrow the list")},
+    )
     visibility = RadioField(
         _l("Comments are shown"),
         choices=lambda: choices(
@@ -91,6 +105,12 @@ class CommentForm(FlaskForm):
         ),
     )
     comment_type = SelectField(_l("Type of comment"), choices=comment_type_choices)
+    language = SelectField(
+        _l("Language of the comment"),
+        choices=comment_language_choices,
+        validate_choice=False,
+        description=_l("Write in the language you are most at ease in; say which it is."),
+    )
     body = TextAreaField(
         _l("Your comment"),
         validators=[_LONG],

@@ -206,6 +206,8 @@ class Comment(Base):
     comment_type: Mapped[CommentType] = mapped_column(String(16), default=CommentType.GENERAL)
     body: Mapped[str] = mapped_column(Text)
     proposed_change: Mapped[str] = mapped_column(Text, default="")
+    # The language the comment is written in (a BCP 47 code such as "fr").
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # W3C Web Annotation selectors, on the clause's plain text.
     anchor_exact: Mapped[str | None] = mapped_column(Text)
     anchor_prefix: Mapped[str | None] = mapped_column(String(64))

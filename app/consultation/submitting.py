@@ -27,6 +27,7 @@ from app.consultation.permissions import can_file_formal_submission, can_read_ev
 from app.database import utcnow
 from app.drafting.models import Standard
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
+from app.formatting import format_when
 from app.loading import ensure_loaded
 from app.mail import queue_mail
 from app.search.queue import UpdateKind, queue_update
@@ -143,12 +144,13 @@ def _acknowledgement(
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
         _("Comments: %(n)d", n=count),
-        _("Submitted: %(when)s UTC", when=f"{submission.submitted_at:%Y-%m-%d %H:%M}"),
+        # The person's own request sends it: their language, their zone (named).
+        _("Submitted: %(when)s", when=format_when(submission.submitted_at)),
         "",
         _(
             "Your submission is now on record and cannot be changed. You can withdraw it until "
-            "the round closes on %(when)s UTC.",
-            when=round_.closes_at.strftime("%Y-%m-%d %H:%M"),
+            "the round closes on %(when)s.",
+            when=format_when(round_.closes_at),
         ),
         _("Every comment will receive a written response in the round's public synopsis."),
     ]

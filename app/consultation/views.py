@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -38,12 +39,19 @@ from app.drafting.models import CLAUSE_KIND_LABELS
 from app.drafting.service import version_nodes
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
-from app.formatting import localize, timezones
+from app.formatting import localize
 from app.forms import show_error
+from app.time_zones import zone_choices
+from app.translation.service import AUTHORITATIVE
 from app.web import request_now
 
 bp = Blueprint("consultation", __name__)
 PER_PAGE = 100
+
+
+def _content_lang() -> str | None:
+    """Mark clause titles as English when the interface is in another language."""
+    return AUTHORITATIVE if str(get_locale()) != AUTHORITATIVE else None
 
 
 def _clause_choices(nodes) -> list[tuple[str, str]]:
@@ -75,6 +83,7 @@ def _comment_values(form: CommentForm) -> dict:
     return {
         "clause_uid": form.clause_uid.data or None,
         "comment_type": form.comment_type.data,
+        "language": form.language.data or None,
         "body": form.body.data or "",
         "proposed_change": form.proposed_change.data or "",
         "anchor": _anchor_input(form),
@@ -96,7 +105,7 @@ def _round_form_choices(form: RoundForm) -> None:
         (f"{v.standard.slug}|{v.label}", f"{v.standard.title} · {v.label}")
         for v in service.frozen_versions(db.session)
     )
-    form.timezone.choices = choices((tz, tz) for tz in ["UTC", *timezones()])
+    form.timezone.choices = zone_choices(form.timezone.data)
 
 
 def _aware(value: dt.datetime | None, zone: str) -> dt.datetime | None:
@@ -144,7 +153,9 @@ def new_round():
 
 def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     form = CommentForm(clause_uid=clause_uid)
-    form.clause_uid.choices = choices(_clause_choices(nodes))
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
+    form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     return form
 
 
@@ -218,6 +229,8 @@ def comment_new(round_id: int):
     service.require_open(round_)
     # The clause list (600 entries on a large standard) is built only to show the form.
     form = CommentForm(clause_uid=request.args.get("clause", ""))
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
             if request.form.get("send_now"):
@@ -245,7 +258,7 @@ def comment_new(round_id: int):
             )
             return redirect(url_for("consultation.submission", round_id=round_.id))
     nodes = version_nodes(db.session, round_.version)
-    form.clause_uid.choices = choices(_clause_choices(nodes))
+    form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
     draft = service.draft_for(db.session, current_user, round_)
     status = 422 if form.is_submitted() else 200
@@ -280,6 +293,7 @@ def comment_edit(round_id: int, comment_id: int):
         form = CommentForm(
             clause_uid=comment.clause.uid if comment.clause else "",
             comment_type=comment.comment_type,
+            language=comment.language,
             body=comment.body,
             proposed_change=comment.proposed_change,
             anchor_exact=comment.anchor_exact or "",
@@ -288,7 +302,7 @@ def comment_edit(round_id: int, comment_id: int):
             anchor_start=comment.anchor_start,
             anchor_end=comment.anchor_end,
         )
-        form.clause_uid.choices = choices(_clause_choices(nodes))
+        form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     else:
         form = _comment_form(nodes)
         if form.validate_on_submit():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.database import Database
-from app.demo import edition, first_round, second_round
+from app.demo import edition, first_round, second_round, translations
 from app.demo.accounts import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_accounts
 from app.demo.standard import load_standard
 
@@ -14,6 +14,7 @@ def load_demo(db: Database) -> list[str]:
     lines = load_standard(db)
     # Edition 2.0 was adopted and published long before the 3.0 rounds.
     lines += edition.load(db)
+    lines += translations.load(db)
     # The closed, answered first round comes before the open second round.
     lines += first_round.load(db)
     lines += second_round.load(db)

@@ -48,6 +48,13 @@ class VersionState(StrEnum):
 ISEAL_MIN_ROUND_DAYS = 60  # the ISEAL Code's minimum, the default for a new standard
 ISEAL_MIN_ROUNDS = 2
 
+VERSION_STATE_LABELS = {
+    VersionState.FROZEN: _l("frozen"),
+    VersionState.ADOPTED: _l("adopted"),
+    VersionState.PUBLISHED: _l("published"),
+    VersionState.WITHDRAWN: _l("withdrawn"),
+}
+
 
 class Standard(Base):
     __tablename__ = "standard"

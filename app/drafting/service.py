@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import User
@@ -283,6 +284,8 @@ def get_version(session: Session, standard: Standard, label: str) -> Version:
     )
     if version is None:
         raise NotFound(_("%(slug)s has no version %(label)s.", slug=standard.slug, label=label))
+    if "standard" in inspect(version).unloaded:
+        set_committed_value(version, "standard", standard)  # the caller's, no second load
     return version
 
 

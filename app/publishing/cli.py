@@ -64,3 +64,37 @@ def publish_command(
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Published {slug} {number} ({label}), effective {effective:%Y-%m-%d}: {url}")
+
+
+@click.command("archive")
+@click.argument("round_id", metavar="ROUND", type=int)
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The folder to write under (default: consultations/ at the repository root).",
+)
+@click.option(
+    "--base-url",
+    envvar="PUBLIC_BASE_URL",
+    default="http://localhost:5000",
+    show_default=True,
+    help="The site's public address, for the links in annotations.jsonld.",
+)
+def archive_command(round_id: int, into: Path | None, base_url: str) -> None:
+    """Write a closed round's public record (comments, dispositions, synopsis) as files."""
+    from flask import current_app
+
+    from app.consultation.service import get_round
+    from app.publishing import archive
+    from app.publishing.export_views import annotation_urls
+
+    into = into or Path(current_app.root_path).parent / "consultations"
+    try:
+        with db.transaction() as session, current_app.test_request_context(base_url=base_url):
+            round_ = get_round(session, round_id)
+            written = archive.archive(session, round_, into, annotation_urls(round_))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    for path in written:
+        click.echo(f"Wrote {path}")

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.committee.models import Ballot, SynopsisPublication
 from app.consultation.models import (
@@ -75,6 +75,7 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
         select(SynopsisPublication)
         .join(ConsultationRound, ConsultationRound.id == SynopsisPublication.round_id)
         .where(ConsultationRound.standard_id == standard.id)
+        .options(contains_eager(SynopsisPublication.round))
     ).all()
     for synopsis in synopses:
         events.append(Event(SYNOPSIS, synopsis.published_at, synopsis))

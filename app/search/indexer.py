@@ -78,6 +78,9 @@ def apply_pending(db: Database, engine: Engine | None = None) -> int:
     """Apply every queued update; return how many were applied (0 if another process is at it)."""
     engine = engine or get_engine()
     applied = 0
+    with db.transaction() as session:  # most requests queue nothing: one query, no lock
+        if session.scalar(_pending().limit(1)) is None:
+            return 0
     with engine.writer_lock(db) as held:
         if not held:
             return 0
@@ -103,6 +106,10 @@ def apply_pending(db: Database, engine: Engine | None = None) -> int:
                     .values(done_at=utcnow(), attempts=Job.attempts + 1)
                 )
             applied += len(jobs)
+
+
+def _pending():
+    return select(Job.id).where(Job.kind == JOB_KIND, Job.done_at.is_(None))
 
 
 @batch_handler(JOB_KIND)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:30:07.885558
+Create Date: 2026-11-26 16:27:05.850045
 """
 from alembic import op
 import sqlalchemy as sa
@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('organisation', sa.String(length=200), nullable=False),
     sa.Column('stakeholder_group', sa.String(length=32), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('password_privileged_grade', sa.Boolean(), nullable=False),
@@ -184,6 +185,20 @@ def upgrade() -> None:
     with op.batch_alter_table('clause', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clause_standard_id'), ['standard_id'], unique=False)
 
+    op.create_table('follow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('standard_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['standard_id'], ['standard.id'], name=op.f('fk_follow_standard_id_standard')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_follow_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow')),
+    sa.UniqueConstraint('user_id', 'standard_id', name=op.f('uq_follow_user_id_standard_id'))
+    )
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_standard_id'), ['standard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_user_id'), ['user_id'], unique=False)
+
     op.create_table('version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('standard_id', sa.Integer(), nullable=False),
@@ -291,6 +306,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_consultation_round_standard_id'), ['standard_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultation_round_version_id'), ['version_id'], unique=False)
 
+    op.create_table('version_translation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_version_translation_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['version_id'], ['version.id'], name=op.f('fk_version_translation_version_id_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_version_translation')),
+    sa.UniqueConstraint('version_id', 'language', name=op.f('uq_version_translation_version_id_language'))
+    )
+    with op.batch_alter_table('version_translation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_version_translation_version_id'), ['version_id'], unique=False)
+
     op.create_table('ballot_voter',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ballot_id', sa.Integer(), nullable=False),
@@ -302,6 +332,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballot_voter_ballot_id'), ['ballot_id'], unique=False)
+
+    op.create_table('clause_translation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('translation_id', sa.Integer(), nullable=False),
+    sa.Column('clause_id', sa.Integer(), nullable=False),
+    sa.Column('source_revision_id', sa.Integer(), nullable=False),
+    sa.Column('heading', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_clause_translation_author_id_user_account')),
+    sa.ForeignKeyConstraint(['clause_id'], ['clause.id'], name=op.f('fk_clause_translation_clause_id_clause')),
+    sa.ForeignKeyConstraint(['source_revision_id'], ['clause_revision.id'], name=op.f('fk_clause_translation_source_revision_id_clause_revision')),
+    sa.ForeignKeyConstraint(['translation_id'], ['version_translation.id'], name=op.f('fk_clause_translation_translation_id_version_translation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_clause_translation'))
+    )
+    with op.batch_alter_table('clause_translation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clause_translation_clause_id'), ['clause_id'], unique=False)
+        batch_op.create_index('ix_clause_translation_latest', ['translation_id', 'clause_id', 'id'], unique=False)
 
     op.create_table('publication',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -416,6 +465,7 @@ def upgrade() -> None:
     sa.Column('comment_type', sa.String(length=16), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('proposed_change', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=8), server_default='en', nullable=False),
     sa.Column('anchor_exact', sa.Text(), nullable=True),
     sa.Column('anchor_prefix', sa.String(length=64), nullable=True),
     sa.Column('anchor_suffix', sa.String(length=64), nullable=True),
@@ -537,10 +587,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_publication_standard_id'))
 
     op.drop_table('publication')
+    with op.batch_alter_table('clause_translation', schema=None) as batch_op:
+        batch_op.drop_index('ix_clause_translation_latest')
+        batch_op.drop_index(batch_op.f('ix_clause_translation_clause_id'))
+
+    op.drop_table('clause_translation')
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_voter_ballot_id'))
 
     op.drop_table('ballot_voter')
+    with op.batch_alter_table('version_translation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_version_translation_version_id'))
+
+    op.drop_table('version_translation')
     with op.batch_alter_table('consultation_round', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_round_version_id'))
         batch_op.drop_index(batch_op.f('ix_consultation_round_standard_id'))
@@ -560,6 +619,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_version_standard_id'))
 
     op.drop_table('version')
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_user_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_standard_id'))
+
+    op.drop_table('follow')
     with op.batch_alter_table('clause', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clause_standard_id'))
 

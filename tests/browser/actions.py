@@ -105,3 +105,13 @@ def select_with_mouse(page: Page, container: Locator, passage: str) -> None:
     page.mouse.move((first["left"] + last["right"]) / 2, (start_y + end_y) / 2, steps=5)
     page.mouse.move(last["right"] - 1, end_y, steps=5)
     page.mouse.up()
+
+
+def accept_next_confirmation(page: Page, expected: str) -> None:
+    """Answer OK to the next confirmation an irreversible button asks, checking its question."""
+
+    def accept(dialog) -> None:
+        assert expected in dialog.message, dialog.message
+        dialog.accept()
+
+    page.once("dialog", accept)

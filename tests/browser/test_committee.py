@@ -7,7 +7,14 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import COMMITTEE, SECRETARIAT, register, sign_in, sign_out
+from tests.browser.actions import (
+    COMMITTEE,
+    SECRETARIAT,
+    accept_next_confirmation,
+    register,
+    sign_in,
+    sign_out,
+)
 
 CHAIR = "chair@demo.clausewise.org"
 
@@ -19,6 +26,20 @@ PASSAGE = "the Entity shall not proceed with the project or change"  # only in d
 
 def _main_nav(page: Page, name: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def _assert_radios_on_their_labels_line(form) -> None:
+    """Each radio's box is vertically centred on its label's box, and left of it."""
+    radios = form.get_by_role("radio")
+    assert radios.count() == 4
+    for i in range(radios.count()):
+        radio = radios.nth(i)
+        label = form.locator(f'label[for="{radio.get_attribute("id")}"]')
+        r, t = radio.bounding_box(), label.bounding_box()
+        assert r and t
+        centre_r, centre_t = r["y"] + r["height"] / 2, t["y"] + t["height"] / 2
+        assert abs(centre_r - centre_t) <= 4, (i, r, t)
+        assert r["x"] + r["width"] <= t["x"] <= r["x"] + r["width"] + 24, (i, r, t)
 
 
 def test_diff_the_two_drafts(page: Page, live_server: str):
@@ -87,6 +108,7 @@ def _comment_as_new_member_of_the_public(page: Page, live_server: str, marker: s
     page.get_by_label("Passage (optional)").fill(PASSAGE)
     page.get_by_label("Your comment").fill(f"Say what happens to a refused project ({marker}).")
     page.get_by_role("button", name="Save to my draft submission").click()
+    accept_next_confirmation(page, "Submit your comments?")
     page.get_by_role("button", name="Submit my comments").click()
     expect(page.locator("#receipt")).to_have_text(re.compile(r"^RA-R2-\d{4}$"))
     sign_out(page)
@@ -200,6 +222,14 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     assert page.url == ballot_url
     expect(page.locator("#my-vote")).to_have_count(0)
     vote = page.locator("form#vote-form")
+    _assert_radios_on_their_labels_line(vote)
+    # "Your vote" is shown once: the heading; the legend is for screen readers.
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll("main *")].filter(
+            (el) => el.childElementCount === 0 && el.textContent.trim() === "Your vote"
+                && el.getBoundingClientRect().height > 2).map((el) => el.outerHTML)"""
+    )
+    assert len(shown) == 1, shown
 
     # A vote without a choice is refused next to the choices.
     vote.get_by_role("button", name="Cast my vote").click()

@@ -9,7 +9,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from app.text.markdown import plain_text
-from tests.browser.actions import register, select_with_mouse
+from tests.browser.actions import accept_next_confirmation, register, select_with_mouse
 
 CLAUSE = "RA-8270"
 PASSAGE = "6 tonnes CO2e per tonne of aluminium"
@@ -72,6 +72,7 @@ def test_select_a_passage_with_the_mouse_comment_and_submit(page: Page, live_ser
     page.get_by_label("Publish my name (and organisation) with my comments").check()
     page.get_by_role("button", name="Save these details").click()
     expect(page.get_by_text("Your name will be published with your comments.")).to_be_visible()
+    accept_next_confirmation(page, "Submit your comments?")
     page.locator("#submit-button").click()
 
     receipt = page.locator("#receipt")
@@ -142,6 +143,7 @@ def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page, l
     saved = page.locator("li.comment").filter(has_text=marker)
     expect(saved).to_have_count(1)
     expect(saved.locator("mark.anchor")).to_have_text(PASSAGE)
+    accept_next_confirmation(page, "Submit your comments?")
     page.get_by_role("button", name="Submit my comments").click()
     expect(page.locator("#receipt")).to_have_text(re.compile(r"^RA-R2-\d{4}$"))
 

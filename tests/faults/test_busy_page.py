@@ -23,14 +23,16 @@ def _locked(*args, **kwargs):
 
 
 @pytest.mark.parametrize(
-    ("method", "message"),
+    ("method", "language", "title", "message"),
     [
-        ("GET", "Reload the page in a moment."),
-        ("POST", "Nothing was saved: send it again in a moment."),
+        ("GET", "en", "Busy, please retry", "Reload the page in a moment."),
+        ("POST", "en", "Busy, please retry", "Nothing was saved: send it again in a moment."),
+        ("GET", "fr", "", "Rechargez la page dans un instant."),
+        ("POST", "es", "", "No se guardó nada: vuelva a enviarlo en un momento."),
     ],
 )
 def test_the_busy_page_touches_no_database(
-    client, auth, db, make_user, session, monkeypatch, method, message
+    client, auth, db, make_user, session, monkeypatch, method, language, title, message
 ):
     user = make_user(name="Lena Locked")
     session.commit()
@@ -49,13 +51,14 @@ def test_the_busy_page_touches_no_database(
         monkeypatch.setitem(client.environ_base, "HTTP_ACCEPT", "text/html")
     else:
         path, kwargs = "/", {}
+    monkeypatch.setitem(client.environ_base, "HTTP_ACCEPT_LANGUAGE", language)
     monkeypatch.setattr(web, "_is_lock_timeout", _count_from_here(statements, after_lock, db))
     response = client.open(path, method=method, **kwargs)
     assert event.contains(db.engine, "before_cursor_execute", after_lock), "no lock met"
     event.remove(db.engine, "before_cursor_execute", after_lock)
     assert response.status_code == 503
     page = response.get_data(as_text=True)
-    assert "Busy, please retry" in page and message in page
+    assert title in page and message in page
     assert ">Lena Locked</a>" not in page and "/sign-in" in page  # shown as to a visitor
     assert response.headers["Cache-Control"] == "no-store"
     assert int(response.headers["Retry-After"]) >= 5

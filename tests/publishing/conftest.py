@@ -14,6 +14,8 @@ from app.database import utcnow
 from app.drafting import service as drafting
 from app.publishing import service as publishing
 from tests.committee.conftest import (  # noqa: F401 - shared fixtures
+    clause_of,
+    freeze,
     make_comment,
     make_round,
     make_submission,

@@ -172,11 +172,25 @@ def world(session, make_user):
     dispositions.draft(
         session, member, industry, decision="accepted", response="We add molybdenum wording."
     )
-    # Round 3: comments public only after close.
+    drafting.freeze(session, SYSTEM, standard, label="draft-3")
+    # Round 3, on another standard (rounds of one standard never overlap): comments
+    # public only after close.
+    copper = drafting.create_standard(
+        session, SYSTEM, slug="search-copper", title="Copper", summary="", uid_prefix="SC"
+    )
+    editing.add_clause(
+        session,
+        SYSTEM,
+        copper,
+        kind="principle",
+        number="1",
+        heading="Air",
+        body="Copper smelters shall report sulphur dioxide.",
+    )
     later = _round(
         session,
-        standard,
-        "draft-3",
+        copper,
+        "draft-1",
         opens_at=now - 2 * DAY,
         visibility="after-close",
         title="Third round",
