@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from app.database import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_TIMEOUT_S = 180
@@ -37,17 +41,25 @@ def _postgres_schema_url(url: str, schema: str) -> str:
 
 
 @pytest.fixture
-def fault_database(tmp_path) -> dict:
+def fault_database(tmp_path) -> Iterator[dict]:
     """Environment naming a database for the live site: SQLite, or a PostgreSQL schema."""
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url.startswith("postgresql"):
-        return {
+        yield {
             "FAULT_DATABASE_URL": _postgres_schema_url(url, PG_SCHEMA),
             "FAULT_PG_SCHEMA": PG_SCHEMA,
             "FAULT_WORKDIR": str(tmp_path),
         }
+        # Leave the test database as it was: other tests count its triggers and tables.
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        finally:
+            engine.dispose()
+        return
     url = f"sqlite:///{tmp_path / 'faults.sqlite3'}"
-    return {"FAULT_DATABASE_URL": url, "FAULT_WORKDIR": str(tmp_path)}
+    yield {"FAULT_DATABASE_URL": url, "FAULT_WORKDIR": str(tmp_path)}
 
 
 @pytest.fixture
