@@ -228,6 +228,7 @@ def ballots_close_due() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.jobs import worker as jobs_worker
     from app.rendering.cli import text_cli
     from app.search.cli import search_cli
     from app.translation.cli import translations_cli
@@ -240,6 +241,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(standards_cli)
     standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
+    jobs_cli.add_command(jobs_worker.work_command)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(bench_cli)
     app.cli.add_command(translations_cli)

@@ -69,6 +69,10 @@ class Config:
             # Sessions are rows (app/auth/sessions.py); the remember cookie lives as long.
             "REMEMBER_COOKIE_DURATION": dt.timedelta(days=30),
             "RATE_LIMIT_REGISTER": env.get("RATE_LIMIT_REGISTER", "5 per minute; 50 per day"),
+            # Run the jobs a request queued (mail, search updates) in the web worker after
+            # its response. Off when a separate `flask jobs work` process runs them
+            # (scripts/run): the web workers then only serve.
+            "JOBS_AFTER_RESPONSE": _bool("JOBS_AFTER_RESPONSE", True),
             # Mail: written to the log unless MAIL_SERVER is set.
             "MAIL_SERVER": env.get("MAIL_SERVER"),
             "MAIL_PORT": int(env.get("MAIL_PORT", "587")),

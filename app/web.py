@@ -150,7 +150,7 @@ def init_app(app: Flask) -> None:
             raise
         # Only a request that queued work runs the queue: reads never touch it.
         queued = take_queued(session)
-        if queued:
+        if queued and app.config["JOBS_AFTER_RESPONSE"]:
             response.call_on_close(_run_jobs_after_response(app, queued))
         return response
 
@@ -290,12 +290,27 @@ def _depends_on_person() -> bool:
     return bool(current_user and current_user.is_authenticated)
 
 
+BUSY_RETRY_AFTER_S = 5
+
+
 def _busy() -> Response:
-    return _error_page(
-        503,
-        _("Busy, please retry"),
-        _("The database is busy with other changes. Nothing was saved: send it again in a moment."),
-    )
+    """Answer 503 when the database stayed locked past the busy timeout.
+
+    The page must not wait on the database a second time: it is rendered for an
+    anonymous visitor (loading the signed-in user, or refreshing one the failed
+    transaction expired, would query again), and the response is never cached.
+    """
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        message = _("The database is busy with other changes. Reload the page in a moment.")
+    else:
+        message = _(
+            "The database is busy with other changes. Nothing was saved: send it again in a moment."
+        )
+    response = _error_page(503, _("Busy, please retry"), message)
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _run_jobs_after_response(app: Flask, ids: list[int]):

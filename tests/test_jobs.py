@@ -81,3 +81,29 @@ def test_a_request_that_queues_a_job_runs_it_after_the_response(client, db, sess
     assert [m["To"] for m in mail.sent_in_process] == [user.email]
     queued = session.scalars(select(Job).where(Job.kind == "mail")).all()
     assert [j.done_at is not None for j in queued] == [True]
+
+
+def test_with_a_jobs_worker_the_request_leaves_its_mail_in_the_outbox(
+    app, client, db, session, make_user, runner, monkeypatch
+):
+    """JOBS_AFTER_RESPONSE off: the web worker only commits the job; `flask jobs work` sends it."""
+    from app import mail
+
+    monkeypatch.setitem(app.config, "JOBS_AFTER_RESPONSE", False)
+    user = make_user()
+    session.commit()
+    mail.sent_in_process.clear()
+    response = client.post(
+        "/password/forgot",
+        data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")},
+    )
+    assert response.status_code == 302
+    assert mail.sent_in_process == []  # not sent by the web worker
+    queued = session.scalars(select(Job).where(Job.kind == "mail", Job.done_at.is_(None))).all()
+    assert len(queued) == 1
+    result = runner.invoke(args=["jobs", "work", "--until-idle", "--interval", "0.01"])
+    assert result.exit_code == 0, result.output
+    assert "1 jobs done" in result.output
+    assert [m["To"] for m in mail.sent_in_process] == [user.email]
+    session.expire_all()
+    assert session.get(Job, queued[0].id).done_at is not None

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth.models import User, UserSession
 from app.database import utcnow
@@ -68,17 +68,26 @@ def load(session: Session, cookie_id: str, now: dt.datetime | None = None) -> Us
     user_id, _, token = (cookie_id or "").partition(":")
     if not token or not user_id.isdigit():
         return None
-    row = session.scalar(
-        select(UserSession).where(
-            UserSession.token_hash == _hash(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > (now or utcnow()),
+    # One statement on every signed-in request: the live session row, its user and roles.
+    found = (
+        session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                UserSession.token_hash == _hash(token),
+                UserSession.user_id == int(user_id),
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > (now or utcnow()),
+            )
+            .options(joinedload(User.role_grants))
         )
+        .unique()
+        .first()
     )
-    if row is None or row.user_id != int(user_id):
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if not user.active:
         return None
     user.acting_session = row
     user.session_token = token

@@ -100,6 +100,24 @@ def draft_for(session: Session, actor: User, round_: ConsultationRound) -> Submi
     )
 
 
+def find_draft(session: Session, actor: User, round_: ConsultationRound) -> Submission | None:
+    """Return the person's draft row in a round, without its parts or comments.
+
+    Adding a comment needs only the row (the one-step post never reads the
+    comments); pages use draft_for, which loads what they show.
+    """
+    return session.scalar(
+        select(Submission)
+        .where(
+            Submission.round_id == round_.id,
+            Submission.author_id == actor.id,
+            Submission.status == SubmissionStatus.DRAFT,
+        )
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+
+
 def start_submission(
     session: Session, actor: User, round_: ConsultationRound, *, now: dt.datetime | None = None
 ) -> Submission:
@@ -107,7 +125,7 @@ def start_submission(
     actor = require_signed_in(actor)
     now = now or utcnow()
     require_open(round_, now)
-    draft = draft_for(session, actor, round_)
+    draft = find_draft(session, actor, round_)
     if draft is not None:
         return draft
     draft = Submission(
@@ -130,7 +148,7 @@ def start_submission(
             session.add(draft)
             session.flush()
     except IntegrityError:
-        existing = draft_for(session, actor, round_)
+        existing = find_draft(session, actor, round_)
         if existing is None:
             raise
         return existing

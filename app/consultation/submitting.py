@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -244,11 +244,8 @@ def comment_and_submit(
     """
     added = add_comment(session, actor, round_, now=now, **comment)
     submission = ensure_loaded(session, added, "submission").submission
-    others = session.scalar(
-        select(func.count(Comment.id)).where(
-            Comment.submission_id == submission.id, Comment.id != added.id
-        )
-    )
-    if others:
+    # add_comment numbers a draft's comments under its lock (last + 1): the first
+    # comment of a draft has no others, and any later one joins a draft that has.
+    if added.ordinal != 1:
         return None
     return submit(session, actor, submission, now=now, link_for=link_for)

@@ -6,10 +6,8 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from typing import cast
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -25,6 +23,8 @@ _batch_handlers: dict[str, BatchHandler] = {}
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RELEASE_ATTEMPTS = 6  # about 8 s of retries in all
+RETRY_BASE_SECONDS = 0.25
+_sleep = time.sleep  # between retries (tests release their lock here)
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -78,40 +78,69 @@ def _is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
 
-def _write_with_retry(db: Database, statement, attempts: int = RELEASE_ATTEMPTS) -> None:
+# Ends of jobs (done or released) that could not be written because the database
+# stayed locked through every retry: written by the next run in this process, so a
+# busy database never leaves a job claimed until the claim timeout while the
+# process lives. job id -> the UPDATE to apply.
+_unwritten_ends: dict[int, object] = {}
+
+
+def _write_with_retry(db: Database, statement, attempts: int = RELEASE_ATTEMPTS) -> bool:
     """Run one small write, retrying while another process holds SQLite's write lock.
 
     Used to record a job's end: a job must not stay claimed for the whole claim
-    timeout because the database was busy at the moment it finished.
+    timeout because the database was busy at the moment it finished. Returns
+    False when the lock outlasted every attempt (the caller keeps the write for later).
     """
     for attempt in range(attempts):
         try:
             with db.transaction() as session:
                 session.execute(statement)
-            return
+            return True
         except OperationalError as exc:
-            if not _is_lock_error(exc) or attempt == attempts - 1:
+            if not _is_lock_error(exc):
                 raise
-            time.sleep(min(0.25 * 2**attempt, 4.0))
+            if attempt < attempts - 1:
+                _sleep(min(RETRY_BASE_SECONDS * 2**attempt, 4.0))
+    return False
 
 
-def _claim(db: Database, job_id: int) -> bool:
+def _end(db: Database, job_id: int, statement) -> None:
+    if not _write_with_retry(db, statement):
+        log.warning("job %s: database busy, its end is written on the next run", job_id)
+        _unwritten_ends[job_id] = statement
+
+
+def write_pending_ends(db: Database) -> int:
+    """Write the job ends a locked database refused earlier; return how many remain."""
+    for job_id, statement in list(_unwritten_ends.items()):
+        if _write_with_retry(db, statement, attempts=1):
+            del _unwritten_ends[job_id]
+    return len(_unwritten_ends)
+
+
+def _claim(db: Database, job_id: int) -> tuple[str, dict] | None:
+    """Claim a job in one short transaction; return its kind and payload, or None."""
     now = utcnow()
     with db.transaction() as session:
-        result = session.execute(
+        claimed = session.execute(
             update(Job)
             .where(
                 Job.id == job_id,
                 Job.done_at.is_(None),
+                Job.kind.not_in(list(_batch_handlers)),  # applied as a batch, below
                 or_(Job.claimed_at.is_(None), Job.claimed_at < now - CLAIM_TIMEOUT),
             )
             .values(claimed_at=now, attempts=Job.attempts + 1)
-        )
-        return cast(CursorResult, result).rowcount == 1
+            .returning(Job.kind, Job.payload)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return (claimed.kind, claimed.payload) if claimed is not None else None
 
 
 def run_pending(db: Database, limit: int = 100) -> int:
     """Run queued jobs not yet done; return how many succeeded."""
+    write_pending_ends(db)
     with db.transaction() as session:
         ids = session.scalars(
             select(Job.id)
@@ -127,9 +156,18 @@ def run_pending(db: Database, limit: int = 100) -> int:
 
 
 def run_jobs(db: Database, ids: list[int]) -> int:
-    """Claim and run the given jobs, each at most once; return how many succeeded."""
+    """Claim and run the given jobs, each at most once; return how many succeeded.
+
+    A job's work and its `done_at` commit together, so a job whose work is
+    committed is never run again; if that commit fails (the database locked
+    past the busy timeout) the claim is released for a retry.
+    """
     done = 0
+    if _unwritten_ends:
+        write_pending_ends(db)
     for job_id in ids:
+        if job_id in _unwritten_ends:
+            continue
         try:
             claimed = _claim(db, job_id)
         except OperationalError as exc:
@@ -137,29 +175,32 @@ def run_jobs(db: Database, ids: list[int]) -> int:
                 raise
             log.warning("job %s not claimed: database busy; `flask jobs run` retries it", job_id)
             continue
-        if not claimed:
+        if claimed is None:
             continue
+        kind, payload = claimed
+        # The handler's session begins (on SQLite: takes the write lock) only when the
+        # handler writes, or for done_at: a mail sent over SMTP holds no lock meanwhile.
         session = db.new_session()
         try:
-            job = session.get_one(Job, job_id)
-            fn = _handlers.get(job.kind)
+            fn = _handlers.get(kind)
             if fn is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
-            fn(session, job.payload)
+                raise LookupError(f"no handler for job kind {kind!r}")
+            fn(session, payload)
+            session.execute(update(Job).where(Job.id == job_id).values(done_at=utcnow()))
             session.commit()
         except Exception as exc:  # a failed job is retried later, never lost
             session.rollback()
             log.exception("job %s failed", job_id)
-            _write_with_retry(
+            _end(
                 db,
+                job_id,
                 update(Job)
-                .where(Job.id == job_id)
+                .where(Job.id == job_id, Job.done_at.is_(None))
                 .values(claimed_at=None, last_error=repr(exc)[:2000]),
             )
             continue
         finally:
             session.close()
-        _write_with_retry(db, update(Job).where(Job.id == job_id).values(done_at=utcnow()))
         done += 1
     for kind, batch in _batch_handlers.items():
         try:

@@ -30,15 +30,15 @@ def test_a_second_draft_in_the_same_round_joins_the_first(
     round_ = make_round()
     author = make_user()
     first = drafts.add_comment(session, author, round_, body="From the first tab")
-    real_draft_for = drafts.draft_for
+    real_find_draft = drafts.find_draft
     calls = []
 
-    def stale_draft_for(session, actor, round_):
+    def stale_find_draft(session, actor, round_):
         # The second tab looked before the first tab's draft existed.
         calls.append(1)
-        return None if len(calls) == 1 else real_draft_for(session, actor, round_)
+        return None if len(calls) == 1 else real_find_draft(session, actor, round_)
 
-    monkeypatch.setattr(drafts, "draft_for", stale_draft_for)
+    monkeypatch.setattr(drafts, "find_draft", stale_find_draft)
     second = drafts.add_comment(session, author, round_, body="From the second tab")
     assert len(calls) == 2
     assert second.submission_id == first.submission_id

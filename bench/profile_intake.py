@@ -1,0 +1,177 @@
+"""Profile the one-step comment post in-process (no network): statements, time, hot spots.
+
+Run: .venv/bin/python bench/profile_intake.py [--posts 200] [--profile OUT.txt] [--sql]
+
+Builds a throwaway SQLite database (migrated, demo loaded), creates --accounts
+commenters, signs each in through the test client, then sends --posts one-step
+comment posts (`send_now=1`, 201 with the receipt) round-robin over them, with
+the rate limiter on. Prints the SQL statements of one post (--sql), the median
+statements and milliseconds per post, and with --profile a pyinstrument profile
+of all the timed posts. With --jobs-inline the jobs a post queues run after its
+response in the same process (the test client closes each response), as before
+`flask jobs work`; without it they are left to that worker and not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event, select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.auth import service as accounts  # noqa: E402
+from app.cli import upgrade_schema  # noqa: E402
+from app.consultation.models import ConsultationRound  # noqa: E402
+from app.database import utcnow  # noqa: E402
+from app.demo.loader import load_demo  # noqa: E402
+from app.drafting.models import Clause, VersionEntry  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+PASSWORD = "tangerine harbour lantern intake"  # noqa: S105 - throwaway accounts
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--profile", help="write a pyinstrument profile here")
+    parser.add_argument("--sql", action="store_true", help="print the statements of one post")
+    parser.add_argument(
+        "--jobs-inline",
+        action="store_true",
+        help="run queued jobs in the web worker after the response (JOBS_AFTER_RESPONSE)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    workdir = Path(tempfile.mkdtemp(prefix="profile-intake-"))
+    app = create_app(
+        {
+            "SECRET_KEY": "profile-intake",
+            "DATABASE_URL": f"sqlite:///{workdir / 'intake.sqlite3'}",
+            "SEARCH_INDEX_DIR": str(workdir / "search"),
+            "SESSION_COOKIE_SECURE": False,
+            "PREFERRED_URL_SCHEME": "http",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # The limiter runs (its cost is part of a post) but does not refuse the load.
+            "RATE_LIMIT_PUBLIC_WRITE": "1000000 per minute",
+            "RATE_LIMIT_SIGN_IN": "1000000 per minute",
+            "JOBS_AFTER_RESPONSE": args.jobs_inline,
+        }
+    )
+    with app.app_context():
+        upgrade_schema()
+        load_demo(db)
+        with db.transaction() as session:
+            now = utcnow()
+            round_ = session.scalars(
+                select(ConsultationRound)
+                .where(ConsultationRound.opens_at <= now, ConsultationRound.closes_at > now)
+                .order_by(ConsultationRound.id.desc())
+            ).first()
+            round_id = round_.id
+            uids = list(
+                session.scalars(
+                    select(Clause.uid)
+                    .join(VersionEntry, VersionEntry.clause_id == Clause.id)
+                    .where(VersionEntry.version_id == round_.version_id)
+                    .order_by(VersionEntry.ordinal)
+                    .limit(20)
+                )
+            )
+            for n in range(args.accounts):
+                accounts.create_user(
+                    session,
+                    email=f"intake-{n}@profile.example",
+                    password=PASSWORD,
+                    name=f"Intake {n}",
+                    roles=[],
+                )
+    form_path = f"/consultations/{round_id}/comment"
+    clients = []
+    for n in range(args.accounts):
+        client = app.test_client()
+        client.environ_base["HTTP_REFERER"] = "http://localhost/"
+        page = client.get("/sign-in").get_data(as_text=True)
+        client.post(
+            "/sign-in",
+            data={
+                "csrf_token": TOKEN.search(page).group(1),
+                "email": f"intake-{n}@profile.example",
+                "password": PASSWORD,
+            },
+        )
+        token = TOKEN.search(client.get(form_path).get_data(as_text=True)).group(1)
+        clients.append((client, token, uids[n % len(uids)]))
+
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *a: statements.append(" ".join(statement.split())),
+        )
+
+    def post(n: int) -> int:
+        client, token, uid = clients[n % len(clients)]
+        response = client.post(
+            form_path,
+            data={
+                "csrf_token": token,
+                "clause_uid": uid,
+                "comment_type": "technical",
+                "body": f"The requirement is too vague to audit. Request {n}.",
+                "send_now": "1",
+            },
+        )
+        response.close()
+        return response.status_code
+
+    for n in range(len(clients)):  # warm up: every account once
+        assert post(n) == 201
+    statements.clear()
+    assert post(0) == 201
+    if args.sql:
+        for i, statement in enumerate(statements, 1):
+            print(f"{i:3d} {statement[:160]}")
+    times, counts = [], []
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    cpu_started = time.process_time()
+    for n in range(args.posts):
+        statements.clear()
+        started = time.perf_counter()
+        status = post(n)
+        times.append(time.perf_counter() - started)
+        counts.append(len(statements))
+        assert status == 201, status
+    cpu = (time.process_time() - cpu_started) / args.posts
+    if profiler is not None:
+        profiler.stop()
+        Path(args.profile).write_text(profiler.output_text(unicode=True, show_all=False))
+    print(
+        f"{args.posts} one-step posts: median {statistics.median(times) * 1000:.2f} ms, "
+        f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms, "
+        f"{cpu * 1000:.2f} ms CPU per post, "
+        f"median {statistics.median(counts):.0f} SQL statements per post"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
