@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -160,6 +160,34 @@ def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     return form
 
 
+# Where the round page puts its one comment form: under a clause, in "How to take part"
+# (a comment on the whole draft), or at the end of the page.
+WHOLE_DRAFT = ""  # ?comment_on= with no value
+
+
+def _comment_place(nodes) -> str | None:
+    """Return where ?comment_on= asks for the form: a clause uid, WHOLE_DRAFT, or None (the end)."""
+    wanted = request.args.get("comment_on")
+    if wanted is None:
+        return None
+    wanted = wanted.strip()
+    if wanted == WHOLE_DRAFT or any(n.uid == wanted for n in nodes):
+        return wanted
+    return None
+
+
+def _saved_notice(round_, nodes) -> dict | None:
+    """Take the one-time 'comment saved' notice for this round: where to show it."""
+    notice = session.get("comment_saved")
+    if not isinstance(notice, dict) or notice.get("round") != round_.id:
+        return None
+    session.pop("comment_saved", None)
+    clause = notice.get("clause") or WHOLE_DRAFT
+    if clause != WHOLE_DRAFT and not any(n.uid == clause for n in nodes):
+        clause = WHOLE_DRAFT
+    return {"clause": clause}
+
+
 @bp.get("/consultations/<int:round_id>")
 def round_page(round_id: int):
     round_ = service.get_round(db.session, round_id)
@@ -168,8 +196,13 @@ def round_page(round_id: int):
     counts = service.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
     form = None
+    place = None
+    saved = None
     if current_user.is_authenticated and round_.state_at(request_now()) == RoundState.OPEN:
-        form = _comment_form(nodes, request.args.get("clause", ""))
+        place = _comment_place(nodes)
+        form = _comment_form(nodes, place or request.args.get("clause", ""))
+        form.return_to.data = "round"
+        saved = _saved_notice(round_, nodes)
     return render_template(
         "consultation/round.html",
         round=round_,
@@ -182,6 +215,8 @@ def round_page(round_id: int):
         schedule_form=ScheduleForm() if can_change_round_schedule(current_user, round_) else None,
         draft=draft,
         form=form,
+        place=place,
+        saved=saved,
         kind_labels=CLAUSE_KIND_LABELS,
         synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
         and _synopsis_published(round_),
@@ -236,19 +271,28 @@ def comment_new(round_id: int):
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            flash(
-                _(
-                    "Comment saved in your draft submission. It is not sent until you submit "
-                    "the submission."
-                ),
-                "success",
-            )
+            if form.return_to.data == "round":
+                # Back to the clause commented on, where the page confirms it (and says so).
+                session["comment_saved"] = {
+                    "round": round_.id,
+                    "clause": form.clause_uid.data or WHOLE_DRAFT,
+                }
+                return redirect(
+                    url_for("consultation.round_page", round_id=round_.id, _anchor="comment-saved")
+                )
+            flash(_saved_message(), "success")
             return redirect(url_for("consultation.submission", round_id=round_.id))
     clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
     status = 422 if form.is_submitted() else 200
     return render_template(
         "consultation/comment_form.html", round=round_, form=form, clause=clause, comment=None
     ), status
+
+
+def _saved_message() -> str:
+    return _(
+        "Comment saved in your draft submission. It is not sent until you submit the submission."
+    )
 
 
 def _own_comment(round_id: int, comment_id: int):
@@ -315,7 +359,10 @@ def comment_remove(round_id: int, comment_id: int):
 
 
 def _submission_form(draft) -> SubmissionForm:
-    form = SubmissionForm(obj=draft) if draft is not None else SubmissionForm()
+    if draft is not None:
+        form = SubmissionForm(obj=draft)
+    else:
+        form = SubmissionForm(stakeholder_group=str(current_user.stakeholder_group or ""))
     form.set_kinds(can_file_formal_submission(current_user))
     return form
 
@@ -329,6 +376,7 @@ def _render_submission(round_, draft, form, status: int = 200):
         submit_form=EmptyForm(),
         type_labels=COMMENT_TYPE_LABELS,
         kind_labels=SUBMISSION_KIND_LABELS,
+        author_line=service.author_line,
     ), status
 
 
@@ -353,6 +401,7 @@ def submission_details(round_id: int):
             organisation=form.organisation.data or "",
             consent_publish_name=form.consent_publish_name.data,
             cover_statement=form.cover_statement.data or "",
+            stakeholder_group=form.stakeholder_group.data or None,
         )
         try:
             draft = draft or service.start_submission(db.session, current_user, round_)
@@ -395,6 +444,7 @@ def submit(round_id: int):
 @login_required
 def receipt(receipt: str):
     sub = service.get_by_receipt(db.session, current_user, receipt)
+    decisions = service.moderation_of(db.session, [c.id for c in sub.comments])
     return render_template(
         "consultation/receipt.html",
         submission=sub,
@@ -405,6 +455,7 @@ def receipt(receipt: str):
         author_line=service.author_line(sub),
         mine=sub.author_id == current_user.id,
         Status=SubmissionStatus,
+        hidden={cid: m for cid, m in decisions.items() if m.hidden},
     )
 
 
@@ -446,6 +497,16 @@ def my_submissions():
 
 # --- the public record ----------------------------------------------------------------
 
+RECORD_FILTERS = ("type", "group", "clause", "page")
+
+
+def _record_args() -> dict[str, str]:
+    """The record's filters and page in the current request, to come back to the same view."""
+    args = {name: request.args.get(name, "").strip() for name in RECORD_FILTERS}
+    if not args["page"].isdigit():
+        args["page"] = ""
+    return {name: value[:100] for name, value in args.items() if value}
+
 
 def _record_page(
     round_,
@@ -485,6 +546,7 @@ def _record_page(
         may_moderate=can_moderate(current_user, round_),
         moderation_form=moderation_form or ModerationForm(),
         moderating=moderating,
+        record_args=_record_args(),
         type_labels=COMMENT_TYPE_LABELS,
         author_line=service.author_line,
         stakeholder_label=service.stakeholder_label,
@@ -509,12 +571,23 @@ def moderate(round_id: int, comment_id: int):
     hide = form.action.data != "show"
     try:
         service.moderate(
-            db.session, current_user, comment, hidden=hide, reason=form.reason.data or ""
+            db.session,
+            current_user,
+            comment,
+            hidden=hide,
+            reason=form.reason.data or "",
+            link_for=_receipt_link,
         )
     except ValidationError as exc:
         show_error(form, exc)
         return _record_page(round_, status=422, moderation_form=form, moderating=comment.id)
     flash(_("Comment hidden from the public.") if hide else _("Comment shown again."), "success")
+    # Back to the same filtered page (url_for of known keys only: never a URL from the request).
     return redirect(
-        url_for("consultation.comments", round_id=round_id, _anchor=f"comment-{comment.id}")
+        url_for(
+            "consultation.comments",
+            round_id=round_id,
+            **_record_args(),
+            _anchor=f"comment-{comment.id}",
+        )
     )
