@@ -217,3 +217,17 @@ def test_opening_a_ballot_asks_for_confirmation(client, make_user, auth, secreta
     auth.sign_in(secretariat)
     page = client.get("/ballots/new").get_data(as_text=True)
     assert re.search(r'data-confirm="Open the ballot\?[^"]*">Open the ballot<', page)
+
+
+def test_closing_an_account_asks_for_confirmation(client, make_user, auth):
+    auth.sign_in(make_user())
+    page = client.get("/profile/close").get_data(as_text=True)
+    assert re.search(r'data-confirm="Close your account\? This cannot be undone\.">', page)
+
+
+def test_deleting_a_clause_asks_for_confirmation(client, make_round, auth, secretariat, uid_of):
+    round_ = make_round(days=30)
+    auth.sign_in(secretariat)
+    page = client.get(f"/clauses/{uid_of(round_, '1.1')}").get_data(as_text=True)
+    assert "Delete this clause" in page
+    assert 'data-confirm="Delete this clause and its sub-clauses from the working draft?"' in page
