@@ -23,8 +23,10 @@ const place = form ? placeForm(form) : null;
 if (form) enhance(form);
 
 // After sending, the page comes back to the clause with a confirmation: read it out.
+// After the load, or the browser's own scroll to the fragment could take the focus back.
 const saved = document.getElementById("comment-saved");
-if (saved) saved.focus();
+if (saved && document.readyState === "complete") saved.focus();
+else if (saved) window.addEventListener("load", () => saved.focus(), { once: true });
 
 function enhance(form) {
   const field = (name) => form.elements.namedItem(name);

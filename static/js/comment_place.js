@@ -122,5 +122,17 @@ export function placeForm(form) {
     }
   });
 
+  // Placed by the server because the person followed a "Comment on…" link (before the
+  // script ran, or without it): take them to the first field, as the script would have.
+  if (panel.parentElement !== home && window.location.hash === "#comment-form-h") {
+    // After the load: the browser's own scroll to the fragment would otherwise win.
+    const focusFirst = () => {
+      const first = firstField();
+      if (first && !panel.contains(document.activeElement)) first.focus();
+    };
+    if (document.readyState === "complete") focusFirst();
+    else window.addEventListener("load", focusFirst, { once: true });
+  }
+
   return { openUnder, openForDraft, close };
 }

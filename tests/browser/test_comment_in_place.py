@@ -22,6 +22,7 @@ def test_keyboard_only_open_beside_the_clause_close_with_escape_and_send(
     marker = f"kbd-{uuid.uuid4().hex[:10]}"
     register(page, live_server, f"Keyboard Reader {marker}", f"{marker}@example.org")
     round_id = _open_round(page)
+    page.wait_for_load_state()  # the scripts have run: links open the form in place
     url = page.url
     section = page.locator(f"section#{CLAUSE}")
     link = section.locator("a.comment-on-clause")
@@ -77,6 +78,7 @@ def test_a_selected_passage_opens_the_form_under_its_clause_and_cancel_returns(
     marker = f"sel-{uuid.uuid4().hex[:10]}"
     register(page, live_server, f"Passage Reader {marker}", f"{marker}@example.org")
     _open_round(page)
+    page.wait_for_load_state()
     section = page.locator(f"section#{CLAUSE}")
     select_with_mouse(page, section.locator("div.clause-body"), PASSAGE)
     button = page.locator("#annotate-button")
@@ -102,10 +104,13 @@ def test_comment_on_the_whole_draft_from_how_to_take_part(page: Page, live_serve
     marker = f"whole-{uuid.uuid4().hex[:10]}"
     register(page, live_server, f"Whole Draft Reader {marker}", f"{marker}@example.org")
     round_id = _open_round(page)
+    page.wait_for_load_state()
+    url = page.url
     take_part = page.locator("section.take-part")
     take_part.get_by_role("link", name="Comment on the whole draft").click()
     panel = take_part.locator("#comment-panel")
     expect(panel).to_be_visible()
+    assert page.url == url  # opened in place, no page load
     expect(panel.get_by_label("Comment on", exact=True)).to_have_value("")
     expect(panel.get_by_label("Comment on", exact=True)).to_be_focused()
     expect(page.locator(LIVE)).to_have_text(
@@ -151,3 +156,14 @@ def test_the_contents_stay_in_reach_on_a_wide_screen(page: Page, live_server: st
     assert 0 <= box["y"] < 100, box
     toc.get_by_role("link").first.click()
     expect(toc).to_be_in_viewport()
+
+
+def test_a_form_placed_by_the_server_takes_the_focus_with_script_on(page: Page, live_server: str):
+    marker = f"late-{uuid.uuid4().hex[:10]}"
+    register(page, live_server, f"Late Script Reader {marker}", f"{marker}@example.org")
+    page.goto(f"{live_server}/consultations/2?comment_on={CLAUSE}#comment-form-h")
+    section = page.locator(f"section#{CLAUSE}")
+    expect(section.get_by_label("Comment on", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#comment-home #comment-form")).to_have_count(1)
+    expect(section.locator("a.comment-on-clause")).to_be_focused()
