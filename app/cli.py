@@ -14,6 +14,7 @@ from app.auth.cli import accounts_cli
 from app.auth.models import Role
 from app.auth.permissions import SYSTEM
 from app.backup import cli as backup_cli
+from app.benchcorpus.cli import bench_cli
 from app.errors import DomainError
 from app.extensions import db
 from app.publishing import cli as publishing_cli
@@ -237,6 +238,7 @@ def register_cli(app: Flask) -> None:
     standards_cli.add_command(publishing_cli.publish_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(bench_cli)
     app.cli.add_command(translations_cli)
     rounds_cli.add_command(publishing_cli.archive_command)
     backup_cli.register(app)

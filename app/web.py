@@ -37,6 +37,7 @@ from app.error_pages import http_error_text, safe_referrer
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.formatting import timezones
+from app.jobs.service import forget_queued, take_queued
 from app.publishing import service as publishing
 from app.text.markdown import render_markdown
 
@@ -137,16 +138,20 @@ def init_app(app: Flask) -> None:
             return response
         if response.status_code >= 400 or g.get("rollback_only"):
             session.rollback()
+            forget_queued(session)
             return response
         try:
             session.commit()
         except OperationalError as exc:
             session.rollback()
+            forget_queued(session)
             if _is_lock_timeout(exc):
                 return _busy()
             raise
-        if g.get("jobs_queued", True):
-            response.call_on_close(_run_jobs_after_response(app))
+        # Only a request that queued work runs the queue: reads never touch it.
+        queued = take_queued(session)
+        if queued:
+            response.call_on_close(_run_jobs_after_response(app, queued))
         return response
 
     @app.after_request
@@ -294,13 +299,13 @@ def _busy() -> Response:
     )
 
 
-def _run_jobs_after_response(app: Flask):
+def _run_jobs_after_response(app: Flask, ids: list[int]):
     def run() -> None:
-        from app.jobs.service import run_pending
+        from app.jobs.service import run_jobs
 
         with app.app_context():
             try:
-                run_pending(db)
+                run_jobs(db, ids)
             except Exception:  # jobs stay queued and are retried by `flask jobs run`
                 log.exception("running queued jobs failed")
 

@@ -160,7 +160,39 @@ def build_app(workdir: Path):
                 closes_at=utcnow() + dt.timedelta(days=70),
             )
             consultation.create_round(session, SYSTEM, fields)
+        edit_synthetic(db, "1.0-draft-2", step=10)
     return app
+
+
+def edit_synthetic(db, label: str, step: int) -> None:
+    """Edit every step-th clause of the synthetic standard (a word changed, a sentence
+    added, about 10% of 600 clauses for step 10) and freeze the result as label."""
+    from sqlalchemy import select
+
+    from app.auth.permissions import SYSTEM
+    from app.drafting import editing
+    from app.drafting import service as drafting
+    from app.drafting.models import Clause
+
+    with db.transaction() as session:
+        standard = drafting.get_standard(session, SYNTHETIC_SLUG)
+        clauses = session.scalars(
+            select(Clause).where(Clause.standard_id == standard.id).order_by(Clause.id)
+        ).all()
+        for clause in clauses[::step]:
+            head = clause.head
+            body = head.body.replace("shall", "must", 1)
+            editing.save_clause(
+                session,
+                SYSTEM,
+                clause,
+                based_on_id=head.id,
+                kind=str(head.kind),
+                number=head.number,
+                heading=head.heading,
+                body=body + f"\n\nRevised for {label}: the Entity shall also publish it.",
+            )
+        drafting.freeze(session, SYSTEM, standard, label=label)
 
 
 def diff_pairs(app) -> list[tuple[str, str]]:
@@ -264,6 +296,17 @@ def build_cases(app) -> list[Case]:
         diffs.frozen_pairs.clear()
         return page_case(public, "", compare, 0).run()
 
+    synthetic_compare = (
+        f"/standards/{SYNTHETIC_SLUG}/compare?from=1.0-draft-1&to=1.0-draft-2&mode=side"
+    )
+
+    def synthetic_cold(path: str):
+        def run():
+            diffs.frozen_pairs.clear()
+            return page_case(public, "", path, 0).run()
+
+        return run
+
     demo, synthetic = counts[DEMO_SLUG], counts[SYNTHETIC_SLUG]
     return [
         Case("baseline: GET /healthz", lambda: public.get("/healthz"), "the cheapest request"),
@@ -307,6 +350,16 @@ def build_cases(app) -> list[Case]:
             compare,
             0,
             "frozen pairs never change, so the diff is cached",
+        ),
+        Case(
+            f"compare {synthetic} clauses draft-1 -> draft-2, cold",
+            synthetic_cold(synthetic_compare),
+            "cache cleared; the changed clauses only (the default)",
+        ),
+        Case(
+            f"compare {synthetic} clauses draft-1 -> draft-2, cold, all",
+            synthetic_cold(synthetic_compare + "&all=1"),
+            "cache cleared; every clause shown (the full diff)",
         ),
         Case(
             f"word_diff draft-1 -> draft-2 ({len(pairs)} clauses)",

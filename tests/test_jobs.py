@@ -6,8 +6,11 @@ request: tests/consultation/test_intake.py::test_a_failed_request_queues_no_mail
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.jobs import service as jobs
 from app.jobs.models import Job
+from tests.conftest import csrf_token
 
 calls: list[dict] = []
 
@@ -40,3 +43,41 @@ def test_cli_runs_queued_jobs(runner, db, session):
     session.commit()
     result = runner.invoke(args=["jobs", "run"])
     assert result.exit_code == 0 and "1 jobs done" in result.output
+
+
+def _statements_during(db, fn) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    return seen
+
+
+def test_a_read_never_touches_the_job_queue(client, db):
+    statements = _statements_during(db, lambda: client.get("/"))
+    assert statements
+    assert not [s for s in statements if " job" in s.lower()]
+
+
+def test_a_request_that_queues_a_job_runs_it_after_the_response(client, db, session, make_user):
+    from app import mail
+
+    user = make_user()
+    session.commit()
+    mail.sent_in_process.clear()
+    response = client.post(
+        "/password/forgot",
+        data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")},
+    )
+    assert response.status_code == 302
+    assert [m["To"] for m in mail.sent_in_process] == [user.email]
+    queued = session.scalars(select(Job).where(Job.kind == "mail")).all()
+    assert [j.done_at is not None for j in queued] == [True]

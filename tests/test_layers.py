@@ -23,6 +23,8 @@ LAYERS = [
         "app.forms",
         "app.i18n",
         "app.immutability",
+        "app.loading",
+        "app.pagination",
         "app.request_guard",
         "app.safe_redirect",
         "app.text",
@@ -39,9 +41,18 @@ LAYERS = [
     {"app.publishing"},
     {"app.search"},
 ]
-# Views, the API, the CLI, the demo, the personal-data export and the app factory sit on
-# top and may import anything.
-TOP = {"app", "app.api", "app.cli", "app.data_export", "app.demo", "app.models", "app.web"}
+# Views, the API, the CLI, the demo, the personal-data export, the benchmark corpus and the
+# app factory sit on top and may import anything.
+TOP = {
+    "app",
+    "app.api",
+    "app.benchcorpus",
+    "app.cli",
+    "app.data_export",
+    "app.demo",
+    "app.models",
+    "app.web",
+}
 TOP_MODULE_NAMES = ("views", "cli")
 
 

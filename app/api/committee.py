@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
 from app.api import openapi
@@ -63,7 +63,9 @@ def _entry_json(row) -> dict:
 @bp.get("/rounds/<int:round_id>/synopsis")
 def round_synopsis(round_id: int):
     round_ = service.get_round(db.session, round_id)
-    synopsis = service.build_synopsis(db.session, round_, public=True)
+    synopsis = service.build_synopsis(
+        db.session, round_, public=True, after=request.args.get("after")
+    )
     if not synopsis.published:
         raise NotFound(
             _(
@@ -81,6 +83,16 @@ def round_synopsis(round_id: int):
             "by_stakeholder_group": dict(synopsis.by_group),
         },
         entries=[_entry_json(row) for row in synopsis.entries],
+        next=(
+            url_for(
+                "api.round_synopsis",
+                round_id=round_.id,
+                after=synopsis.page.next_cursor,
+                _external=True,
+            )
+            if synopsis.page.has_next
+            else None
+        ),
     )
 
 
@@ -134,14 +146,12 @@ def _ballot_json(ballot, *, full: bool) -> dict:
 
 @bp.get("/ballots")
 def ballots():
-    service.close_due_ballots(db.session)
     closed = service.list_ballots(db.session, closed_only=True)
     return jsonify(ballots=[_ballot_json(b, full=False) for b in closed])
 
 
 @bp.get("/ballots/<int:ballot_id>")
 def ballot(ballot_id: int):
-    service.close_due_ballots(db.session)
     found = service.get_ballot(db.session, ballot_id)
     if found.closed_at is None:
         raise NotFound(
@@ -166,8 +176,17 @@ openapi.add(
             "get": {
                 "summary": "Read a round's published synopsis",
                 "description": "Every public comment of the round with the committee's agreed "
-                "disposition. 404 until the synopsis is published.",
-                "parameters": _ID,
+                "disposition, a page at a time in clause order: follow `next` for the rest. "
+                "404 until the synopsis is published.",
+                "parameters": [
+                    *_ID,
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "description": "page cursor: follow the document's `next` link",
+                        "schema": {"type": "string"},
+                    },
+                ],
                 "responses": {
                     "200": openapi.json_response("Synopsis"),
                     "404": {"$ref": "#/components/responses/NotFound"},
@@ -264,6 +283,7 @@ openapi.add(
                     },
                 },
                 "entries": {"type": "array", "items": _ref("SynopsisEntry")},
+                "next": {"type": ["string", "null"], "description": "the next page, if any"},
             },
         },
         "Ballot": {

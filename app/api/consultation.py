@@ -13,7 +13,6 @@ from app.database import utcnow
 from app.errors import PermissionDenied
 from app.extensions import db
 from app.formatting import utc_iso
-from app.request_guard import int_arg
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PAGE_SIZE = 200
@@ -129,27 +128,27 @@ def round_comments(round_id: int):
         stakeholder_group=request.args.get("group", ""),
         clause_uid=request.args.get("clause", ""),
     )
-    page = int_arg("page")
     # The API shows the public record to everyone, staff included.
-    entries, total = service.record_comments(
-        db.session, None, round_, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    after = request.args.get("after")
+    page, total = service.record_page(
+        db.session, None, round_, filters, after=after, limit=PAGE_SIZE
     )
-    here = url_for(
-        "api.round_comments",
-        round_id=round_id,
-        _external=True,
-        **{k: v for k, v in request.args.items() if k != "page"},
-    )
-    sep = "&" if "?" in here else "?"
-    items = [annotation(e.comment, round_) for e in entries]
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    here = url_for("api.round_comments", round_id=round_id, _external=True, **args)
+    items = [annotation(e.comment, round_) for e in page.items]
     page_doc: dict = {
-        "id": f"{here}{sep}page={page}",
+        "id": url_for("api.round_comments", round_id=round_id, _external=True, after=after, **args),
         "type": "AnnotationPage",
-        "startIndex": (page - 1) * PAGE_SIZE,
         "items": items,
     }
-    if page * PAGE_SIZE < total:
-        page_doc["next"] = f"{here}{sep}page={page + 1}"
+    if page.has_next:
+        page_doc["next"] = url_for(
+            "api.round_comments",
+            round_id=round_id,
+            _external=True,
+            after=page.next_cursor,
+            **args,
+        )
     return jsonify(
         {
             "@context": ANNO_CONTEXT,
@@ -210,7 +209,12 @@ openapi.add(
                         "description": "clause uid, or `-` for comments on the whole draft",
                         "schema": _STR,
                     },
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "description": "page cursor: follow the page's `next` link",
+                        "schema": _STR,
+                    },
                 ],
                 "responses": {
                     "200": {
@@ -336,7 +340,6 @@ openapi.add(
                     "properties": {
                         "id": _STR,
                         "type": {"const": "AnnotationPage"},
-                        "startIndex": {"type": "integer"},
                         "next": _STR,
                         "items": {
                             "type": "array",

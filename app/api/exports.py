@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from itertools import islice
 
 from flask import jsonify, url_for
 
@@ -27,7 +26,7 @@ def round_export(round_id: int):
     exports.require_public(round_)
     after = int_arg("after", 0, minimum=0)
     limit = int_arg("limit", PAGE_SIZE, maximum=PAGE_SIZE)
-    found = list(islice(exports.rows(db.session, round_, batch=limit + 1, after=after), limit + 1))
+    found = list(exports.rows(db.session, round_, batch=limit + 1, after=after, limit=limit + 1))
     page, more = found[:limit], len(found) > limit
     data = {
         "round_id": round_.id,

@@ -21,4 +21,4 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor = relationship("User", lazy="joined")
+    actor = relationship("User", lazy="raise")

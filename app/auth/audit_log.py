@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
@@ -28,7 +28,7 @@ def list_events(
 ) -> tuple[list[AuditEvent], int]:
     """Return a page of audit events, newest first, and the total count."""
     require_any_role(viewer, *AUDIT_READERS)
-    query = select(AuditEvent)
+    query = select(AuditEvent).options(joinedload(AuditEvent.actor))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if object_type:

@@ -163,7 +163,9 @@ class RoleGrant(Base):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    user: Mapped[User] = relationship(
+        back_populates="role_grants", foreign_keys=[user_id], lazy="raise"
+    )
 
 
 class UserSession(Base):

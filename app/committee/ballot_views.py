@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from app.committee import ballots as service
@@ -22,7 +23,7 @@ from app.committee.forms import (
 from app.committee.permissions import can_open_ballot, can_vote
 from app.consultation import iseal
 from app.database import utcnow
-from app.drafting.models import Version, VersionState
+from app.drafting.models import Standard, Version, VersionState
 from app.errors import Conflict, Gone, ValidationError
 from app.extensions import db
 from app.formatting import zone as named_zone
@@ -39,14 +40,16 @@ def _user_zone() -> zoneinfo.ZoneInfo:
 def _frozen_versions() -> list[Version]:
     return list(
         db.session.scalars(
-            select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+            select(Version)
+            .where(Version.state == VersionState.FROZEN)
+            .options(joinedload(Version.standard))
+            .order_by(Version.id.desc())
         )
     )
 
 
 @bp.get("/ballots")
 def ballots():
-    service.close_due_ballots(db.session)
     items = service.list_ballots(db.session)
     return render_template("committee/ballots.html", ballots=items, labels=LABELS)
 
@@ -114,7 +117,8 @@ def _adoption_flags(version_id: str | None) -> list[dict]:
         return []
     if version is None:
         return []
-    return service.ballot_flags(db.session, version.standard, "adopt", utcnow())
+    standard = db.session.get(Standard, version.standard_id)
+    return service.ballot_flags(db.session, standard, "adopt", utcnow())
 
 
 def _ballot_page(ballot, form, status=200):
@@ -125,7 +129,8 @@ def _ballot_page(ballot, form, status=200):
         left_roll = [r["name"] for r in recorded if not r.get("counted", True)]
         eligible = (ballot.tally or {}).get("eligible", len(recorded))
     else:
-        left_roll = sorted(v.user.name for v in ballot.voters if not standing[v.user_id])
+        names = {e.user_id: e.name for e in service.roll_of(db.session, ballot)}
+        left_roll = sorted(names[v.user_id] for v in ballot.voters if not standing[v.user_id])
         eligible = sum(standing.values())
     mine = votes.get(current_user.id) if current_user.is_authenticated else None
     live_flags = None
@@ -171,7 +176,6 @@ def _adoption_record(ballot) -> dict:
 @bp.get("/ballots/<int:ballot_id>")
 def ballot(ballot_id: int):
     found = service.get_ballot(db.session, ballot_id)
-    service.close_due_ballots(db.session)
     mine = None
     if current_user.is_authenticated:
         mine = service.current_votes(db.session, found).get(current_user.id)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import Role, RoleGrant, User
 from app.auth.permissions import require
 from app.committee import tally as arithmetic
 from app.committee.adoption import refuse_adoption_during_consultation
-from app.committee.dispositions import count_unanswered
+from app.committee.listing import count_unanswered
 from app.committee.models import (
     Ballot,
     BallotOutcome,
@@ -33,6 +35,7 @@ from app.drafting.models import Standard, Version, VersionState
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import utc_iso
 from app.history import latest
+from app.loading import ensure_loaded
 
 MAX_QUESTION = 2000
 MAX_REASON = 4000
@@ -42,18 +45,32 @@ MAX_JUSTIFICATION = 10_000
 # --- reading ------------------------------------------------------------------
 
 
+_BALLOT_PARTS = (joinedload(Ballot.standard), joinedload(Ballot.version))
+
+
 def get_ballot(session: Session, ballot_id: int) -> Ballot:
-    ballot = session.get(Ballot, ballot_id)
+    ballot = session.get(Ballot, ballot_id, options=_BALLOT_PARTS)
     if ballot is None:
         raise NotFound(_("There is no ballot %(id)s.", id=ballot_id))
+    read_as_closed(session, [ballot])
     return ballot
 
 
-def list_ballots(session: Session, *, closed_only: bool = False) -> list[Ballot]:
-    query = select(Ballot).order_by(Ballot.opens_at.desc(), Ballot.id.desc())
+def list_ballots(
+    session: Session, *, closed_only: bool = False, limit: int | None = None
+) -> list[Ballot]:
+    """Return ballots, newest first, due ones read as closed; closed_only: those closed."""
+    query = (
+        select(Ballot)
+        .options(*_BALLOT_PARTS)
+        .order_by(Ballot.opens_at.desc(), Ballot.id.desc())
+        .limit(limit)
+    )
     if closed_only:
-        query = query.where(Ballot.closed_at.is_not(None))
-    return list(session.scalars(query))
+        query = query.where(or_(Ballot.closed_at.is_not(None), Ballot.closes_at <= utcnow()))
+    found = list(session.scalars(query))
+    read_as_closed(session, found)
+    return found
 
 
 def current_votes(session: Session, ballot: Ballot) -> dict[int, Vote]:
@@ -163,7 +180,7 @@ def open_ballot(
     open or scheduled, and where the ISEAL expectations are not met the secretariat
     must justify going ahead.
     """
-    require(can_open_ballot(actor, version.standard))
+    require(can_open_ballot(actor, session.get(Standard, version.standard_id)))
     now = now or utcnow()
     if version.state != VersionState.FROZEN:
         raise ValidationError(_("Ballots are held on frozen versions only."), field="version")
@@ -187,7 +204,7 @@ def open_ballot(
     flags: list[dict] = []
     if kind == BallotQuestion.ADOPT:
         refuse_adoption_during_consultation(session, version.standard_id, now)
-        flags = ballot_flags(session, version.standard, kind, now)
+        flags = ballot_flags(session, session.get_one(Standard, version.standard_id), kind, now)
         if flags and not justification:
             raise ValidationError(
                 _(
@@ -312,13 +329,20 @@ class RollEntry:
 def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     votes = current_votes(session, ballot)
     standing = roll_standing(session, ballot)
+    names = dict(
+        session.execute(
+            select(User.id, User.name)
+            .join(BallotVoter, BallotVoter.user_id == User.id)
+            .where(BallotVoter.ballot_id == ballot.id)
+        ).all()
+    )
     entries = []
-    for voter in sorted(ballot.voters, key=lambda v: v.user.name):
+    for voter in sorted(ballot.voters, key=lambda v: names[v.user_id]):
         vote = votes.get(voter.user_id)
         entries.append(
             RollEntry(
                 voter.user_id,
-                voter.user.name,
+                names[voter.user_id],
                 str(vote.choice) if vote else None,
                 vote.reason if vote else "",
                 utc_iso(vote.cast_at) if vote else "",
@@ -328,19 +352,31 @@ def roll_of(session: Session, ballot: Ballot) -> list[RollEntry]:
     return entries
 
 
+def _outcome(session: Session, ballot: Ballot) -> dict:
+    """Compute what closing a due ballot records: outcome, tally with roll, ISEAL flags."""
+    counted = count_votes(session, ballot)
+    record_ = counted.as_record()
+    record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
+    standard = session.get_one(Standard, ballot.standard_id)
+    flags = ballot_flags(session, standard, ballot.question_kind, ballot.closes_at)
+    return {
+        "closed_at": ballot.closes_at,
+        "outcome": counted.outcome,
+        "tally": record_,
+        "flags": flags,
+        "counted": counted,
+    }
+
+
 def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
     """Compute and record the outcome of a due ballot, once; return whether this call did."""
     if ballot.closed_at is not None or now < ballot.closes_at:
         return False
-    counted = count_votes(session, ballot)
-    record_ = counted.as_record()
-    record_["roll"] = [entry.__dict__ for entry in roll_of(session, ballot)]
-    flags = ballot_flags(session, ballot.standard, ballot.question_kind, ballot.closes_at)
+    values = _outcome(session, ballot)
+    counted = values.pop("counted")
     # Compare-and-set: of two requests closing the same ballot, only one records it.
     result = session.execute(
-        update(Ballot)
-        .where(Ballot.id == ballot.id, Ballot.closed_at.is_(None))
-        .values(closed_at=ballot.closes_at, outcome=counted.outcome, tally=record_, flags=flags)
+        update(Ballot).where(Ballot.id == ballot.id, Ballot.closed_at.is_(None)).values(**values)
     )
     if cast(CursorResult, result).rowcount != 1:
         session.refresh(ballot)
@@ -353,7 +389,7 @@ def close(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
             .where(Version.id == ballot.version_id, Version.state == VersionState.FROZEN)
             .values(state=VersionState.ADOPTED)
         )
-        session.refresh(ballot.version)
+        session.refresh(ensure_loaded(session, ballot, "version").version)
     record(
         session,
         None,
@@ -377,5 +413,24 @@ def close_due_ballots(session: Session, now: dt.datetime | None = None) -> list[
         select(Ballot)
         .where(Ballot.closed_at.is_(None), Ballot.closes_at <= now)
         .order_by(Ballot.id)
+        .execution_options(populate_existing=True)
     ).all()
     return [b for b in due if close(session, b, now)]
+
+
+def read_as_closed(
+    session: Session, ballots: Iterable[Ballot], now: dt.datetime | None = None
+) -> None:
+    """Show due ballots as closed without writing (GET pages never write).
+
+    Votes are refused from the closing time on, so the outcome computed here is
+    the one `flask ballots close-due` (or the next vote attempt) records; the
+    values are set as if loaded, so the session has nothing to flush.
+    """
+    now = now or utcnow()
+    for ballot in ballots:
+        if ballot.closed_at is None and now >= ballot.closes_at:
+            values = _outcome(session, ballot)
+            values.pop("counted")
+            for name, value in values.items():
+                set_committed_value(ballot, name, value)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.auth.models import User
 from app.auth.permissions import require
+from app.committee import listing
+from app.committee.listing import AGREED, DRAFTED, NONE, CommentRow
 from app.committee.models import Disposition, SynopsisPublication
 from app.committee.permissions import can_use_workspace
 from app.consultation.models import (
@@ -18,46 +19,18 @@ from app.consultation.models import (
     ConsultationRound,
     Moderation,
     Submission,
-    SubmissionKind,
     SubmissionStatus,
+    comment_parts,
+    round_parts,
 )
 from app.consultation.service import hidden_comments
 from app.drafting.models import Clause
 from app.errors import NotFound
 from app.history import latest
 
-NONE, DRAFTED, AGREED = "none", "drafted", "agreed"
-
-
-@dataclass
-class CommentRow:
-    """A comment with what the committee needs to see next to it."""
-
-    comment: Comment
-    disposition: Disposition | None
-    hidden: bool = False
-
-    @property
-    def state(self) -> str:
-        if self.disposition is None:
-            return NONE
-        return AGREED if self.disposition.agreed else DRAFTED
-
-    @property
-    def submission(self) -> Submission:
-        return self.comment.submission
-
-    @property
-    def is_formal(self) -> bool:
-        return self.comment.submission.kind == SubmissionKind.FORMAL
-
-    @property
-    def stakeholder_group(self) -> str:
-        return self.comment.submission.stakeholder_group or "other"
-
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
-    found = session.get(ConsultationRound, round_id)
+    found = session.get(ConsultationRound, round_id, options=round_parts())
     if found is None:
         raise NotFound(_("There is no consultation round %(id)s.", id=round_id))
     return found
@@ -65,12 +38,21 @@ def get_round(session: Session, round_id: int) -> ConsultationRound:
 
 def all_rounds(session: Session) -> list[ConsultationRound]:
     return list(
-        session.scalars(select(ConsultationRound).order_by(ConsultationRound.opens_at.desc()))
+        session.scalars(
+            select(ConsultationRound)
+            .options(*round_parts())
+            .order_by(ConsultationRound.opens_at.desc())
+        )
     )
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    comment = session.get(Comment, comment_id)
+    comment = session.get(
+        Comment,
+        comment_id,
+        options=[*comment_parts(), joinedload(Comment.clause).joinedload(Clause.head)],
+        populate_existing=True,  # comments are immutable: nothing pending to lose
+    )
     if comment is None or comment.submission.status != SubmissionStatus.SUBMITTED:
         raise NotFound(_("There is no comment %(id)s.", id=comment_id))
     return comment
@@ -110,17 +92,6 @@ def submitted_comments():
     )
 
 
-def round_comments(session: Session, round_: ConsultationRound) -> list[Comment]:
-    """Return every submitted comment of a round, in receipt order."""
-    return list(
-        session.scalars(
-            submitted_comments()
-            .where(Submission.round_id == round_.id)
-            .order_by(Submission.submitted_at, Submission.id, Comment.ordinal)
-        ).unique()
-    )
-
-
 def rows_for(
     session: Session, comments: list[Comment], ids: Select | None = None
 ) -> list[CommentRow]:
@@ -131,23 +102,25 @@ def rows_for(
     return [CommentRow(c, current.get(c.id), c.id in hidden) for c in comments]
 
 
-def round_rows(session: Session, round_: ConsultationRound) -> list[CommentRow]:
-    ids = submitted_comments().with_only_columns(Comment.id).where(Submission.round_id == round_.id)
-    return rows_for(session, round_comments(session, round_), ids)
-
-
 def clause_comments(session: Session, viewer: User, clause: Clause) -> list[CommentRow]:
     """Return every comment ever made on a clause, across rounds, oldest round first."""
     require(can_use_workspace(viewer))
-    comments = list(
-        session.scalars(
-            submitted_comments()
-            .where(Comment.clause_id == clause.id)
-            .join(ConsultationRound, Submission.round_id == ConsultationRound.id)
-            .order_by(ConsultationRound.number, Submission.submitted_at, Comment.ordinal)
-        ).unique()
+    query = (
+        listing.with_details(
+            select(Comment)
+            .join(Submission, Comment.submission_id == Submission.id)
+            .outerjoin(listing.Current, listing.current_disposition_on())
+            .where(Submission.status == SubmissionStatus.SUBMITTED, Comment.clause_id == clause.id)
+        )
+        .join(ConsultationRound, Submission.round_id == ConsultationRound.id)
+        .options(
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.round)
+            .joinedload(ConsultationRound.version)
+        )
+        .order_by(ConsultationRound.number, Submission.submitted_at, Comment.ordinal)
     )
-    return rows_for(session, comments)
+    return [CommentRow(c, d, bool(h)) for c, d, h in session.execute(query).unique()]
 
 
 def synopsis_publication(session: Session, round_: ConsultationRound) -> SynopsisPublication | None:
@@ -165,3 +138,6 @@ def comment_label(comment: Comment) -> str:
     """Name a comment the way the committee cites it: receipt and point number."""
     receipt = comment.submission.receipt or f"#{comment.submission_id}"
     return f"{receipt}/{comment.ordinal}"
+
+
+__all__ = ["AGREED", "DRAFTED", "NONE", "CommentRow"]

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.drafting import service as drafting
-from app.drafting.models import Standard, Version
+from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.drafting.permissions import can_read_working_draft
 from app.drafting.tree import DraftNode
 from app.errors import PermissionDenied, ValidationError
@@ -66,6 +67,10 @@ class ClauseChange:
     @property
     def unchanged(self) -> bool:
         return self.kinds == {UNCHANGED}
+
+    @property
+    def ordered_kinds(self) -> list[str]:
+        return sorted(self.kinds)
 
     @property
     def current(self) -> ClauseText:
@@ -158,6 +163,7 @@ def _change(old: ClauseText | None, new: ClauseText | None, moved: bool) -> Clau
         kinds.add(MOVED)
     if old.number != new.number:
         kinds.add(RENUMBERED)
+    # Equal texts (an unchanged revision) are never word-diffed.
     text_changed = (old.body, old.heading, old.kind) != (new.body, new.heading, new.kind)
     if text_changed:
         kinds.add(CHANGED)
@@ -251,30 +257,79 @@ class _FrozenPairCache:
 frozen_pairs = _FrozenPairCache(CACHE_SIZE)
 
 
-def side_nodes(
+def _frozen_texts(session: Session, version: Version) -> list[ClauseText]:
+    """Read a frozen version's clauses as plain values in one query (no ORM objects)."""
+    found = session.execute(
+        select(
+            Clause.uid,
+            ClauseRevision.id,
+            ClauseRevision.clause_id,
+            ClauseRevision.parent_clause_id,
+            ClauseRevision.number,
+            ClauseRevision.heading,
+            ClauseRevision.kind,
+            ClauseRevision.body,
+        )
+        .select_from(VersionEntry)
+        .join(ClauseRevision, VersionEntry.revision_id == ClauseRevision.id)
+        .join(Clause, ClauseRevision.clause_id == Clause.id)
+        .where(VersionEntry.version_id == version.id)
+        .order_by(VersionEntry.ordinal)
+    ).all()
+    uid_of = {r.clause_id: r.uid for r in found}
+    return [
+        ClauseText(
+            uid=r.uid,
+            number=r.number,
+            heading=r.heading,
+            kind=str(r.kind),
+            body=r.body,
+            parent_uid=uid_of.get(r.parent_clause_id),
+            revision_id=r.id,
+        )
+        for r in found
+    ]
+
+
+def side_version(
     session: Session, viewer: User | None, standard: Standard, label: str
-) -> tuple[Version | None, list[DraftNode]]:
-    """Return a version (None for the working draft) and its clauses, for a comparison."""
-    if label == drafting.WORKING and not can_read_working_draft(viewer, standard):
-        raise PermissionDenied(_("Only the committee may compare with the working draft."))
-    return drafting.read_version(session, viewer, standard, label)
+) -> Version | None:
+    """Return the version a comparison names (None for the working draft, staff only)."""
+    if label == drafting.WORKING:
+        if not can_read_working_draft(viewer, standard):
+            raise PermissionDenied(_("Only the committee may compare with the working draft."))
+        return None
+    return drafting.get_version(session, standard, label)
+
+
+def side_texts(session: Session, standard: Standard, version: Version | None) -> list[ClauseText]:
+    """Return one side of a comparison: a frozen version's clauses, or the working draft's."""
+    if version is None:
+        return _texts(drafting.working_draft(session, standard))
+    return _frozen_texts(session, version)
 
 
 def compare(
     session: Session, viewer: User | None, standard: Standard, old_label: str, new_label: str
 ) -> VersionDiff:
-    """Compare two versions of a standard (or one and the working draft)."""
+    """Compare two versions of a standard (or one and the working draft).
+
+    Two frozen versions never change: their comparison is cached, and looked up
+    before any clause is read.
+    """
     if not old_label or not new_label:
         raise ValidationError(_("Choose two versions to compare."), field="from")
-    old_version, old_nodes = side_nodes(session, viewer, standard, old_label)
-    new_version, new_nodes = side_nodes(session, viewer, standard, new_label)
+    old_version = side_version(session, viewer, standard, old_label)
+    new_version = side_version(session, viewer, standard, new_label)
     key = None
     if old_version is not None and new_version is not None:
         key = (old_version.id, new_version.id)
         cached = frozen_pairs.get(key)
         if cached is not None:
             return cached
-    result = diff_texts(old_label, _texts(old_nodes), new_label, _texts(new_nodes))
+    old = side_texts(session, standard, old_version)
+    new = side_texts(session, standard, new_version)
+    result = diff_texts(old_label, old, new_label, new)
     if key is not None:
         frozen_pairs.put(key, result)
     return result

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require
 from app.committee.comments import (
-    AGREED,
-    NONE,
-    CommentRow,
     comment_label,
-    current_disposition,
     current_dispositions,
     get_comment,
-    round_rows,
     submitted_comments,
     synopsis_publication,
 )
+from app.committee.listing import Progress, count_unanswered, round_progress
 from app.committee.models import Decision, Disposition
 from app.committee.permissions import (
     can_agree_disposition,
@@ -33,7 +28,7 @@ from app.committee.permissions import (
 )
 from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
-from app.drafting.models import ClauseRevision
+from app.drafting.models import Clause, ClauseRevision
 from app.errors import Conflict, Gone, ValidationError
 from app.search.queue import UpdateKind, queue_update
 
@@ -46,6 +41,10 @@ def history(session: Session, comment: Comment) -> list[Disposition]:
         session.scalars(
             select(Disposition)
             .where(Disposition.comment_id == comment.id)
+            .options(
+                joinedload(Disposition.addressed_by).joinedload(ClauseRevision.clause),
+                joinedload(Disposition.author),
+            )
             .order_by(Disposition.seq.desc())
         )
     )
@@ -60,6 +59,15 @@ def _refuse_if_published(session: Session, round_: ConsultationRound) -> None:
         raise Gone(
             _("The synopsis of this round is published: its dispositions can no longer change.")
         )
+
+
+def _standard_of(session: Session, comment_id: int) -> int | None:
+    return session.scalar(
+        select(ConsultationRound.standard_id)
+        .join(Submission, Submission.round_id == ConsultationRound.id)
+        .join(Comment, Comment.submission_id == Submission.id)
+        .where(Comment.id == comment_id)
+    )
 
 
 def _clean(
@@ -88,8 +96,8 @@ def _clean(
         if duplicate_of_id == comment.id:
             raise ValidationError(_("A comment cannot duplicate itself."), field="duplicate_of")
         original = session.get(Comment, duplicate_of_id)
-        if original is None or original.submission.round.standard_id != (
-            comment.submission.round.standard_id
+        if original is None or _standard_of(session, original.id) != _standard_of(
+            session, comment.id
         ):
             raise ValidationError(
                 _("Comment %(id)s is not a comment on this standard.", id=duplicate_of_id),
@@ -108,10 +116,12 @@ def _clean(
     else:
         duplicate_of_id = None
     if addressed_by_revision_id:
-        revision = session.get(ClauseRevision, addressed_by_revision_id)
-        if revision is None or revision.clause.standard_id != (
-            comment.submission.round.standard_id
-        ):
+        standard_id = session.scalar(
+            select(Clause.standard_id)
+            .join(ClauseRevision, ClauseRevision.clause_id == Clause.id)
+            .where(ClauseRevision.id == addressed_by_revision_id)
+        )
+        if standard_id is None or standard_id != _standard_of(session, comment.id):
             raise ValidationError(
                 _("That revision is not part of this standard."), field="addressed_by"
             )
@@ -245,7 +255,10 @@ def selected_comments(session: Session, ids: list[int]) -> list[Comment]:
         return []
     return list(
         session.scalars(
-            submitted_comments().where(Comment.id.in_(sorted(set(ids)))).order_by(Comment.id)
+            submitted_comments()
+            .options(contains_eager(Comment.submission))
+            .where(Comment.id.in_(sorted(set(ids))))
+            .order_by(Comment.id)
         ).unique()
     )
 
@@ -420,104 +433,4 @@ def answer_duplicates(
     return rows
 
 
-@dataclass
-class Progress:
-    """How far the committee is with a round: totals and what still lacks an agreed answer."""
-
-    total: int = 0
-    agreed: int = 0
-    drafted: int = 0
-    formal_total: int = 0
-    formal_open: int = 0
-    open_by_clause: Counter = field(default_factory=Counter)
-    open_by_type: Counter = field(default_factory=Counter)
-    open_by_group: Counter = field(default_factory=Counter)
-
-    @property
-    def lacking(self) -> int:
-        return self.total - self.agreed
-
-    @property
-    def undrafted(self) -> int:
-        return self.total - self.agreed - self.drafted
-
-    @property
-    def complete(self) -> bool:
-        return self.lacking == 0
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(100 * self.agreed / self.total)
-
-
-def progress_of(rows: list[CommentRow]) -> Progress:
-    result = Progress(total=len(rows))
-    for row in rows:
-        if row.is_formal:
-            result.formal_total += 1
-        if row.state == AGREED:
-            result.agreed += 1
-            continue
-        if row.state != NONE:
-            result.drafted += 1
-        if row.is_formal:
-            result.formal_open += 1
-        clause = row.comment.clause.uid if row.comment.clause_id else ""
-        result.open_by_clause[clause] += 1
-        result.open_by_type[str(row.comment.comment_type)] += 1
-        result.open_by_group[row.stakeholder_group] += 1
-    return result
-
-
-def round_progress(session: Session, round_: ConsultationRound) -> Progress:
-    """Count a round's comments and those still lacking an agreed response."""
-    return progress_of(round_rows(session, round_))
-
-
-def filter_rows(
-    rows: list[CommentRow],
-    *,
-    clause: str = "",
-    comment_type: str = "",
-    group: str = "",
-    state: str = "",
-    formal: bool = False,
-    language: str = "",
-) -> list[CommentRow]:
-    """Keep the rows that match every given filter."""
-    out = []
-    for row in rows:
-        uid = row.comment.clause.uid if row.comment.clause_id else ""
-        if clause and uid != clause and not (clause == "-" and not uid):
-            continue
-        if comment_type and str(row.comment.comment_type) != comment_type:
-            continue
-        if group and row.stakeholder_group != group:
-            continue
-        if state == "open" and row.state == AGREED:
-            continue
-        if state and state != "open" and row.state != state:
-            continue
-        if formal and not row.is_formal:
-            continue
-        if language and row.comment.language != language:
-            continue
-        out.append(row)
-    return out
-
-
-def count_unanswered(session: Session, round_ids: list[int]) -> int:
-    """Count submitted comments of the rounds that have no agreed disposition."""
-    if not round_ids:
-        return 0
-    agreed = (
-        current_disposition()
-        .with_only_columns(Disposition.comment_id)
-        .where(Disposition.agreed.is_(True))
-    )
-    query = (
-        submitted_comments()
-        .with_only_columns(func.count(Comment.id))
-        .where(Submission.round_id.in_(round_ids), Comment.id.not_in(agreed))
-    )
-    return session.scalar(query) or 0
+__all__ = ["Progress", "count_unanswered", "round_progress"]

@@ -84,10 +84,10 @@ class Disposition(Base):
     minutes_ref: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    comment = relationship("Comment", foreign_keys=[comment_id], lazy="joined")
-    duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="select")
-    addressed_by = relationship("ClauseRevision", lazy="joined")
-    author = relationship("User", foreign_keys=[author_id], lazy="joined")
+    comment = relationship("Comment", foreign_keys=[comment_id], lazy="raise")
+    duplicate_of = relationship("Comment", foreign_keys=[duplicate_of_id], lazy="raise")
+    addressed_by = relationship("ClauseRevision", lazy="raise")
+    author = relationship("User", foreign_keys=[author_id], lazy="raise")
 
 
 class SynopsisPublication(Base):
@@ -98,7 +98,7 @@ class SynopsisPublication(Base):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
-    round = relationship("ConsultationRound", lazy="joined")
+    round = relationship("ConsultationRound", lazy="raise")
 
 
 class BallotQuestion(StrEnum):
@@ -151,8 +151,9 @@ class Ballot(Base):
     # expectations were not met when it opened (see ballots.open_ballot).
     justification: Mapped[str] = mapped_column(Text, default="")
 
-    standard = relationship("Standard", lazy="joined")
-    version = relationship("Version", lazy="joined")
+    standard = relationship("Standard", lazy="raise")
+    version = relationship("Version", lazy="raise")
+    # The roll is small (the committee) and read with every ballot: always loaded.
     voters: Mapped[list[BallotVoter]] = relationship(back_populates="ballot", lazy="selectin")
 
 
@@ -166,8 +167,8 @@ class BallotVoter(Base):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
-    ballot: Mapped[Ballot] = relationship(back_populates="voters")
-    user = relationship("User", lazy="joined")
+    ballot: Mapped[Ballot] = relationship(back_populates="voters", lazy="raise")
+    user = relationship("User", lazy="raise")
 
 
 class Vote(Base):
@@ -194,7 +195,7 @@ class Vote(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     cast_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    voter = relationship("User", lazy="joined")
+    voter = relationship("User", lazy="raise")
 
 
 # A ballot's question and rules are fixed at opening; its outcome is set once, at

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import String, and_, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.auth.models import User
 from app.auth.permissions import require
 from app.committee.comments import CommentRow, rows_for, submitted_comments
 from app.committee.permissions import can_use_workspace
 from app.committee.reanchoring import MIN_QUOTE_ELSEWHERE, Locator, Placement
-from app.consultation.models import Comment
+from app.consultation.models import Comment, ConsultationRound, Submission
 from app.drafting.models import Clause, ClauseRevision
 from app.drafting.tree import DraftNode
 
@@ -49,6 +49,17 @@ def comments_moved_here(
                 Comment.clause_id != clause.id,
                 Comment.clause_id.in_(of_standard),
                 or_(Comment.clause_id.in_(removed), quoted_here),
+            )
+            .options(
+                contains_eager(Comment.submission)
+                .joinedload(Submission.round)
+                .joinedload(ConsultationRound.version),
+                # Authors by name only: their role grants are not loaded.
+                contains_eager(Comment.submission)
+                .joinedload(Submission.author)
+                .raiseload(User.role_grants),
+                joinedload(Comment.clause),
+                joinedload(Comment.revision),
             )
             .order_by(Comment.id)
             .limit(MAX_ARRIVALS * 5)

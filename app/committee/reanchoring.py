@@ -6,10 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased, object_session
 
-from app.consultation.models import Comment
-from app.drafting.models import ClauseRevision
+from app.consultation.models import Comment, ConsultationRound, Submission
+from app.drafting.models import Clause, ClauseRevision, Version
 from app.drafting.tree import DraftNode
+from app.loading import ensure_loaded
 from app.text.anchoring import Anchor, AnchorStatus, locate, similarity
 from app.text.markdown import plain_text
 
@@ -148,23 +151,47 @@ class Locator:
 
     def successor(self, comment: Comment) -> DraftNode | None:
         """Return the clause that took over a removed clause's text, if one did."""
-        revision = comment.revision
-        if revision is None:
+        session = object_session(comment)
+        assert session is not None
+        if comment.revision_id is None:
             return None
-        frozen_at = comment.submission.round.version.created_at
+        revision = ensure_loaded(session, comment, "revision").revision
+        assert revision is not None
+        frozen_at = session.scalar(
+            select(Version.created_at)
+            .join(ConsultationRound, ConsultationRound.version_id == Version.id)
+            .join(Submission, Submission.round_id == ConsultationRound.id)
+            .where(Submission.id == comment.submission_id)
+        )
         key = (revision.id, frozen_at)
         if key not in self._successors:
-            self._successors[key] = self._find_successor(revision, frozen_at)
+            self._successors[key] = self._find_successor(session, revision, frozen_at)
         return self._successors[key]
 
-    def _find_successor(self, revision: ClauseRevision, frozen_at) -> DraftNode | None:
+    def _find_successor(
+        self, session: Session, revision: ClauseRevision, frozen_at
+    ) -> DraftNode | None:
         """Among clauses new since the commented draft, the one that carries its text on."""
         old = plain_text(revision.body)
         if len(old.strip()) < MIN_QUOTE_ELSEWHERE:
             return None
+        # Clauses of the same standard created after the commented draft froze
+        # (a standard's new clauses: few, and no list of every clause id).
+        holder = aliased(Clause)
+        new_ids = set(
+            session.scalars(
+                select(Clause.id).where(
+                    Clause.standard_id
+                    == select(holder.standard_id)
+                    .where(holder.id == revision.clause_id)
+                    .scalar_subquery(),
+                    Clause.created_at > frozen_at,
+                )
+            )
+        )
         best, best_score = None, MIN_SUCCESSOR_SIMILARITY
         for node in self.nodes:
-            if node.revision.clause.created_at <= frozen_at:
+            if node.clause_id not in new_ids:
                 continue  # it stood beside the removed clause: a sibling, not its successor
             new = self.text(node.clause_id)
             if new == old:

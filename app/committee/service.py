@@ -32,7 +32,6 @@ from app.committee.comments import (
     current_dispositions,
     get_comment,
     get_round,
-    round_rows,
     synopsis_publication,
 )
 from app.committee.diffs import compare, frozen_pairs, previous_label
@@ -44,11 +43,20 @@ from app.committee.dispositions import (
     check_answer,
     check_meeting,
     draft,
-    filter_rows,
     history,
-    progress_of,
-    round_progress,
     selected_comments,
+)
+from app.committee.listing import (
+    Progress,
+    RowFilters,
+    chosen_comments,
+    clause_titles,
+    comment_languages,
+    count_matching,
+    progress_by_round,
+    published_round_ids,
+    round_page,
+    round_progress,
 )
 from app.committee.moved import comments_moved_here
 from app.committee.permissions import can_draft_disposition
@@ -126,6 +134,15 @@ def newest_version(session: Session, comment: Comment) -> Version | None:
 
 __all__ = [
     "CommentRow",
+    "Progress",
+    "RowFilters",
+    "chosen_comments",
+    "clause_titles",
+    "comment_languages",
+    "published_round_ids",
+    "count_matching",
+    "progress_by_round",
+    "round_page",
     "Locator",
     "all_rounds",
     "Placement",
@@ -148,7 +165,6 @@ __all__ = [
     "current_dispositions",
     "current_votes",
     "draft",
-    "filter_rows",
     "frozen_pairs",
     "get_ballot",
     "get_comment",
@@ -159,7 +175,6 @@ __all__ = [
     "newest_version",
     "open_ballot",
     "previous_label",
-    "progress_of",
     "publish_blockers",
     "publish_synopsis",
     "responses_for_author",
@@ -167,7 +182,6 @@ __all__ = [
     "revisions_after",
     "roll_of",
     "round_progress",
-    "round_rows",
     "status_counts",
     "synopsis_publication",
     "tally",

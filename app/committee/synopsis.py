@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -13,14 +14,9 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require
-from app.committee.comments import (
-    CommentRow,
-    comment_label,
-    current_dispositions,
-    round_rows,
-    synopsis_publication,
-)
-from app.committee.dispositions import Progress, progress_of
+from app.committee import listing
+from app.committee.comments import synopsis_publication
+from app.committee.listing import CommentRow, Progress
 from app.committee.models import Disposition, SynopsisPublication
 from app.committee.permissions import can_publish_synopsis
 from app.consultation.models import (
@@ -33,6 +29,7 @@ from app.consultation.models import (
 from app.database import utcnow
 from app.errors import Conflict, Gone
 from app.mail import queue_mail
+from app.pagination import Page
 from app.search.queue import UpdateKind, queue_update
 
 
@@ -47,10 +44,13 @@ class ClauseGroup:
 
 @dataclass
 class Synopsis:
+    """One page of a round's synopsis, with the round's counts."""
+
     round: ConsultationRound
     publication: SynopsisPublication | None
     progress: Progress
     groups: list[ClauseGroup] = field(default_factory=list)
+    page: Page | None = None
     by_decision: Counter = field(default_factory=Counter)
     by_group: Counter = field(default_factory=Counter)
 
@@ -63,7 +63,9 @@ class Synopsis:
         return [row for group in self.groups for row in group.rows]
 
 
-def publish_blockers(session: Session, round_: ConsultationRound, now=None) -> list[str]:
+def publish_blockers(
+    session: Session, round_: ConsultationRound, now=None, *, progress: Progress | None = None
+) -> list[str]:
     """Say why the synopsis cannot be published yet (empty: it can)."""
     now = now or utcnow()
     reasons = []
@@ -71,7 +73,7 @@ def publish_blockers(session: Session, round_: ConsultationRound, now=None) -> l
         reasons.append(_("The synopsis is already published."))
     if round_.state_at(now) != RoundState.CLOSED:
         reasons.append(_("The round has not closed yet."))
-    progress = progress_of(round_rows(session, round_))
+    progress = progress or listing.round_progress(session, round_)
     if progress.lacking:
         reasons.append(
             _(
@@ -100,7 +102,7 @@ def publish(
     session.add(publication)
     session.flush()
     queue_update(session, UpdateKind.ROUND, round_.id)  # search: responses now public
-    rows = round_rows(session, round_)
+    progress = listing.round_progress(session, round_)
     record(
         session,
         actor,
@@ -108,35 +110,42 @@ def publish(
         publication,
         summary=f"Published the synopsis of {round_.title}",
         round_id=round_.id,
-        comments=len(rows),
+        comments=progress.total,
     )
-    _notify_submitters(session, round_, rows)
+    _notify_submitters(session, round_)
     return publication
 
 
-def _notify_submitters(session: Session, round_: ConsultationRound, rows: list[CommentRow]) -> None:
-    per_author: dict[int, list[CommentRow]] = {}
-    for row in rows:
-        per_author.setdefault(row.submission.author_id, []).append(row)
-    for author_rows in per_author.values():
-        author = author_rows[0].submission.author
-        if author is None or not author.email:
+def _notify_submitters(session: Session, round_: ConsultationRound) -> None:
+    """Queue one mail per submitter, streaming the round's comments ordered by author."""
+    query = (
+        select(User.id, User.email, User.name, User.language, Submission.receipt, Comment.ordinal)
+        .join(Submission, Submission.author_id == User.id)
+        .join(Comment, Comment.submission_id == Submission.id)
+        .where(Submission.round_id == round_.id, Submission.status == SubmissionStatus.SUBMITTED)
+        .order_by(User.id, Submission.submitted_at, Comment.ordinal)
+        .execution_options(yield_per=2000)
+    )
+    for _author_id, group in groupby(session.execute(query), key=lambda r: r[0]):
+        rows = list(group)
+        _id, email, name, language, _receipt, _ordinal = rows[0]
+        if not email:
             continue
         # Each submitter hears in the language of their own profile.
-        with force_locale(author.language or "en"):
+        with force_locale(language or "en"):
             queue_mail(
                 session,
-                to=author.email,
+                to=email,
                 subject=_("The responses to your comments on %(title)s", title=round_.title),
                 body=_(
                     "Hello %(name)s,\n\nThe Standards Committee has published its responses to "
                     'the comments of "%(title)s". %(n)d of them answer your comments (%(refs)s).'
                     '\n\nYou can read them under "My submissions" and in the synopsis of the '
                     "round.\n",
-                    name=author.name,
+                    name=name,
                     title=round_.title,
-                    n=len(author_rows),
-                    refs=", ".join(comment_label(r.comment) for r in author_rows),
+                    n=len(rows),
+                    refs=", ".join(f"{r[4]}/{r[5]}" for r in rows),
                 ),
             )
 
@@ -151,35 +160,26 @@ def _group_rows(rows: list[CommentRow]) -> list[ClauseGroup]:
             groups[uid] = ClauseGroup(uid, title if uid else _("The draft as a whole"))
         groups[uid].rows.append(row)
 
-    def order(group: ClauseGroup):
-        first = group.rows[0].comment
-        return (
-            group.uid is not None,
-            _number_key(first.revision.number if first.revision else ""),
-            group.uid or "",
-        )
-
-    return sorted(groups.values(), key=order)
+    # The page comes in clause order (whole draft first): keep it.
+    return list(groups.values())
 
 
-def _number_key(number: str) -> tuple:
-    parts = []
-    for part in (number or "").split("."):
-        parts.append((0, int(part), "") if part.isdigit() else (1, 0, part))
-    return tuple(parts)
-
-
-def build(session: Session, round_: ConsultationRound, *, public: bool = True) -> Synopsis:
-    """Assemble a round's synopsis; the public version leaves hidden comments out."""
-    rows = round_rows(session, round_)
-    progress = progress_of(rows)
+def build(
+    session: Session,
+    round_: ConsultationRound,
+    *,
+    public: bool = True,
+    after: str | None = None,
+    before: str | None = None,
+) -> Synopsis:
+    """Assemble one page of a round's synopsis; the public version leaves hidden comments out."""
+    progress = listing.round_progress(session, round_)
     publication = synopsis_publication(session, round_)
-    shown = [r for r in rows if not (public and r.hidden)]
-    result = Synopsis(round_, publication, progress, _group_rows(shown))
-    for row in shown:
-        if row.disposition is not None and row.disposition.agreed:
-            result.by_decision[str(row.disposition.decision)] += 1
-        result.by_group[row.stakeholder_group] += 1
+    page = listing.synopsis_page(session, round_, public=public, after=after, before=before)
+    result = Synopsis(round_, publication, progress, _group_rows(page.items), page)
+    if publication is not None:
+        result.by_decision = listing.decision_counts(session, round_, public=public)
+        result.by_group = listing.group_counts(session, round_, public=public)
     return result
 
 
@@ -187,15 +187,16 @@ def responses_for_author(session: Session, user: User) -> dict[int, Disposition]
     """Map each of a user's comments to its agreed disposition, for published synopses only."""
     if user is None or getattr(user, "id", None) is None:
         return {}
-    published_rounds = select(SynopsisPublication.round_id)
-    theirs = (
-        select(Comment.id)
+    Current = listing.Current
+    rows = session.execute(
+        select(Comment.id, Current)
         .join(Submission, Comment.submission_id == Submission.id)
+        .join(Current, listing.current_disposition_on())
         .where(
             Submission.author_id == user.id,
             Submission.status == SubmissionStatus.SUBMITTED,
-            Submission.round_id.in_(published_rounds),
+            Submission.round_id.in_(select(SynopsisPublication.round_id)),
+            Current.agreed.is_(True),
         )
     )
-    found = current_dispositions(session, theirs)
-    return {cid: d for cid, d in found.items() if d.agreed}
+    return dict(rows.all())

@@ -75,13 +75,31 @@ def compare(slug: str):
 def dashboard():
     _staff_only()
     rounds = service.all_rounds(db.session)
-    items = [
-        (r, service.round_progress(db.session, r), service.synopsis_publication(db.session, r))
-        for r in rounds
-    ]
-    service.close_due_ballots(db.session)
-    ballots = service.list_ballots(db.session)
+    progress = service.progress_by_round(db.session, [r.id for r in rounds])
+    published = service.published_round_ids(db.session)
+    items = [(r, progress[r.id], r.id in published) for r in rounds]
+    ballots = service.list_ballots(db.session, limit=5)
     return render_template("committee/dashboard.html", items=items, ballots=ballots)
+
+
+def _row_filters(round_id: int) -> service.RowFilters:
+    query = request.args.get("q", "").strip()[:300]
+    comment_ids = None
+    if query:  # search: this round's comments that match (the engine's best 500)
+        from app.search.service import round_comment_ids
+
+        ids, _total = round_comment_ids(db.session, current_user, round_id, query)
+        comment_ids = tuple(ids)
+    return service.RowFilters(
+        clause=request.args.get("clause", "").strip()[:40],
+        comment_type=request.args.get("type", "")[:40],
+        group=request.args.get("group", "")[:40],
+        state=request.args.get("state", "")[:20],
+        formal=request.args.get("formal") == "1",
+        language=request.args.get("language", "")[:20],
+        q=query,
+        comment_ids=comment_ids,
+    )
 
 
 @bp.get("/committee/rounds/<int:round_id>")
@@ -89,43 +107,31 @@ def dashboard():
 def round_dashboard(round_id: int):
     _staff_only()
     round_ = service.get_round(db.session, round_id)
-    rows = service.round_rows(db.session, round_)
-    progress = service.progress_of(rows)
-    filters = {
-        "clause": request.args.get("clause", "").strip(),
-        "comment_type": request.args.get("type", ""),
-        "group": request.args.get("group", ""),
-        "state": request.args.get("state", ""),
-        "formal": request.args.get("formal") == "1",
-        "language": request.args.get("language", ""),
-    }
-    shown = service.filter_rows(rows, **filters)
-    query = request.args.get("q", "").strip()[:300]
-    if query:  # search: this round's comments that match, best first
-        from app.search.service import round_comment_ids
-
-        ids, _total = round_comment_ids(db.session, current_user, round_.id, query)
-        rank = {comment_id: i for i, comment_id in enumerate(ids)}
-        shown = sorted((r for r in shown if r.comment.id in rank), key=lambda r: rank[r.comment.id])
-    filters["q"] = query
+    filters = _row_filters(round_.id)
+    progress = service.round_progress(db.session, round_, breakdown=True)
+    page = service.round_page(
+        db.session,
+        round_,
+        filters,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+    )
+    total = service.count_matching(db.session, round_, filters) if filters.any else progress.total
     return render_template(
         "committee/round.html",
         round=round_,
-        rows=shown,
-        total=len(rows),
+        rows=page.items,
+        page=page,
+        total=total,
         progress=progress,
         filters=filters,
         labels=LABELS,
-        comment_languages=sorted({row.comment.language for row in rows}),
+        comment_languages=service.comment_languages(db.session, round_),
         publication=service.synopsis_publication(db.session, round_),
         duplicates_form=DuplicatesForm(),
         meeting_form=MeetingForm(),
         label_of=service.comment_label,
-        clause_titles={
-            row.comment.clause.uid: row.comment.revision.title
-            for row in rows
-            if row.comment.clause_id
-        },
+        clause_titles=service.clause_titles(db.session, round_.version_id),
     )
 
 
@@ -142,8 +148,7 @@ def answer_duplicates(round_id: int):
         ids = [int(i) for i in request.form.getlist("comment_ids")]
     except ValueError:
         abort(400)
-    in_round = {row.comment.id: row.comment for row in service.round_rows(db.session, round_)}
-    chosen = [in_round[i] for i in ids if i in in_round]
+    chosen = service.chosen_comments(db.session, round_, ids)
     try:
         original = service.get_comment(db.session, form.original.data)
         rows = service.answer_duplicates(
@@ -401,8 +406,14 @@ def clause_comments(uid: str):
 @bp.get("/consultations/<int:round_id>/synopsis")
 def synopsis(round_id: int):
     round_ = service.get_round(db.session, round_id)
-    result = service.build_synopsis(db.session, round_, public=True)
-    blockers = service.publish_blockers(db.session, round_)
+    result = service.build_synopsis(
+        db.session,
+        round_,
+        public=True,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+    )
+    blockers = service.publish_blockers(db.session, round_, progress=result.progress)
     return render_template(
         "committee/synopsis.html",
         round=round_,

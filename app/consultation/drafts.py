@@ -30,11 +30,13 @@ from app.consultation.models import (
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    submission_with_comments,
 )
 from app.consultation.permissions import can_file_formal_submission
 from app.database import utcnow
 from app.errors import Conflict, Gone, PermissionDenied, RecordFrozen, ValidationError
 from app.formatting import format_when
+from app.loading import ensure_loaded
 
 MAX_ORGANISATION = 200
 
@@ -94,6 +96,7 @@ def draft_for(session: Session, actor: User, round_: ConsultationRound) -> Submi
             Submission.author_id == actor.id,
             Submission.status == SubmissionStatus.DRAFT,
         )
+        .options(*submission_with_comments())
         .order_by(Submission.id.desc())
         .limit(1)
     )
@@ -110,8 +113,8 @@ def start_submission(
     if draft is not None:
         return draft
     draft = Submission(
-        round_id=round_.id,
-        author_id=actor.id,
+        round=round_,
+        author=actor,
         kind=SubmissionKind.INDIVIDUAL,
         organisation=actor.organisation or "",
         cover_statement="",
@@ -198,7 +201,7 @@ def update_submission(
     """Change a draft's kind, organisation, consent, cover statement and stakeholder group."""
     own_draft(actor, submission)
     now = now or utcnow()
-    require_open(submission.round, now)
+    require_open(ensure_loaded(session, submission, "round").round, now)
     values = _clean_details(actor, details)
     changed = sorted(k for k, v in values.items() if getattr(submission, k) != v)
     for key, value in values.items():
@@ -265,7 +268,7 @@ def add_comment(
             )
         )
     comment = Comment(
-        submission_id=submission.id, ordinal=(last or 0) + 1, created_at=now, **fields.values()
+        submission=submission, ordinal=(last or 0) + 1, created_at=now, **fields.values()
     )
     session.add(comment)
     submission.updated_at = now
@@ -297,10 +300,10 @@ def edit_comment(
     now: dt.datetime | None = None,
 ) -> Comment:
     """Revise a comment of a draft submission."""
-    submission = comment.submission
+    submission = ensure_loaded(session, comment, "submission").submission
     own_draft(actor, submission)
     now = now or utcnow()
-    require_open(submission.round, now)
+    require_open(ensure_loaded(session, submission, "round").round, now)
     fields = clean_comment(
         session,
         submission.round,
@@ -335,10 +338,10 @@ def remove_comment(
     session: Session, actor: User, comment: Comment, *, now: dt.datetime | None = None
 ) -> None:
     """Remove a comment from a draft submission."""
-    submission = comment.submission
+    submission = ensure_loaded(session, comment, "submission").submission
     own_draft(actor, submission)
     now = now or utcnow()
-    require_open(submission.round, now)
+    require_open(ensure_loaded(session, submission, "round").round, now)
     comment_id = comment.id
     try:
         with session.begin_nested():

@@ -23,16 +23,25 @@ def stakeholder_label(value: str) -> str:
 
 def public_submitter(submission: Submission) -> str | None:
     """Return who the public may see behind a submission, or None when the name is withheld."""
-    name = submission.author.name
-    if submission.kind == SubmissionKind.FORMAL:
+    return public_name(
+        submission.kind,
+        consent=submission.consent_publish_name,
+        name=submission.author.name,
+        organisation=submission.organisation,
+    )
+
+
+def public_name(kind: str, *, consent: bool, name: str, organisation: str) -> str | None:
+    """Name a submitter from plain column values (what `public_submitter` reads of a submission)."""
+    if kind == SubmissionKind.FORMAL:
         forum = str(SUBMISSION_KIND_LABELS[SubmissionKind.FORMAL])
-        if submission.consent_publish_name:
+        if consent:
             return _("%(forum)s, filed by %(name)s", forum=forum, name=name)
         return forum
-    if not submission.consent_publish_name:
+    if not consent:
         return None
-    if submission.kind == SubmissionKind.ORGANISATION and submission.organisation:
-        return _("%(name)s on behalf of %(org)s", name=name, org=submission.organisation)
+    if kind == SubmissionKind.ORGANISATION and organisation:
+        return _("%(name)s on behalf of %(org)s", name=name, org=organisation)
     return name
 
 

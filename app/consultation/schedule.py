@@ -21,6 +21,7 @@ from app.consultation.models import (
     RoundState,
     Submission,
     SubmissionStatus,
+    round_parts,
 )
 from app.consultation.permissions import can_change_round_schedule
 from app.database import utcnow
@@ -28,6 +29,7 @@ from app.drafting.models import Version
 from app.errors import Conflict, ValidationError
 from app.formatting import format_when, format_when_in
 from app.jobs.service import enqueue, handler
+from app.loading import ensure_loaded
 
 MAX_REASON = 2000
 NOTICE_BATCH = 500
@@ -48,7 +50,7 @@ def check_calendar(
     standard's round numbers follow their opening dates. A number may be given (rounds
     held before the standard came to Clausewise keep theirs) if it is free and fits.
     """
-    standard = version.standard
+    standard = ensure_loaded(session, version, "standard").standard
     others = list(
         session.scalars(
             select(ConsultationRound)
@@ -176,6 +178,7 @@ def _change(
         created_at=now,
     )
     session.add(change)
+    ensure_loaded(session, round_, "standard")
     round_.closes_at = new_closes_at
     session.flush()
     record(
@@ -218,6 +221,7 @@ def extend_round(
         raise ValidationError(
             _("To extend the round, choose a time after its current close."), field="closes_at"
         )
+    ensure_loaded(session, round_, "version")
     check_calendar(
         session, round_.version, round_.opens_at, closes_at, None, exclude_round_id=round_.id
     )
@@ -287,7 +291,7 @@ def _notify(session: Session, payload: dict) -> None:
     change = session.get(RoundChange, payload["change_id"])
     if change is None:
         return
-    round_ = session.get(ConsultationRound, change.round_id)
+    round_ = session.get(ConsultationRound, change.round_id, options=round_parts())
     assert round_ is not None
     rows = session.execute(
         select(Submission.id, User.email, User.language, User.timezone)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from app.audit.service import record
 from app.auth.models import User
@@ -44,6 +44,8 @@ from app.consultation.models import (
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    comment_parts,
+    round_parts,
 )
 from app.consultation.moderation_notice import tell_author
 from app.consultation.names import author_line, public_submitter, stakeholder_label
@@ -59,17 +61,32 @@ from app.consultation.schedule import (
     extend_round,
     time_left,
 )
-from app.consultation.submitting import get_by_receipt, my_submissions, submit, withdraw
+from app.consultation.submitting import (
+    comment_and_submit,
+    get_by_receipt,
+    my_submissions,
+    submit,
+    withdraw,
+)
 from app.database import utcnow
-from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
+from app.drafting.models import (
+    Clause,
+    ClauseRevision,
+    Standard,
+    Version,
+    VersionEntry,
+    VersionState,
+)
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.history import latest
+from app.history import is_latest, latest
+from app.pagination import Page, paginate
 from app.search.queue import UpdateKind, queue_update
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
 MAX_AUDIENCES = 500
 MAX_REASON = 500
+RECORD_PAGE = 100
 
 
 # --- rounds --------------------------------------------------------------------
@@ -77,7 +94,7 @@ MAX_REASON = 500
 
 def list_rounds(session: Session, standard: Standard | None = None) -> list[ConsultationRound]:
     """Return rounds, open and upcoming first, then the most recently closed."""
-    query = select(ConsultationRound)
+    query = select(ConsultationRound).options(*round_parts())
     if standard is not None:
         query = query.where(ConsultationRound.standard_id == standard.id)
     rounds = list(session.scalars(query.order_by(ConsultationRound.opens_at.desc())))
@@ -93,13 +110,14 @@ def rounds_for_standard(session: Session, standard: Standard) -> list[Consultati
         session.scalars(
             select(ConsultationRound)
             .where(ConsultationRound.standard_id == standard.id)
+            .options(*round_parts())
             .order_by(ConsultationRound.number)
         )
     )
 
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
-    found = session.get(ConsultationRound, round_id)
+    found = session.get(ConsultationRound, round_id, options=round_parts())
     if found is None:
         raise NotFound(_("There is no such consultation round."))
     return found
@@ -204,8 +222,8 @@ def create_round(
     """Open a consultation round on a frozen version (secretariat only)."""
     require(can_open_round(actor, fields.standard))
     round_ = ConsultationRound(
-        standard_id=fields.standard.id,
-        version_id=fields.version.id,
+        standard=fields.standard,
+        version=fields.version,
         number=fields.number,
         title=fields.title,
         summary=fields.summary,
@@ -237,7 +255,10 @@ def frozen_versions(session: Session) -> list[Version]:
     """Return every frozen version, for the new-round form."""
     return list(
         session.scalars(
-            select(Version).where(Version.state == VersionState.FROZEN).order_by(Version.id.desc())
+            select(Version)
+            .where(Version.state == VersionState.FROZEN)
+            .options(joinedload(Version.standard))
+            .order_by(Version.id.desc())
         )
     )
 
@@ -275,6 +296,20 @@ def hidden_comments() -> Select:
     )
 
 
+def hidden_now():
+    """True when the comment's latest moderation hides it (correlated on Comment)."""
+    m = aliased(Moderation)
+    return (
+        exists()
+        .where(
+            m.comment_id == Comment.id,
+            m.hidden.is_(True),
+            is_latest(m, key=[m.comment_id], by=m.id),
+        )
+        .correlate(Comment)
+    )
+
+
 def _visible_comments(round_: ConsultationRound):
     return (
         select(Comment)
@@ -282,7 +317,7 @@ def _visible_comments(round_: ConsultationRound):
         .where(
             Submission.round_id == round_.id,
             Submission.status == SubmissionStatus.SUBMITTED,
-            Comment.id.not_in(hidden_comments()),
+            ~hidden_now(),
         )
     )
 
@@ -321,20 +356,23 @@ class CommentFilters:
     clause_uid: str = ""
 
 
-def record_comments(
+def record_page(
     session: Session,
     viewer: User | None,
     round_: ConsultationRound,
     filters: CommentFilters | None = None,
     *,
     now: dt.datetime | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[list[CommentEntry], int]:
-    """Return a page of the round's record as this reader may see it, and the total.
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = RECORD_PAGE,
+    count: bool = True,
+) -> tuple[Page, int]:
+    """Return a keyset page of the round's record as this reader may see it, and the total.
 
     The public sees submitted, unhidden comments once the round's comments are
     public; staff always see everything submitted, withdrawn and hidden included.
+    Pages run in clause order (whole draft first), then receipt order.
     """
     filters = filters or CommentFilters()
     staff = can_read_every_comment(viewer, round_)
@@ -350,7 +388,7 @@ def record_comments(
     elif comments_public(round_, now):
         query = _visible_comments(round_)
     else:
-        return [], 0
+        return Page(), 0
     if filters.comment_type:
         query = query.where(Comment.comment_type == filters.comment_type)
     if filters.stakeholder_group:
@@ -358,24 +396,66 @@ def record_comments(
     if filters.clause_uid == "-":
         query = query.where(Comment.clause_id.is_(None))
     elif filters.clause_uid:
-        query = query.join(Clause, Comment.clause_id == Clause.id).where(
-            Clause.uid == filters.clause_uid
+        query = query.where(
+            Comment.clause_id
+            == select(Clause.id).where(Clause.uid == filters.clause_uid).scalar_subquery()
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordinal = (
-        select(VersionEntry.ordinal)
-        .where(
-            VersionEntry.version_id == round_.version_id,
-            VersionEntry.clause_id == Comment.clause_id,
-        )
-        .scalar_subquery()
+    total = (
+        session.scalar(query.with_only_columns(func.count(Comment.id)).order_by(None)) or 0
+        if count
+        else 0
     )
-    query = query.order_by(func.coalesce(ordinal, -1), Submission.submitted_at, Comment.ordinal)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    comments = list(session.scalars(query).unique())
+    ordinal = func.coalesce(VersionEntry.ordinal, -1)
+    query = (
+        query.outerjoin(
+            VersionEntry,
+            and_(
+                VersionEntry.version_id == round_.version_id,
+                VersionEntry.clause_id == Comment.clause_id,
+            ),
+        )
+        .join(User, Submission.author_id == User.id)
+        .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
+        .add_columns(ordinal.label("ordinal"))
+        .options(
+            # Authors are shown by name: their role grants are not loaded (a page of
+            # authors would otherwise select role grants in batches of 500 ids).
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.author)
+            .raiseload(User.role_grants),
+            contains_eager(Comment.clause),
+            contains_eager(Comment.revision),
+        )
+    )
+    page = paginate(
+        session,
+        query,
+        [ordinal, Submission.submitted_at, Comment.id],
+        lambda row: (row[1], row[0].submission.submitted_at, row[0].id),
+        [int, dt.datetime, int],
+        after=after,
+        before=before,
+        limit=limit,
+    )
+    comments = [row[0] for row in page.items]
     moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
-    return [CommentEntry(c, moderation.get(c.id)) for c in comments], total
+    page.items = [CommentEntry(c, moderation.get(c.id)) for c in comments]
+    return page, total
+
+
+def record_comments(
+    session: Session,
+    viewer: User | None,
+    round_: ConsultationRound,
+    filters: CommentFilters | None = None,
+    *,
+    now: dt.datetime | None = None,
+    limit: int = RECORD_PAGE,
+) -> tuple[list[CommentEntry], int]:
+    """Return the first page of the round's record as this reader may see it, and the total."""
+    page, total = record_page(session, viewer, round_, filters, now=now, limit=limit)
+    return page.items, total
 
 
 def formal_submissions(
@@ -399,13 +479,14 @@ def formal_submissions(
                 Submission.kind == SubmissionKind.FORMAL,
                 Submission.status.in_(statuses),
             )
+            .options(joinedload(Submission.author), selectinload(Submission.comments))
             .order_by(Submission.submitted_at)
         )
     )
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    comment = session.get(Comment, comment_id)
+    comment = session.get(Comment, comment_id, options=comment_parts())
     if comment is None:
         raise NotFound(_("There is no such comment."))
     return comment
@@ -431,7 +512,8 @@ def moderate(
         raise ValidationError(
             _("The reason is too long (%(n)d characters at most).", n=MAX_REASON), field="reason"
         )
-    if comment.submission.status == SubmissionStatus.DRAFT:
+    status = session.scalar(select(Submission.status).where(Submission.id == comment.submission_id))
+    if status == SubmissionStatus.DRAFT:
         raise ValidationError(_("Only submitted comments can be moderated."))
     current = moderation_of(session, [comment.id]).get(comment.id)
     if bool(current and current.hidden) == hidden:
@@ -488,6 +570,8 @@ __all__ = [
     "my_submissions",
     "public_comment_counts",
     "record_comments",
+    "record_page",
+    "hidden_now",
     "remove_comment",
     "require_open",
     "rounds_for_standard",
@@ -495,6 +579,7 @@ __all__ = [
     "stakeholder_label",
     "start_submission",
     "submit",
+    "comment_and_submit",
     "update_submission",
     "version_clause",
     "withdraw",

@@ -6,32 +6,36 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require, require_signed_in, require_verified_email
-from app.consultation.drafts import formal_only_message, own_draft, require_open
+from app.consultation.drafts import add_comment, formal_only_message, own_draft, require_open
 from app.consultation.models import (
+    Comment,
     ConsultationRound,
     RoundState,
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    submission_with_comments,
 )
 from app.consultation.permissions import can_file_formal_submission, can_read_every_comment
 from app.database import utcnow
+from app.drafting.models import Standard
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import format_when
+from app.loading import ensure_loaded
 from app.mail import queue_mail
 from app.search.queue import UpdateKind, queue_update
 
 MAX_REASON = 500
 
 
-def _check_complete(submission: Submission) -> None:
-    comments = submission.comments
+def _check_complete(submission: Submission, comments: list[Comment]) -> None:
     if submission.kind == SubmissionKind.FORMAL:
         if not submission.cover_statement:
             raise ValidationError(
@@ -68,7 +72,8 @@ def _next_receipt(session: Session, round_: ConsultationRound) -> str:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     session.expire(round_, ["receipt_counter"])
-    return f"{round_.standard.uid_prefix}-R{round_.number}-{number:04d}"
+    prefix = session.scalar(select(Standard.uid_prefix).where(Standard.id == round_.standard_id))
+    return f"{prefix}-R{round_.number}-{number:04d}"
 
 
 def submit(
@@ -83,20 +88,26 @@ def submit(
     own_draft(actor, submission)
     require_verified_email(actor)
     now = now or utcnow()
-    round_ = submission.round
+    round_ = ensure_loaded(session, submission, "round").round
     require_open(round_, now)
     # Take the row so two concurrent submits of the same draft cannot both pass.
-    locked = session.scalar(
-        select(Submission)
+    status = session.scalar(
+        select(Submission.status)
         .where(Submission.id == submission.id)
         .with_for_update(of=Submission)
-        .execution_options(populate_existing=True)
     )
-    if locked is None or locked.status != SubmissionStatus.DRAFT:
+    if status != SubmissionStatus.DRAFT:
         raise Conflict(_("This submission has already been submitted."))
+    comments = session.scalars(
+        select(Comment)
+        .where(Comment.submission_id == submission.id)
+        .options(joinedload(Comment.clause), joinedload(Comment.revision))
+        .order_by(Comment.ordinal)
+    ).all()
+    set_committed_value(submission, "comments", list(comments))
     if submission.kind == SubmissionKind.FORMAL:
         require(can_file_formal_submission(actor), formal_only_message())
-    _check_complete(submission)
+    _check_complete(submission, list(comments))
     submission.receipt = _next_receipt(session, round_)
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = now
@@ -111,7 +122,7 @@ def submit(
         actor,
         "submission.submit",
         submission,
-        summary=f"Submitted {submission.receipt} with {len(submission.comments)} comments",
+        summary=f"Submitted {submission.receipt} with {len(comments)} comments",
         receipt=submission.receipt,
         kind=str(submission.kind),
         consent_publish_name=submission.consent_publish_name,
@@ -120,18 +131,21 @@ def submit(
         session,
         to=actor.email,
         subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
-        body=_acknowledgement(submission, link_for(submission.receipt) if link_for else None),
+        body=_acknowledgement(
+            submission, round_, len(comments), link_for(submission.receipt) if link_for else None
+        ),
     )
     return submission
 
 
-def _acknowledgement(submission: Submission, receipt_url: str | None) -> str:
-    round_ = submission.round
+def _acknowledgement(
+    submission: Submission, round_: ConsultationRound, count: int, receipt_url: str | None
+) -> str:
     lines = [
         _("Thank you. We received your submission to \u201c%(title)s\u201d.", title=round_.title),
         "",
         _("Receipt: %(receipt)s", receipt=submission.receipt),
-        _("Comments: %(n)d", n=len(submission.comments)),
+        _("Comments: %(n)d", n=count),
         # The person's own request sends it: their language, their zone (named).
         _("Submitted: %(when)s", when=format_when(submission.submitted_at)),
         "",
@@ -162,7 +176,7 @@ def withdraw(
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted submission can be withdrawn."))
     now = now or utcnow()
-    if submission.round.state_at(now) == RoundState.CLOSED:
+    if ensure_loaded(session, submission, "round").round.state_at(now) == RoundState.CLOSED:
         raise Gone(_("The round has closed; submissions can no longer be withdrawn."))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
@@ -189,7 +203,9 @@ def withdraw(
 
 def get_by_receipt(session: Session, viewer: User | None, receipt: str) -> Submission:
     """Return a submission by its receipt, to its author and to staff only."""
-    submission = session.scalar(select(Submission).where(Submission.receipt == receipt))
+    submission = session.scalar(
+        select(Submission).where(Submission.receipt == receipt).options(*submission_with_comments())
+    )
     if submission is None or not (
         can_read_every_comment(viewer)
         or (viewer is not None and viewer.id is not None and submission.author_id == viewer.id)
@@ -205,6 +221,33 @@ def my_submissions(session: Session, actor: User) -> list[Submission]:
         session.scalars(
             select(Submission)
             .where(Submission.author_id == actor.id)
+            .options(*submission_with_comments())
             .order_by(Submission.created_at.desc(), Submission.id.desc())
         )
     )
+
+
+def comment_and_submit(
+    session: Session,
+    actor: User,
+    round_: ConsultationRound,
+    *,
+    now: dt.datetime | None = None,
+    link_for: Callable[[str], str] | None = None,
+    **comment,
+) -> Submission | None:
+    """Send one comment in one step: add it and submit it, in one transaction.
+
+    If the person already has a draft holding other comments, the comment joins
+    that draft and nothing is submitted (None): they submit the draft themselves.
+    """
+    added = add_comment(session, actor, round_, now=now, **comment)
+    submission = ensure_loaded(session, added, "submission").submission
+    others = session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.submission_id == submission.id, Comment.id != added.id
+        )
+    )
+    if others:
+        return None
+    return submit(session, actor, submission, now=now, link_for=link_for)

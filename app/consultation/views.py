@@ -41,7 +41,6 @@ from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize
 from app.forms import show_error
-from app.request_guard import int_arg
 from app.time_zones import zone_choices
 from app.translation.service import AUTHORITATIVE
 from app.web import request_now
@@ -263,14 +262,28 @@ def _synopsis_published(round_) -> bool:
 def comment_new(round_id: int):
     round_ = service.get_round(db.session, round_id)
     service.require_open(round_)
-    nodes = version_nodes(db.session, round_.version)
-    form = _comment_form(nodes, request.args.get("clause", ""))
+    # The clause list (600 entries on a large standard) is built only to show the form.
+    form = CommentForm(clause_uid=request.args.get("clause", ""))
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
-            service.add_comment(db.session, current_user, round_, **_comment_values(form))
+            if request.form.get("send_now"):
+                sent = service.comment_and_submit(
+                    db.session,
+                    current_user,
+                    round_,
+                    link_for=_receipt_link,
+                    **_comment_values(form),
+                )
+            else:
+                sent = None
+                service.add_comment(db.session, current_user, round_, **_comment_values(form))
         except ValidationError as exc:
             show_error(form, exc)
         else:
+            if sent is not None:
+                return _receipt_page(sent, status=201)
             if form.return_to.data == "round":
                 # Back to the clause commented on, where the page confirms it (and says so).
                 session["comment_saved"] = {
@@ -282,10 +295,18 @@ def comment_new(round_id: int):
                 )
             flash(_saved_message(), "success")
             return redirect(url_for("consultation.submission", round_id=round_.id))
+    nodes = version_nodes(db.session, round_.version)
+    form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
     clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
+    draft = service.draft_for(db.session, current_user, round_)
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "consultation/comment_form.html", round=round_, form=form, clause=clause, comment=None
+        "consultation/comment_form.html",
+        round=round_,
+        form=form,
+        clause=clause,
+        comment=None,
+        has_draft_comments=bool(draft and draft.comments),
     ), status
 
 
@@ -443,7 +464,10 @@ def submit(round_id: int):
 @bp.get("/submissions/<receipt>")
 @login_required
 def receipt(receipt: str):
-    sub = service.get_by_receipt(db.session, current_user, receipt)
+    return _receipt_page(service.get_by_receipt(db.session, current_user, receipt))
+
+
+def _receipt_page(sub, status: int = 200):
     decisions = service.moderation_of(db.session, [c.id for c in sub.comments])
     return render_template(
         "consultation/receipt.html",
@@ -456,7 +480,7 @@ def receipt(receipt: str):
         mine=sub.author_id == current_user.id,
         Status=SubmissionStatus,
         hidden={cid: m for cid, m in decisions.items() if m.hidden},
-    )
+    ), status
 
 
 @bp.post("/submissions/<receipt>/withdraw")
@@ -527,17 +551,21 @@ def _record_page(
         "clause": [("", _("All clauses")), ("-", _("The whole draft"))]
         + _clause_choices(nodes)[1:],
     }
-    page = int_arg("page")
-    entries, total = service.record_comments(
-        db.session, current_user, round_, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    page, total = service.record_page(
+        db.session,
+        current_user,
+        round_,
+        filters,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+        limit=PER_PAGE,
     )
     return render_template(
         "consultation/comments.html",
         round=round_,
-        entries=entries,
+        entries=page.items,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
         choices=filter_choices,
         filters=filters,
         formal=service.formal_submissions(db.session, current_user, round_),

@@ -6,8 +6,9 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import User
@@ -57,11 +58,20 @@ def _lock_clause(session: Session, clause: Clause) -> Clause:
         .execution_options(populate_existing=True)
     )
     assert locked is not None
+    # Revisions never change: the one in the session (if any) is the head as stored.
+    head = session.get(ClauseRevision, locked.head_revision_id) if locked.head_revision_id else None
+    set_committed_value(locked, "head", head)
     return locked
 
 
 def append_revision(session: Session, actor: User, clause: Clause, **values) -> ClauseRevision:
-    head = clause.head
+    """Append a revision after the clause's head."""
+    head = None
+    if clause.head_revision_id is not None:
+        if "head" in inspect(clause).unloaded:
+            head = session.get(ClauseRevision, clause.head_revision_id)
+        else:
+            head = clause.head
     seq = (head.seq + 1) if head else 1
     if head is not None:
         inherited = {
@@ -76,7 +86,7 @@ def append_revision(session: Session, actor: User, clause: Clause, **values) -> 
         inherited.update(values)
         values = inherited
     revision = ClauseRevision(
-        clause_id=clause.id,
+        clause=clause,
         seq=seq,
         based_on_id=head.id if head else None,
         author_id=actor.id,
@@ -95,7 +105,9 @@ def _parent_for(session: Session, standard: Standard, parent_uid: str | None) ->
     if not parent_uid:
         return None
     parent = session.scalar(
-        select(Clause).where(Clause.uid == parent_uid, Clause.standard_id == standard.id)
+        select(Clause)
+        .where(Clause.uid == parent_uid, Clause.standard_id == standard.id)
+        .options(joinedload(Clause.head))
     )
     if parent is None or parent.head is None or parent.head.deleted:
         raise ValidationError(
@@ -290,7 +302,7 @@ def move_clause(
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has been deleted from the working draft."))
-    standard = clause.standard
+    standard = session.get_one(Standard, clause.standard_id)
     parent = _parent_for(session, standard, parent_uid)
     if parent is not None:
         nodes = working_draft(session, standard)
@@ -328,7 +340,7 @@ def delete_clause(
     clause = _lock_clause(session, clause)
     if clause.head is None or clause.head.deleted:
         raise Conflict(_("This clause has already been deleted."))
-    nodes = working_draft(session, clause.standard)
+    nodes = working_draft(session, session.get_one(Standard, clause.standard_id))
     doomed = [clause.id, *sorted(_descendants(nodes, clause.id))]
     note = _message(message, _("Deleted"))
     revisions = []

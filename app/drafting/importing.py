@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -73,11 +73,20 @@ def import_source(
     report = ImportReport(standard=standard, created=created)
 
     uids = [c.uid for c in doc.clauses]
-    existing = {c.uid: c for c in session.scalars(select(Clause).where(Clause.uid.in_(uids)))}
+    existing: dict[str, Clause] = {}
+    for start in range(0, len(uids), 200):  # bounded IN lists, whatever the standard's size
+        existing.update(
+            (c.uid, c)
+            for c in session.scalars(
+                select(Clause)
+                .where(Clause.uid.in_(uids[start : start + 200]))
+                .options(joinedload(Clause.head))
+            )
+        )
     for clause in doc.clauses:
         other = existing.get(clause.uid)
         if other is not None and other.standard_id != standard.id:
-            holder = other.standard
+            holder = session.get_one(Standard, other.standard_id)
             raise source.SourceError(
                 filename,
                 clause.line,
@@ -87,8 +96,13 @@ def import_source(
 
     current = {n.uid: n for n in working_draft(session, standard)}
     current_siblings: dict[str | None, list[str]] = {}
+    uid_of = dict(
+        session.execute(
+            select(Clause.id, Clause.uid).where(Clause.standard_id == standard.id)
+        ).all()
+    )
     for node in current.values():
-        parent = node.revision.parent.uid if node.revision.parent is not None else None
+        parent = uid_of.get(node.revision.parent_clause_id or 0)
         current_siblings.setdefault(parent, []).append(node.uid)
     for siblings in current_siblings.values():
         siblings.sort(key=lambda uid: (current[uid].revision.position, uid))
@@ -134,7 +148,7 @@ def import_source(
         report.changed += 1
     for uid, node in current.items():
         if uid not in clause_ids:
-            row = session.get_one(Clause, node.clause_id)
+            row = session.get_one(Clause, node.clause_id, options=[joinedload(Clause.head)])
             append_revision(session, actor, row, deleted=True, message=note)
             report.deleted += 1
     record(

@@ -100,9 +100,9 @@ class Clause(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    standard: Mapped[Standard] = relationship(back_populates="clauses", lazy="joined")
+    standard: Mapped[Standard] = relationship(back_populates="clauses", lazy="raise")
     head: Mapped[ClauseRevision | None] = relationship(
-        foreign_keys=[head_revision_id], post_update=True, lazy="joined"
+        foreign_keys=[head_revision_id], post_update=True, lazy="raise"
     )
 
 
@@ -132,9 +132,9 @@ class ClauseRevision(Base):
     merged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    clause: Mapped[Clause] = relationship(foreign_keys=[clause_id], lazy="joined")
-    parent: Mapped[Clause | None] = relationship(foreign_keys=[parent_clause_id], lazy="select")
-    author = relationship("User", lazy="joined")
+    clause: Mapped[Clause] = relationship(foreign_keys=[clause_id], lazy="raise")
+    parent: Mapped[Clause | None] = relationship(foreign_keys=[parent_clause_id], lazy="raise")
+    author = relationship("User", lazy="raise")
 
     @property
     def title(self) -> str:
@@ -162,7 +162,7 @@ class Version(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    standard: Mapped[Standard] = relationship(back_populates="versions", lazy="joined")
+    standard: Mapped[Standard] = relationship(back_populates="versions", lazy="raise")
     entries: Mapped[list[VersionEntry]] = relationship(
         back_populates="version", order_by="VersionEntry.ordinal", lazy="raise"
     )
@@ -182,5 +182,5 @@ class VersionEntry(Base):
     clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id"))
     revision_id: Mapped[int] = mapped_column(ForeignKey("clause_revision.id"))
 
-    version: Mapped[Version] = relationship(back_populates="entries")
-    revision: Mapped[ClauseRevision] = relationship(lazy="joined")
+    version: Mapped[Version] = relationship(back_populates="entries", lazy="raise")
+    revision: Mapped[ClauseRevision] = relationship(lazy="raise")

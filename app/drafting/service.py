@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.service import record
 from app.auth.models import User
@@ -152,6 +153,7 @@ def working_draft(session: Session, standard: Standard) -> list[DraftNode]:
         select(ClauseRevision)
         .join(Clause, Clause.head_revision_id == ClauseRevision.id)
         .where(Clause.standard_id == standard.id)
+        .options(contains_eager(ClauseRevision.clause), joinedload(ClauseRevision.author))
     ).all()
     return order_tree(list(revisions))
 
@@ -162,12 +164,20 @@ def version_nodes(session: Session, version: Version) -> list[DraftNode]:
         select(VersionEntry)
         .where(VersionEntry.version_id == version.id)
         .order_by(VersionEntry.ordinal)
+        .options(joinedload(VersionEntry.revision).joinedload(ClauseRevision.clause))
     ).all()
     return [DraftNode(e.revision, e.depth, e.ordinal) for e in entries]
 
 
 def get_clause(session: Session, uid: str) -> Clause:
-    clause = session.scalar(select(Clause).where(Clause.uid == uid))
+    clause = session.scalar(
+        select(Clause)
+        .where(Clause.uid == uid)
+        .options(
+            joinedload(Clause.head).joinedload(ClauseRevision.author),
+            joinedload(Clause.standard),
+        )
+    )
     if clause is None:
         raise NotFound(_("There is no clause %(uid)s.", uid=uid))
     return clause
@@ -179,6 +189,7 @@ def clause_history(session: Session, clause: Clause) -> list[ClauseRevision]:
         session.scalars(
             select(ClauseRevision)
             .where(ClauseRevision.clause_id == clause.id)
+            .options(joinedload(ClauseRevision.author))
             .order_by(ClauseRevision.seq.desc())
         )
     )
@@ -273,6 +284,8 @@ def get_version(session: Session, standard: Standard, label: str) -> Version:
     )
     if version is None:
         raise NotFound(_("%(slug)s has no version %(label)s.", slug=standard.slug, label=label))
+    if "standard" in inspect(version).unloaded:
+        set_committed_value(version, "standard", standard)  # the caller's, no second load
     return version
 
 

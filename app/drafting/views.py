@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.consultation import service as consultation
@@ -16,7 +17,7 @@ from app.drafting.forms import (
     SettingsForm,
     StandardForm,
 )
-from app.drafting.models import CLAUSE_KIND_LABELS
+from app.drafting.models import CLAUSE_KIND_LABELS, Clause
 from app.drafting.permissions import (
     can_change_standard_settings,
     can_edit_draft,
@@ -305,7 +306,9 @@ def move_clause(uid: str):
     if not can_edit_draft(current_user):
         abort(403)
     head = cl.head
-    parent_uid = head.parent.uid if head.parent_clause_id else ""
+    parent_uid = ""
+    if head.parent_clause_id:
+        parent_uid = db.session.scalar(select(Clause.uid).where(Clause.id == head.parent_clause_id))
     form = ClauseMoveForm(parent=parent_uid)
     form.parent.choices = [c for c in _parent_choices(cl.standard) if c.value != uid]
     if form.validate_on_submit():
@@ -334,9 +337,10 @@ def delete_clause(uid: str):
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
+    slug = cl.standard.slug
     editing.delete_clause(db.session, current_user, cl, message=form.message.data)
     flash(_("Clause deleted from the working draft. Its history is kept."), "success")
-    return redirect(url_for("drafting.version", slug=cl.standard.slug, label=service.WORKING))
+    return redirect(url_for("drafting.version", slug=slug, label=service.WORKING))
 
 
 @bp.get("/clauses/<uid>/compare")

@@ -15,7 +15,7 @@ from app.consultation.models import Comment, ConsultationRound, RoundState, Subm
 from app.consultation.names import stakeholder_label
 from app.database import utcnow
 from app.errors import Conflict
-from app.publishing import exports
+from app.publishing import exports, web_annotations
 
 
 def folder_name(round_: ConsultationRound) -> str:
@@ -114,6 +114,6 @@ def archive(
         for chunk in exports.file_chunks(exports.xlsx_file(session, round_)):
             out.write(chunk)
     written.append(path)
-    write_text("annotations.jsonld", exports.annotation_chunks(session, round_, **urls))
+    write_text("annotations.jsonld", web_annotations.annotation_chunks(session, round_, **urls))
     write_text("synopsis.md", synopsis_lines(session, round_))
     return written

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, stream_with_context, url_for
 
 from app.consultation import service as consultation
 from app.extensions import db
-from app.publishing import exports
+from app.publishing import exports, web_annotations
 
 bp = Blueprint("exports", __name__)
 
@@ -59,8 +59,8 @@ def annotation_urls(round_) -> dict[str, str]:
 @bp.get("/consultations/<int:round_id>/annotations.jsonld")
 def annotations(round_id: int):
     round_ = _public_round(round_id)
-    body = exports.annotation_chunks(db.session, round_, **annotation_urls(round_))
+    body = web_annotations.annotation_chunks(db.session, round_, **annotation_urls(round_))
     response = Response(stream_with_context(body), mimetype="application/ld+json")
-    response.headers["Content-Type"] = exports.ANNOTATION_MEDIA_TYPE
+    response.headers["Content-Type"] = web_annotations.ANNOTATION_MEDIA_TYPE
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -1,26 +1,29 @@
-"""A round's public record as files: CSV and XLSX in the ISO commenting template, Web Annotations.
+"""A round's public record as files: CSV and XLSX in the ISO commenting template.
 
 Every export is the public record and nothing more: submitted comments only (a
 withdrawn submission is gone), hidden comments left out, the submitter named by
 `public_submitter` (consent), and the committee's response only once the synopsis
-is published (then only agreed dispositions). Rows are read in keyset batches by
-comment id, so a round of 100,000 comments is never whole in memory.
+is published (then only agreed dispositions). Rows are read by one query in comment id
+order through a server-side cursor, as plain rows, so a round of 100,000 comments is
+never whole in memory.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from app.committee.comments import current_dispositions, synopsis_publication
+from app.auth.models import User
+from app.committee.comments import synopsis_publication
 from app.committee.models import Disposition
 from app.committee.reanchoring import Locator
 from app.consultation.models import (
@@ -28,16 +31,18 @@ from app.consultation.models import (
     CommentType,
     ConsultationRound,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
 )
-from app.consultation.names import public_submitter, stakeholder_label
+from app.consultation.names import public_name, stakeholder_label
 from app.consultation.service import comments_public, hidden_comments
 from app.drafting import service as drafting
+from app.drafting.models import Clause, ClauseRevision
 from app.errors import NotFound
+from app.history import is_latest
+from app.text.anchoring import AnchorStatus
 
 BATCH = 500
-ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-ANNOTATION_MEDIA_TYPE = f'application/ld+json; profile="{ANNOTATION_CONTEXT}"'
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ISO_TYPES = {CommentType.GENERAL: "ge", CommentType.TECHNICAL: "te", CommentType.EDITORIAL: "ed"}
 
@@ -59,7 +64,7 @@ def columns() -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExportRow:
     """One comment as the public record exports it."""
 
@@ -99,11 +104,12 @@ class ExportRow:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def spreadsheet_cell(value: str) -> str:
     """Keep a spreadsheet from reading public text as a formula (CSV/formula injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if value[:1] in _FORMULA_FIRST else value
 
 
 def require_public(round_: ConsultationRound) -> None:
@@ -130,19 +136,142 @@ def count(session: Session, round_: ConsultationRound) -> int:
     return session.scalar(query) or 0
 
 
-def _batches(
-    session: Session, round_: ConsultationRound, size: int, after: int
-) -> Iterator[list[Comment]]:
-    while True:
-        batch = list(
-            session.scalars(
-                public_comments(round_).where(Comment.id > after).order_by(Comment.id).limit(size)
-            ).unique()
+def _export_query(round_: ConsultationRound, *, responses: bool) -> Select:
+    """Select one flat row per public comment, in comment id order: no ORM objects.
+
+    The committee's answer is the latest disposition of each comment, joined by a
+    correlated "no newer row" condition (index-backed), never a list of ids.
+    """
+    query = (
+        public_comments(round_)
+        .with_only_columns(
+            Comment.id,
+            Comment.clause_id,
+            Comment.revision_id,
+            Comment.ordinal,
+            Comment.comment_type,
+            Comment.body,
+            Comment.proposed_change,
+            Comment.anchor_exact,
+            Comment.anchor_prefix,
+            Comment.anchor_suffix,
+            Comment.anchor_start,
+            Comment.anchor_end,
+            func.coalesce(Submission.submitted_at, Comment.created_at).label("created_at"),
+            Submission.kind,
+            Submission.consent_publish_name,
+            Submission.organisation,
+            Submission.stakeholder_group,
+            Submission.receipt,
+            User.name.label("author_name"),
+            Clause.uid.label("clause_uid"),
+            ClauseRevision.number.label("clause_number"),
+            ClauseRevision.heading.label("clause_heading"),
         )
-        if not batch:
-            return
-        yield batch
-        after = batch[-1].id
+        .join(User, Submission.author_id == User.id)
+        .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
+        .order_by(Comment.id)
+    )
+    if responses:
+        current = and_(
+            Disposition.comment_id == Comment.id,
+            is_latest(Disposition, key=[Disposition.comment_id], by=Disposition.seq),
+        )
+        query = query.outerjoin(Disposition, current).add_columns(
+            Disposition.decision, Disposition.response, Disposition.agreed
+        )
+    return query
+
+
+@dataclass(slots=True)
+class _Commented:
+    """What `Locator.place` reads of a comment, taken from one export row."""
+
+    id: int
+    clause_id: int | None
+    revision_id: int | None
+    anchor_exact: str | None
+    anchor_prefix: str | None
+    anchor_suffix: str | None
+    anchor_start: int | None
+    anchor_end: int | None
+    submission: object
+    session: Session
+
+    @property
+    def revision(self) -> ClauseRevision | None:
+        # Read only for a comment whose clause left the newest draft (cached by the session).
+        if self.revision_id is None:
+            return None
+        return self.session.get(ClauseRevision, self.revision_id)
+
+
+class _RowMaker:
+    """Turn export rows into ExportRows, translating each label once per export."""
+
+    def __init__(self, session: Session, round_: ConsultationRound) -> None:
+        self.session = session
+        self.submission = SimpleNamespace(round=round_)
+        self.locator = _locator(session, round_)
+        self.clauses = self.locator.by_clause
+        self.anchored = str(AnchorStatus.ANCHORED)
+        self.whole_draft = _("Whole draft")
+        self.withheld = _("Name withheld")
+        self.groups: dict[str, str] = {}
+        self.names: dict[tuple, str] = {}
+
+    def commenter(self, kind: str, consent: bool, name: str, organisation: str) -> str:
+        if not consent and kind != SubmissionKind.FORMAL:
+            return self.withheld  # the common case, no translation call
+        key = (kind, consent, name, organisation)
+        if key not in self.names:
+            found = public_name(kind, consent=consent, name=name, organisation=organisation)
+            self.names[key] = found or self.withheld
+        return self.names[key]
+
+    def __call__(self, r: tuple, responses: bool) -> ExportRow:
+        """Make an ExportRow of one row of `_export_query` (unpacked: attribute access is slow)."""
+        (cid, clause_id, revision_id, ordinal, comment_type, body, proposed_change) = r[:7]
+        (exact, prefix, suffix, start, end, created_at, kind, consent, organisation) = r[7:16]
+        (group, receipt, author_name, clause_uid, number, heading) = r[16:22]
+        decision, response, agreed = r[22:] if responses else (None, None, False)
+        shown = decision is not None and agreed
+        if revision_id is None:
+            clause = self.whole_draft
+        else:
+            clause = f"{number} {heading}" if number and heading else number or heading or ""
+        if exact is None and (clause_id is None or clause_id in self.clauses):
+            state = self.anchored  # what Locator.place says, without building a Placement
+        else:
+            commented = _Commented(
+                cid, clause_id, revision_id, exact, prefix, suffix, start, end,
+                self.submission, self.session,
+            )  # fmt: skip
+            # The locator reads only what _Commented carries of a comment.
+            state = str(self.locator.place(cast(Comment, commented)).status)
+        if group not in self.groups:
+            self.groups[group] = stakeholder_label(group)
+        return ExportRow(
+            cid,
+            self.commenter(kind, consent, author_name, organisation),
+            clause_uid,
+            clause,
+            exact or "",
+            ISO_TYPES.get(comment_type, "ge"),
+            body,
+            proposed_change or "",
+            response if shown else "",
+            str(decision) if shown else "",
+            self.groups[group],
+            f"{receipt}/{ordinal}",
+            state,
+            created_at.isoformat(),
+            prefix or "",
+            suffix or "",
+            start,
+            end,
+        )
 
 
 def _locator(session: Session, round_: ConsultationRound) -> Locator:
@@ -152,52 +281,32 @@ def _locator(session: Session, round_: ConsultationRound) -> Locator:
     return Locator(drafting.version_nodes(session, newest))
 
 
-def _row(comment: Comment, disposition: Disposition | None, state: str) -> ExportRow:
-    submission = comment.submission
-    revision = comment.revision
-    clause = revision.title if revision else _("Whole draft")
-    return ExportRow(
-        comment_id=comment.id,
-        commenter=public_submitter(submission) or _("Name withheld"),
-        clause_uid=comment.clause.uid if comment.clause is not None else None,
-        clause=clause,
-        passage=comment.anchor_exact or "",
-        comment_type=ISO_TYPES.get(CommentType(comment.comment_type), "ge"),
-        comment=comment.body,
-        proposed_change=comment.proposed_change or "",
-        observations=disposition.response if disposition else "",
-        decision=str(disposition.decision) if disposition else "",
-        stakeholder_group=stakeholder_label(submission.stakeholder_group),
-        receipt=f"{submission.receipt}/{comment.ordinal}",
-        anchor_state=state,
-        created_at=(submission.submitted_at or comment.created_at).isoformat(),
-        anchor_prefix=comment.anchor_prefix or "",
-        anchor_suffix=comment.anchor_suffix or "",
-        anchor_start=comment.anchor_start,
-        anchor_end=comment.anchor_end,
-    )
-
-
 def rows(
-    session: Session, round_: ConsultationRound, *, batch: int = BATCH, after: int = 0
+    session: Session,
+    round_: ConsultationRound,
+    *,
+    batch: int | None = None,
+    after: int = 0,
+    limit: int | None = None,
 ) -> Iterator[ExportRow]:
-    """Yield the round's public comments after comment id `after`, in id order, batch by batch."""
+    """Yield the round's public comments after comment id `after`, in id order.
+
+    One query, read through a server-side cursor `batch` rows at a time (PostgreSQL:
+    `stream_results`; SQLite steps its cursor), so a round of 100,000 comments is
+    never whole in memory and no ORM object is made per comment.
+    """
     require_public(round_)
-    responses_public = synopsis_publication(session, round_) is not None
-    locator = _locator(session, round_)
-    for comments in _batches(session, round_, batch, after):
-        answers = (
-            current_dispositions(session, [c.id for c in comments]) if responses_public else {}
-        )
-        for comment in comments:
-            answer = answers.get(comment.id)
-            shown = answer if answer is not None and answer.agreed else None
-            yield _row(comment, shown, str(locator.place(comment).status))
-        # The batch is written out: let the session forget it (users and rounds stay).
-        submissions = {c.submission for c in comments}
-        for item in [*answers.values(), *comments, *submissions]:
-            if item in session:
-                session.expunge(item)
+    responses = synopsis_publication(session, round_) is not None
+    make = _RowMaker(session, round_)
+    query = _export_query(round_, responses=responses).where(Comment.id > after)
+    if limit is not None:
+        query = query.limit(limit)
+    result = session.execute(query, execution_options={"yield_per": batch or BATCH})
+    try:
+        for r in result:
+            yield make(r, responses)
+    finally:
+        result.close()
 
 
 def csv_chunks(session: Session, round_: ConsultationRound) -> Iterator[str]:
@@ -215,16 +324,30 @@ def csv_chunks(session: Session, round_: ConsultationRound) -> Iterator[str]:
 
 
 def xlsx_file(session: Session, round_: ConsultationRound):
-    """Write the XLSX (openpyxl write-only: rows go to disk) and return the open temporary file."""
-    from openpyxl import Workbook
+    """Write the XLSX and return the open temporary file it is in.
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Comments")[:31])
-    sheet.append(columns())
-    for row in rows(session, round_):
-        sheet.append([spreadsheet_cell(cell) for cell in row.cells()])
+    XlsxWriter in constant-memory mode writes each row to disk as it comes, with inline
+    strings (no shared-string table growing with the round), several times faster
+    than openpyxl's write-only mode. Nothing is read as a formula, a number or a link.
+    """
+    import xlsxwriter
+
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks after sending
-    workbook.save(spool)
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
+    workbook = xlsxwriter.Workbook(spool, options)
+    sheet = workbook.add_worksheet(_("Comments")[:31])
+    sheet.write_row(0, 0, columns())
+    write = sheet.write_string  # every cell is text: skip write()'s per-cell type sniffing
+    for n, row in enumerate(rows(session, round_), start=1):
+        for column, cell in enumerate(row.cells()):
+            if cell:  # an empty cell is no cell
+                write(n, column, spreadsheet_cell(cell))
+    workbook.close()
     spool.seek(0)
     return spool
 
@@ -235,83 +358,3 @@ def file_chunks(spool, size: int = 64 * 1024) -> Iterator[bytes]:
             yield chunk
     finally:
         spool.close()
-
-
-def annotation(row: ExportRow, *, record_url: str, version_url: str) -> dict:
-    """Return one comment as a W3C Web Annotation on the draft it was made on."""
-    bodies = [
-        {
-            "type": "TextualBody",
-            "value": row.comment,
-            "format": "text/markdown",
-            "purpose": "commenting",
-        }
-    ]
-    if row.proposed_change:
-        bodies.append(
-            {
-                "type": "TextualBody",
-                "value": row.proposed_change,
-                "format": "text/markdown",
-                "purpose": "editing",
-            }
-        )
-    if row.observations:
-        bodies.append(
-            {
-                "type": "TextualBody",
-                "value": row.observations,
-                "format": "text/markdown",
-                "purpose": "replying",
-            }
-        )
-    source = f"{version_url}#clause-{row.clause_uid}" if row.clause_uid else version_url
-    target: dict = {"source": source}
-    if row.passage:
-        selectors: list[dict] = [
-            {
-                "type": "TextQuoteSelector",
-                "exact": row.passage,
-                "prefix": row.anchor_prefix,
-                "suffix": row.anchor_suffix,
-            }
-        ]
-        if row.anchor_start is not None and row.anchor_end is not None:
-            selectors.append(
-                {"type": "TextPositionSelector", "start": row.anchor_start, "end": row.anchor_end}
-            )
-        target["selector"] = selectors
-    return {
-        "id": f"{record_url}#comment-{row.comment_id}",
-        "type": "Annotation",
-        "motivation": "commenting",
-        "created": row.created_at,
-        "creator": {"type": "Agent", "name": row.commenter},
-        "body": bodies,
-        "target": target,
-    }
-
-
-def annotation_chunks(
-    session: Session,
-    round_: ConsultationRound,
-    *,
-    collection_url: str,
-    record_url: str,
-    version_url: str,
-) -> Iterator[str]:
-    """Yield an AnnotationCollection (one embedded AnnotationPage) as JSON-LD text."""
-    require_public(round_)
-    head = {
-        "@context": ANNOTATION_CONTEXT,
-        "id": collection_url,
-        "type": "AnnotationCollection",
-        "label": round_.title,
-        "total": count(session, round_),
-    }
-    page_head = {"id": f"{collection_url}#page-1", "type": "AnnotationPage", "startIndex": 0}
-    yield json.dumps(head)[:-1] + ', "first": ' + json.dumps(page_head)[:-1] + ', "items": ['
-    for n, row in enumerate(rows(session, round_)):
-        item = annotation(row, record_url=record_url, version_url=version_url)
-        yield ("," if n else "") + json.dumps(item, ensure_ascii=False)
-    yield "]}}"

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.committee.forms import OUTCOME_LABELS
 from app.committee.models import Ballot, BallotOutcome, SynopsisPublication
-from app.consultation.models import ConsultationRound
+from app.consultation.models import ConsultationRound, round_parts
 from app.database import utcnow
 from app.drafting.models import Standard
 from app.formatting import format_day
@@ -52,7 +52,11 @@ def _newest(session: Session, query, column, standard: Standard | None, owner, l
 
 
 def _publications(session, standard, now, limit) -> list[FeedEntry]:
-    query = select(Publication).where(Publication.published_at <= now)
+    query = (
+        select(Publication)
+        .where(Publication.published_at <= now)
+        .options(joinedload(Publication.standard))
+    )
     found = _newest(
         session, query, Publication.published_at, standard, Publication.standard_id, limit
     )
@@ -74,7 +78,7 @@ def _rounds(session, standard, now, limit) -> list[FeedEntry]:
     out = []
     for kind, column in ((ROUND_OPENED, ConsultationRound.opens_at), (ROUND_CLOSED, None)):
         column = column if column is not None else ConsultationRound.closes_at
-        query = select(ConsultationRound).where(column <= now)
+        query = select(ConsultationRound).where(column <= now).options(*round_parts())
         found = _newest(session, query, column, standard, ConsultationRound.standard_id, limit)
         for r in found:
             if kind == ROUND_OPENED:
@@ -103,6 +107,7 @@ def _synopses(session, standard, now, limit) -> list[FeedEntry]:
         select(SynopsisPublication, ConsultationRound)
         .join(ConsultationRound, SynopsisPublication.round_id == ConsultationRound.id)
         .where(SynopsisPublication.published_at <= now)
+        .options(joinedload(ConsultationRound.standard))
     )
     if standard is not None:
         query = query.where(ConsultationRound.standard_id == standard.id)
@@ -121,7 +126,11 @@ def _synopses(session, standard, now, limit) -> list[FeedEntry]:
 
 
 def _ballots(session, standard, now, limit) -> list[FeedEntry]:
-    query = select(Ballot).where(Ballot.closed_at.is_not(None), Ballot.closed_at <= now)
+    query = (
+        select(Ballot)
+        .where(Ballot.closed_at.is_not(None), Ballot.closed_at <= now)
+        .options(joinedload(Ballot.standard))
+    )
     found = _newest(session, query, Ballot.closed_at, standard, Ballot.standard_id, limit)
     out = []
     for b in found:

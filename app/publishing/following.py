@@ -32,6 +32,7 @@ from app.errors import NotFound
 from app.formatting import format_day, format_when_in
 from app.jobs.models import Job
 from app.jobs.service import enqueue, handler
+from app.loading import ensure_loaded
 from app.mail import queue_mail
 from app.publishing.models import Publication
 
@@ -189,6 +190,7 @@ def _round_opened(session: Session, object_id: int) -> Announcement | None:
     round_ = session.get(ConsultationRound, object_id)
     if round_ is None:
         return None
+    ensure_loaded(session, round_, "standard", "version")
     round_id = round_.id
     return Announcement(
         round_.standard,
@@ -214,6 +216,7 @@ def _synopsis_published(session: Session, object_id: int) -> Announcement | None
     if found is None:
         return None
     round_ = session.get_one(ConsultationRound, found.round_id)
+    ensure_loaded(session, round_, "standard")
     round_id = round_.id
     return Announcement(
         round_.standard,
@@ -231,6 +234,7 @@ def _ballot_closed(session: Session, object_id: int) -> Announcement | None:
     ballot = session.get(Ballot, object_id)
     if ballot is None or ballot.outcome is None:
         return None
+    ensure_loaded(session, ballot, "standard")
     ballot_id = ballot.id
     return Announcement(
         ballot.standard,
@@ -252,6 +256,7 @@ def _publication_published(session: Session, object_id: int) -> Announcement | N
     found = session.get(Publication, object_id)
     if found is None:
         return None
+    ensure_loaded(session, found, "standard")
     slug, number = found.standard.slug, found.number
     return Announcement(
         found.standard,

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.committee.models import Ballot, SynopsisPublication
 from app.consultation.models import (
@@ -57,7 +57,9 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
         events.append(Event(DRAFT, version.created_at, version, facts={"state": version.state}))
     counts = comment_counts(session, standard)
     rounds = session.scalars(
-        select(ConsultationRound).where(ConsultationRound.standard_id == standard.id)
+        select(ConsultationRound)
+        .where(ConsultationRound.standard_id == standard.id)
+        .options(joinedload(ConsultationRound.version))
     ).all()
     for round_ in rounds:
         events.append(
@@ -73,10 +75,13 @@ def timeline(session: Session, standard: Standard) -> list[Event]:
         select(SynopsisPublication)
         .join(ConsultationRound, ConsultationRound.id == SynopsisPublication.round_id)
         .where(ConsultationRound.standard_id == standard.id)
+        .options(contains_eager(SynopsisPublication.round))
     ).all()
     for synopsis in synopses:
         events.append(Event(SYNOPSIS, synopsis.published_at, synopsis))
-    for ballot in session.scalars(select(Ballot).where(Ballot.standard_id == standard.id)):
+    for ballot in session.scalars(
+        select(Ballot).where(Ballot.standard_id == standard.id).options(joinedload(Ballot.version))
+    ):
         events.append(
             Event(
                 BALLOT,
@@ -99,7 +104,10 @@ def ballots(session: Session, standard: Standard) -> list[Ballot]:
     """Return the standard's ballots, newest first."""
     return list(
         session.scalars(
-            select(Ballot).where(Ballot.standard_id == standard.id).order_by(Ballot.id.desc())
+            select(Ballot)
+            .where(Ballot.standard_id == standard.id)
+            .options(joinedload(Ballot.version))
+            .order_by(Ballot.id.desc())
         )
     )
 

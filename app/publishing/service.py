@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -17,7 +17,14 @@ from app.committee.models import Ballot, BallotOutcome, BallotQuestion
 from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
 from app.drafting import service as drafting
-from app.drafting.models import Clause, Standard, Version, VersionEntry, VersionState
+from app.drafting.models import (
+    Clause,
+    ClauseRevision,
+    Standard,
+    Version,
+    VersionEntry,
+    VersionState,
+)
 from app.drafting.tree import DraftNode
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.publishing.models import Publication
@@ -204,10 +211,12 @@ def _clause_id(uid: str):
 
 def _node_for(session: Session, publication: Publication, uid: str) -> DraftNode | None:
     entry = session.scalar(
-        select(VersionEntry).where(
+        select(VersionEntry)
+        .where(
             VersionEntry.version_id == publication.version_id,
             VersionEntry.clause_id == _clause_id(uid),
         )
+        .options(joinedload(VersionEntry.revision).joinedload(ClauseRevision.clause))
     )
     return DraftNode(entry.revision, entry.depth, entry.ordinal) if entry else None
 
@@ -286,7 +295,7 @@ def publish(
     A correction names the publication it corrects; it may re-issue the same version
     (to correct the notes or the date) or publish a newer adopted version.
     """
-    standard = version.standard
+    standard = session.get_one(Standard, version.standard_id)
     if not can_publish(actor, standard):
         require_signed_in(actor)
         raise PermissionDenied(_("Only the secretariat publishes standards."))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -21,6 +21,7 @@ from app.auth.permissions import require_any_role
 from app.drafting.models import ClauseRevision, Version, VersionEntry
 from app.drafting.source import parse
 from app.errors import NotFound, ValidationError
+from app.loading import ensure_loaded
 from app.translation.models import ClauseTranslation, VersionTranslation
 
 # Languages a standard may be translated into (the authoritative text is English).
@@ -62,7 +63,11 @@ def _check_translator(actor: User) -> None:
 
 
 def _entries(session: Session, version: Version) -> dict[str, VersionEntry]:
-    entries = session.scalars(select(VersionEntry).where(VersionEntry.version_id == version.id))
+    entries = session.scalars(
+        select(VersionEntry)
+        .where(VersionEntry.version_id == version.id)
+        .options(joinedload(VersionEntry.revision).joinedload(ClauseRevision.clause))
+    )
     return {e.revision.clause.uid: e for e in entries}
 
 
@@ -114,6 +119,7 @@ def import_translation(
     """Attach a translation written in the standards_src format (same uids) to a version."""
     _check_translator(actor)
     _check_language(language)
+    ensure_loaded(session, version, "standard")
     # A SourceError is a ValidationError naming the line at fault.
     try:
         doc = parse(text, filename=f"{version.standard.slug}.{language}.md")

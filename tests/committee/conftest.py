@@ -22,6 +22,7 @@ from app.consultation.models import CommentType, CommentVisibility, SubmissionKi
 from app.database import utcnow
 from app.drafting import editing
 from app.drafting import service as drafting
+from app.drafting.models import ClauseRevision, Standard
 
 _n = itertools.count(1)
 DAY = dt.timedelta(days=1)
@@ -77,11 +78,12 @@ def make_round(session):
         if opens_at is None:
             # Rounds of a standard follow one another in date order and never overlap:
             # closed ones sit in the past, 400 days apart, the first furthest back.
-            held = len(rounds.rounds_for_standard(session, version.standard))
+            standard = session.get(Standard, version.standard_id)
+            held = len(rounds.rounds_for_standard(session, standard))
             opens_at = now - 400 * DAY * (8 - held) if closed else now - DAY
         fields = rounds.clean_round(
             session,
-            standard_slug=version.standard.slug,
+            standard_slug=session.get(Standard, version.standard_id).slug,
             version_label=version.label,
             title=title or f"Round on {version.label}",
             opens_at=opens_at,
@@ -161,7 +163,7 @@ def edit(session):
     """Return a function that saves a new body for a clause of the working draft."""
 
     def save(clause, body: str, *, number: str | None = None, actor=SYSTEM):
-        head = clause.head
+        head = session.get(ClauseRevision, clause.head_revision_id)
         result = editing.save_clause(
             session,
             actor,

@@ -23,6 +23,7 @@ from app.consultation.models import Comment, Moderation, Submission, SubmissionS
 from app.database import utcnow
 from app.drafting.models import Clause, ClauseRevision, Version, VersionEntry
 from app.errors import Conflict, RecordFrozen
+from app.loading import ensure_loaded
 
 HOUR = dt.timedelta(hours=1)
 
@@ -132,7 +133,7 @@ def test_draft_comments_follow_their_own_rule(
     session.execute(delete(Comment).where(Comment.id == second.id))
     # The ORM guard agrees: a draft comment is edited like any row.
     session.expire_all()
-    first = session.get(Comment, first.id)
+    first = ensure_loaded(session, session.get(Comment, first.id), "submission")
     first.proposed_change = "Say it better."
     session.flush()
     submission = submitting.submit(session, author, first.submission)

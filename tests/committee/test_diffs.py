@@ -134,3 +134,29 @@ def test_demo_drafts_compare_by_uid(session, demo_standard):
     political = result.entry("RA-65a4")
     assert "renumbered" in political.kinds and political.new.number == "1.2.3"
     assert result.summary["added"] + result.summary["unchanged"] > 50
+
+
+def test_frozen_sides_read_as_rows_match_the_draft_tree(session, demo_standard):
+    for label in ("3.0-draft-1", "3.0-draft-2"):
+        version = drafting.get_version(session, demo_standard, label)
+        from_rows = diffs.side_texts(session, demo_standard, version)
+        from_nodes = diffs._texts(drafting.version_nodes(session, version))
+        assert from_rows == from_nodes and len(from_rows) > 50
+
+
+def test_a_cached_comparison_reads_no_clause(session, demo_standard):
+    from sqlalchemy import event
+
+    diffs.compare(session, None, demo_standard, "3.0-draft-1", "3.0-draft-2")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        diffs.compare(session, None, demo_standard, "3.0-draft-1", "3.0-draft-2")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if "clause_revision" in s]

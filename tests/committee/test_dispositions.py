@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, StakeholderGroup
-from app.committee import dispositions, synopsis
-from app.committee.comments import clause_comments, round_rows
+from app.committee import dispositions, listing, synopsis
+from app.committee.comments import clause_comments
 from app.committee.models import Decision, Disposition
 from app.consultation.models import CommentType, SubmissionKind
 from app.database import utcnow
@@ -215,7 +215,7 @@ def test_progress_by_clause_type_group_and_formal_points(
     dispositions.draft(session, member, a, decision="accepted", response="Yes.")
     dispositions.agree(session, second_member, a)
     dispositions.draft(session, member, point, decision="noted", response="Noted.")
-    progress = dispositions.round_progress(session, round_)
+    progress = dispositions.round_progress(session, round_, breakdown=True)
     assert (progress.total, progress.agreed, progress.drafted, progress.lacking) == (4, 1, 1, 3)
     assert (progress.formal_total, progress.formal_open) == (2, 2)
     assert progress.open_by_clause == {c11.uid: 1, c12.uid: 2}
@@ -224,19 +224,30 @@ def test_progress_by_clause_type_group_and_formal_points(
     assert not progress.complete and progress.percent == 25
 
 
-def test_filters(session, round_setup, make_comment, member):
+def test_filters(session, round_setup, make_comment, member, second_member):
     standard, round_, clause_of = round_setup
     c11 = clause_of(standard, "1.1")
     a = make_comment(round_, c11, comment_type=CommentType.EDITORIAL)
     make_comment(round_, None)
     dispositions.draft(session, member, a, decision="accepted", response="Yes.")
-    rows = round_rows(session, round_)
-    assert len(dispositions.filter_rows(rows, clause=c11.uid)) == 1
-    assert len(dispositions.filter_rows(rows, clause="-")) == 1
-    assert len(dispositions.filter_rows(rows, comment_type="editorial")) == 1
-    assert len(dispositions.filter_rows(rows, state="drafted")) == 1
-    assert len(dispositions.filter_rows(rows, state="none")) == 1
-    assert len(dispositions.filter_rows(rows, state="open")) == 2
+
+    def shown(**filters):
+        page = listing.round_page(session, round_, listing.RowFilters(**filters))
+        assert listing.count_matching(session, round_, listing.RowFilters(**filters)) == len(
+            page.items
+        )
+        return len(page.items)
+
+    assert shown() == 2
+    assert shown(clause=c11.uid) == 1
+    assert shown(clause="-") == 1
+    assert shown(comment_type="editorial") == 1
+    assert shown(state="drafted") == 1
+    assert shown(state="none") == 1
+    assert shown(state="open") == 2
+    assert shown(state="agreed") == 0
+    dispositions.agree(session, second_member, a)
+    assert shown(state="agreed") == 1 and shown(state="open") == 1
 
 
 def test_clause_comments_span_rounds(

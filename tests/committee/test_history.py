@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.auth.models import Role
-from app.committee import comments, dispositions
+from app.committee import comments, dispositions, listing
 from app.consultation import service as consultation
 from app.consultation.models import Comment, Moderation
 
@@ -59,12 +59,12 @@ def test_a_rounds_rows_are_read_without_a_list_of_every_id(
 ):
     round_, posted = round_with_comments
     statements.clear()
-    rows = comments.round_rows(session, round_)
+    rows = listing.round_page(session, round_).items
     assert len(rows) == len(posted)
     history = [
         parameters
         for statement, parameters in statements
         if "FROM disposition" in statement or "FROM moderation" in statement
     ]
-    assert len(history) == 2  # the current dispositions, the hidden comments
+    assert 1 <= len(history) <= 2  # one page query (joins), never one per id
     assert all(len(parameters or ()) < len(posted) for parameters in history)

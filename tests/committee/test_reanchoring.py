@@ -6,6 +6,7 @@ from app.auth.permissions import SYSTEM
 from app.committee.reanchoring import Locator, status_counts
 from app.drafting import editing
 from app.drafting import service as drafting
+from app.loading import ensure_loaded
 from app.text.anchoring import AnchorStatus
 
 
@@ -69,7 +70,7 @@ def test_comments_on_a_clause_replaced_under_a_new_uid_follow_its_text(
     on_clause = make_comment(round_, old)
     on_passage = make_comment(round_, old, quote="topic 2 every year")
     on_sibling = make_comment(round_, clause_of(standard, "1.3"))
-    text = old.head.body
+    text = ensure_loaded(session, old, "head").head.body
     editing.delete_clause(session, SYSTEM, old)
     new = editing.add_clause(
         session, SYSTEM, standard, kind="criterion", number="1.2", heading="Reporting", body=text

@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.committee import ballots, dispositions, synopsis
 from app.committee.models import Disposition
 from app.database import utcnow
+from app.drafting.models import ClauseRevision
 from tests.conftest import csrf_token
 
 
@@ -126,7 +127,7 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
             "heading": "Criterion 1",
             "body": "The Entity shall report on topic 1 every quarter.",
             "message": "Per comment",
-            "based_on": str(clause.head.id),
+            "based_on": str(clause.head_revision_id),
             "decision": "accepted",
             "response": "Now quarterly.",
             "csrf_token": csrf_token(client, path),
@@ -135,7 +136,8 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
     assert response.status_code == 302
     session.expire_all()
     row = session.scalar(select(Disposition).where(Disposition.comment_id == comment.id))
-    assert row.addressed_by.id == clause.head.id and clause.head.seq == 2
+    head = session.get(ClauseRevision, clause.head_revision_id)
+    assert row.addressed_by_revision_id == head.id and head.seq == 2
     missing = client.post(
         path,
         data={
@@ -143,7 +145,7 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
             "number": "1.1",
             "heading": "Criterion 1",
             "body": "Other text.",
-            "based_on": str(clause.head.id),
+            "based_on": str(head.id),
             "decision": "accepted",
             "response": "",
             "csrf_token": csrf_token(client, path),
@@ -151,7 +153,8 @@ def test_revise_clause_and_link_the_disposition_in_one_step(
     )
     assert missing.status_code == 422
     session.expire_all()
-    assert clause.head.seq == 2  # nothing saved when the answer is incomplete
+    # nothing saved when the answer is incomplete
+    assert session.get(ClauseRevision, clause.head_revision_id).seq == 2
 
 
 def test_bulk_duplicates_then_a_meeting_agrees_them(
@@ -314,18 +317,65 @@ def test_responses_for_author_only_after_publication(
     assert set(synopsis.responses_for_author(session, author)) == {comment.id}
 
 
+def test_a_due_ballot_reads_as_closed_without_a_write(
+    client, session, secretariat, make_user, make_standard, freeze, runner
+):
+    from sqlalchemy import event
+
+    from app.committee.models import Ballot
+    from app.extensions import db as database
+
+    make_user(Role.COMMITTEE)
+    version = freeze(make_standard(), "d1")
+    opened = utcnow() - dt.timedelta(days=2)
+    ballot = ballots.open_ballot(
+        session,
+        secretariat,
+        version,
+        question_kind="another-round",
+        question="Another round?",
+        closes_at=opened + dt.timedelta(days=1),
+        now=opened,
+    )
+    session.commit()
+    writes: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        if statement.lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
+        listing = client.get("/api/v1/ballots").get_json()["ballots"]
+        record = client.get(f"/api/v1/ballots/{ballot.id}").get_json()["ballot"]
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+    assert 'data-outcome="no-quorum"' in page and 'id="vote-form"' not in page
+    assert [b["id"] for b in listing] == [ballot.id]
+    assert record["outcome"] == "no-quorum"
+    assert writes == []
+    session.expire_all()
+    assert session.get(Ballot, ballot.id).closed_at is None
+    result = runner.invoke(args=["ballots", "close-due"])
+    assert f"ballot {ballot.id}: no-quorum" in result.output
+    session.expire_all()
+    assert session.get(Ballot, ballot.id).closed_at == ballot.closes_at
+
+
 def test_comments_follow_a_replaced_clause_to_its_successor_page(
     client, auth, session, member, make_standard, freeze, make_round, make_comment, clause_of
 ):
     from app.auth.permissions import SYSTEM
     from app.drafting import editing
+    from app.loading import ensure_loaded
 
     standard = make_standard()
     round_ = make_round(freeze(standard, "d1"), number=1)
     old = clause_of(standard, "1.2")
     moved_passage = make_comment(round_, clause_of(standard, "1.1"), quote="topic 1 every year")
     on_old = make_comment(round_, old)
-    text = old.head.body
+    text = ensure_loaded(session, old, "head").head.body
     editing.delete_clause(session, SYSTEM, old)
     new = editing.add_clause(
         session, SYSTEM, standard, kind="criterion", number="1.2", heading="Reporting", body=text
@@ -334,7 +384,7 @@ def test_comments_follow_a_replaced_clause_to_its_successor_page(
         session,
         SYSTEM,
         clause_of(standard, "1.1"),
-        based_on_id=clause_of(standard, "1.1").head.id,
+        based_on_id=clause_of(standard, "1.1").head_revision_id,
         kind="criterion",
         number="1.1",
         heading="Criterion 1",
@@ -345,7 +395,7 @@ def test_comments_follow_a_replaced_clause_to_its_successor_page(
         session,
         SYSTEM,
         third,
-        based_on_id=third.head.id,
+        based_on_id=third.head_revision_id,
         kind="criterion",
         number="1.3",
         heading="Criterion 3",

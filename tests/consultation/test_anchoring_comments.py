@@ -184,7 +184,7 @@ def test_comment_attaches_to_the_frozen_revision_not_the_working_draft(
         session,
         SYSTEM,
         clause,
-        based_on_id=clause.head.id,
+        based_on_id=clause.head_revision_id,
         kind="criterion",
         number="1.1",
         heading="Criterion 1",

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import selectinload, sessionmaker
 
 from app.auth import service as accounts
 from app.auth.permissions import SYSTEM
@@ -159,7 +159,9 @@ def test_two_tabs_racing_for_the_first_comment_share_one_draft(committing_app):
 
     with app.app_context(), database.transaction() as session:
         submissions = session.scalars(
-            select(Submission).where(Submission.author_id == user_id)
+            select(Submission)
+            .where(Submission.author_id == user_id)
+            .options(selectinload(Submission.comments))
         ).all()
         assert [s.status for s in submissions] == [SubmissionStatus.DRAFT]
         bodies = sorted(c.body for c in submissions[0].comments)

@@ -6,6 +6,7 @@ import json
 import re
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEvent
 from app.auth import personal_data
@@ -51,7 +52,11 @@ def test_unverified_account_keeps_its_draft_until_the_address_is_confirmed(
     refused = submit(client, round_)
     assert refused.status_code == 422
     assert "Confirm your email address before submitting" in refused.get_data(as_text=True)
-    draft = session.scalar(select(Submission).where(Submission.author_id == user.id))
+    draft = session.scalar(
+        select(Submission)
+        .where(Submission.author_id == user.id)
+        .options(selectinload(Submission.comments))
+    )
     assert draft.status == SubmissionStatus.DRAFT and len(draft.comments) == 1
 
     sent_in_process.clear()

@@ -467,3 +467,59 @@ def test_a_600_clause_draft_renders_with_a_bounded_number_of_queries(
     ]
     # A few per page (one says which translations of the text exist), none per clause.
     assert len(queries) <= 8, queries
+
+
+def test_one_step_comment_returns_the_receipt(client, session, make_round, auth, commenter, uid_of):
+    from sqlalchemy import event
+
+    from app.consultation.models import Submission, SubmissionStatus
+    from app.extensions import db as database
+
+    round_ = make_round()
+    uid = uid_of(round_, "1.1")
+    auth.sign_in(commenter)
+    form = client.get(f"/consultations/{round_.id}/comment").get_data(as_text=True)
+    assert 'id="send-now"' in form
+    data = {
+        "clause_uid": uid,
+        "comment_type": "general",
+        "body": "One point.",
+        "send_now": "1",
+        "csrf_token": csrf_token(client, f"/consultations/{round_.id}/comment"),
+    }
+    statements: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        response = client.post(f"/consultations/{round_.id}/comment", data=data)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+    assert response.status_code == 201
+    page = response.get_data(as_text=True)
+    receipt = f"{round_.standard.uid_prefix}-R{round_.number}-0001"
+    assert receipt in page and "One point." in page
+    # The POST never builds the form's clause list (every entry of the version).
+    assert not [s for s in statements if "ORDER BY version_entry.ordinal" in s]
+    session.expire_all()
+    sent = session.scalars(select(Submission).where(Submission.author_id == commenter.id)).all()
+    assert [(s.status, s.receipt) for s in sent] == [(SubmissionStatus.SUBMITTED, receipt)]
+
+
+def test_one_step_joins_an_existing_draft_without_sending_it(
+    client, session, make_round, auth, commenter
+):
+    from app.consultation.models import Submission, SubmissionStatus
+
+    round_ = make_round()
+    auth.sign_in(commenter)
+    assert _post_comment(client, round_, body="First.").status_code == 302
+    form = client.get(f"/consultations/{round_.id}/comment").get_data(as_text=True)
+    assert 'id="send-now"' not in form
+    response = _post_comment(client, round_, body="Second.", send_now="1")
+    assert response.status_code == 302
+    session.expire_all()
+    (draft,) = session.scalars(select(Submission).where(Submission.author_id == commenter.id))
+    assert draft.status == SubmissionStatus.DRAFT

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.committee import comments, dispositions, synopsis
+from app.committee import listing, synopsis
 from app.committee.models import Ballot, BallotOutcome
 from app.committee.reanchoring import Locator
-from app.consultation.models import ConsultationRound, SubmissionKind
+from app.consultation.models import ConsultationRound, SubmissionKind, round_parts
 from app.demo import first_round
 from app.demo.accounts import load_accounts
 from app.demo.standard import load_standard
@@ -23,11 +23,13 @@ def test_demo_round_ballot_and_reanchoring(db, app):
     assert first_round.load(db) == ["Committee demo already loaded."]
     with app.test_request_context():
         session = db.new_session()
-        round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 1))
+        round_ = session.scalar(
+            select(ConsultationRound).where(ConsultationRound.number == 1).options(*round_parts())
+        )
         assert round_.version.label == "3.0-draft-1" and round_.length_days == 70
-        rows = comments.round_rows(session, round_)
+        rows = listing.round_page(session, round_).items
         assert 15 <= len(rows) <= 25
-        assert dispositions.progress_of(rows).complete
+        assert listing.round_progress(session, round_).complete
         assert sum(1 for r in rows if r.submission.kind == SubmissionKind.FORMAL) == 3
         assert synopsis.synopsis_publication(session, round_) is not None
         assert any(r.disposition.addressed_by_revision_id for r in rows)

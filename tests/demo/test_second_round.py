@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.consultation import service
-from app.consultation.models import ConsultationRound, RoundState, Submission, SubmissionStatus
+from app.consultation.models import (
+    ConsultationRound,
+    RoundState,
+    Submission,
+    SubmissionStatus,
+    round_parts,
+    submission_with_comments,
+)
 from app.database import utcnow
 from app.demo import second_round
 from app.demo.accounts import load_accounts
@@ -18,11 +25,17 @@ def test_demo_round_is_loaded_once_through_the_service(db, session):
     load_standard(db)
     lines = second_round.load(db)
     assert "34 comments" in lines[0]
-    round_ = session.scalar(select(ConsultationRound).where(ConsultationRound.number == 2))
+    round_ = session.scalar(
+        select(ConsultationRound).where(ConsultationRound.number == 2).options(*round_parts())
+    )
     assert round_.version.label == "3.0-draft-2"
     assert round_.state_at(utcnow()) == RoundState.OPEN
     assert round_.length_days >= 60
-    submissions = session.scalars(select(Submission).where(Submission.round_id == round_.id)).all()
+    submissions = session.scalars(
+        select(Submission)
+        .where(Submission.round_id == round_.id)
+        .options(*submission_with_comments())
+    ).all()
     statuses = sorted(s.status for s in submissions)
     assert statuses.count(SubmissionStatus.DRAFT) == 1
     assert statuses.count(SubmissionStatus.WITHDRAWN) == 1

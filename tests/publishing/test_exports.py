@@ -14,7 +14,7 @@ from app.committee import dispositions, synopsis
 from app.consultation import service as consultation
 from app.consultation import submitting
 from app.consultation.models import CommentType
-from app.publishing import exports
+from app.publishing import exports, web_annotations
 
 DAY = dt.timedelta(days=1)
 QUOTE = "shall"
@@ -81,7 +81,7 @@ def _xlsx(client, round_id: int) -> list[list[str]]:
 def _annotations(client, round_id: int) -> dict:
     response = client.get(f"/consultations/{round_id}/annotations.jsonld")
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == exports.ANNOTATION_MEDIA_TYPE
+    assert response.headers["Content-Type"] == web_annotations.ANNOTATION_MEDIA_TYPE
     return json.loads(response.data)
 
 
@@ -274,3 +274,55 @@ def test_spreadsheets_never_read_a_comment_as_a_formula(
     make_comment(round_, clause_of(standard, "1.1"), body='=HYPERLINK("http://evil.example")')
     _header, row = fetch(client, round_.id)
     assert row[4] == '\'=HYPERLINK("http://evil.example")'
+
+
+def _answer_all(session, comments, member, second_member):
+    """Answer each comment, then revise every third answer: the latest one must show."""
+    for n, comment in enumerate(comments):
+        dispositions.draft(session, member, comment, decision="noted", response=f"First {n:02d}.")
+        dispositions.agree(session, second_member, comment)
+        if n % 3 == 0:
+            dispositions.draft(
+                session, member, comment, decision="accepted", response=f"Then {n:02d}."
+            )
+            dispositions.agree(session, second_member, comment)
+    session.flush()
+
+
+@pytest.mark.parametrize("fetch", [_csv, _xlsx])
+def test_an_export_bigger_than_one_batch_is_complete_and_ordered(
+    monkeypatch, session, client, record, make_comment, clause_of, member, second_member,
+    secretariat, fetch,
+):  # fmt: skip
+    round_, first = record
+    clause = first["shown"].clause
+    more = [make_comment(round_, clause, body=f"Point {n:02d}.") for n in range(11)]
+    consultation.moderate(session, secretariat, more[4], hidden=True, reason="Off topic")
+    _answer_all(session, more, member, second_member)
+    synopsis.publish(session, secretariat, round_)
+    monkeypatch.setattr(exports, "BATCH", 3)  # 12 public comments: four batches of three
+    _header, *rows = fetch(client, round_.id)
+    expected = [first["shown"], first["unnamed"]] + [c for n, c in enumerate(more) if n != 4]
+    assert [row[9] for row in rows] == [f"{c.submission.receipt}/1" for c in expected]
+    assert [row[4] for row in rows[2:]] == [f"Point {n:02d}." for n in range(11) if n != 4]
+    latest = {n: (f"Then {n:02d}." if n % 3 == 0 else f"First {n:02d}.") for n in range(11)}
+    assert [row[6] for row in rows[2:]] == [latest[n] for n in range(11) if n != 4]
+    assert [row[7] for row in rows[2:]] == [
+        "accepted" if n % 3 == 0 else "noted" for n in range(11) if n != 4
+    ]
+
+
+def test_annotations_bigger_than_one_batch_are_complete_and_ordered(
+    monkeypatch, session, client, make_standard, freeze, make_round, clause_of, make_comment
+):
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    made = [make_comment(round_, clause_of(standard, "1.1"), body=f"Note {n}.") for n in range(7)]
+    monkeypatch.setattr(exports, "BATCH", 2)
+    collection = _annotations(client, round_.id)
+    assert collection["total"] == 7
+    ids = [item["id"].rsplit("-", 1)[1] for item in collection["first"]["items"]]
+    assert ids == [str(c.id) for c in made]
+    assert [item["body"][0]["value"] for item in collection["first"]["items"]] == [
+        f"Note {n}." for n in range(7)
+    ]

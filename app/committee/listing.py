@@ -1,0 +1,410 @@
+"""A round's comments with their current answers, as pages and counts computed in SQL.
+
+Written for rounds of 100,000 comments: the current disposition and
+moderation are the latest rows per comment (an anti-join on the next row),
+counts are GROUP BY, lists are keyset pages; nothing loads a whole round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, case, exists, false, func, select, true
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+
+from app.auth.models import User
+from app.committee.models import Disposition, SynopsisPublication
+from app.consultation.models import (
+    Comment,
+    ConsultationRound,
+    Moderation,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    comment_parts,
+)
+from app.drafting.models import Clause, ClauseRevision, VersionEntry
+from app.history import is_latest
+from app.pagination import Page, paginate
+
+NONE, DRAFTED, AGREED = "none", "drafted", "agreed"
+PAGE_SIZE = 100
+
+Current = aliased(Disposition, name="current_disposition")
+
+
+def current_disposition_on():
+    """Join condition from Comment to its current (latest) disposition, `Current`."""
+    return and_(
+        Current.comment_id == Comment.id,
+        is_latest(Current, key=[Current.comment_id], by=Current.seq),
+    )
+
+
+def hidden_now():
+    """True when the comment's latest moderation hides it (correlated on Comment)."""
+    m = aliased(Moderation)
+    return (
+        exists()
+        .where(
+            m.comment_id == Comment.id,
+            m.hidden.is_(True),
+            is_latest(m, key=[m.comment_id], by=m.id),
+        )
+        .correlate(Comment)
+    )
+
+
+def state_of():
+    return case((Current.id.is_(None), NONE), (Current.agreed.is_(True), AGREED), else_=DRAFTED)
+
+
+@dataclass(frozen=True)
+class RowFilters:
+    clause: str = ""
+    comment_type: str = ""
+    group: str = ""
+    state: str = ""
+    formal: bool = False
+    language: str = ""
+    q: str = ""  # the search text shown back in the form
+    # The search engine's matches for q (at most 500 ids), or None when not searching.
+    comment_ids: tuple[int, ...] | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.clause
+            or self.comment_type
+            or self.group
+            or self.state
+            or self.formal
+            or self.language
+            or self.comment_ids is not None
+        )
+
+
+def _filtered(query: Select, filters: RowFilters) -> Select:
+    if filters.comment_ids is not None:
+        query = query.where(Comment.id.in_(filters.comment_ids))
+    if filters.clause == "-":
+        query = query.where(Comment.clause_id.is_(None))
+    elif filters.clause:
+        query = query.where(
+            Comment.clause_id
+            == select(Clause.id).where(Clause.uid == filters.clause).scalar_subquery()
+        )
+    if filters.comment_type:
+        query = query.where(Comment.comment_type == filters.comment_type)
+    if filters.group:
+        query = query.where(Submission.stakeholder_group == filters.group)
+    if filters.formal:
+        query = query.where(Submission.kind == SubmissionKind.FORMAL)
+    if filters.language:
+        query = query.where(Comment.language == filters.language)
+    if filters.state == "open":
+        query = query.where(func.coalesce(Current.agreed, false()).is_(False))
+    elif filters.state == NONE:
+        query = query.where(Current.id.is_(None))
+    elif filters.state == DRAFTED:
+        query = query.where(Current.agreed.is_(False))
+    elif filters.state == AGREED:
+        query = query.where(Current.agreed.is_(True))
+    return query
+
+
+def _submitted(round_ids) -> Select:
+    return (
+        select(Comment)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .outerjoin(Current, current_disposition_on())
+        .where(Submission.round_id.in_(round_ids), Submission.status == SubmissionStatus.SUBMITTED)
+    )
+
+
+# --- rows -------------------------------------------------------------------------------
+
+
+@dataclass
+class CommentRow:
+    """A comment with what the committee needs to see next to it."""
+
+    comment: Comment
+    disposition: Disposition | None
+    hidden: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.disposition is None:
+            return NONE
+        return AGREED if self.disposition.agreed else DRAFTED
+
+    @property
+    def submission(self) -> Submission:
+        return self.comment.submission
+
+    @property
+    def is_formal(self) -> bool:
+        return self.comment.submission.kind == SubmissionKind.FORMAL
+
+    @property
+    def stakeholder_group(self) -> str:
+        return self.comment.submission.stakeholder_group or "other"
+
+
+def with_details(query: Select) -> Select:
+    """Load what a row shows: submission and author, clause and revision, current answer."""
+    return (
+        query.add_columns(Current, hidden_now().label("hidden"))
+        .join(User, Submission.author_id == User.id)
+        .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
+        .options(
+            # Authors are shown by name: their role grants are not loaded (a page of
+            # authors would otherwise select role grants in batches of 500 ids).
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.author)
+            .raiseload(User.role_grants),
+            contains_eager(Comment.clause),
+            contains_eager(Comment.revision),
+            joinedload(Current.addressed_by).joinedload(ClauseRevision.clause),
+        )
+    )
+
+
+def _rows(page: Page) -> Page:
+    page.items = [
+        CommentRow(comment, current, bool(hidden)) for comment, current, hidden in page.items
+    ]
+    return page
+
+
+def round_page(
+    session: Session,
+    round_: ConsultationRound,
+    filters: RowFilters | None = None,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """Return a page of the round's submitted comments in receipt order, filtered."""
+    query = with_details(_filtered(_submitted([round_.id]), filters or RowFilters()))
+    # (submitted_at, submission id, ordinal) follows ix_submission_round_order and the
+    # comment (submission_id, ordinal) key: a page reads its own rows, not the round.
+    return _rows(
+        paginate(
+            session,
+            query,
+            [Submission.submitted_at, Submission.id, Comment.ordinal],
+            lambda row: (row[0].submission.submitted_at, row[0].submission_id, row[0].ordinal),
+            [dt.datetime, int, int],
+            after=after,
+            before=before,
+            limit=limit,
+        )
+    )
+
+
+def count_matching(session: Session, round_: ConsultationRound, filters: RowFilters) -> int:
+    query = _filtered(_submitted([round_.id]), filters).with_only_columns(func.count(Comment.id))
+    return session.scalar(query) or 0
+
+
+def synopsis_page(
+    session: Session,
+    round_: ConsultationRound,
+    *,
+    public: bool = True,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """Return a page of the synopsis: comments by clause order (whole draft first)."""
+    ordinal = func.coalesce(VersionEntry.ordinal, -1)
+    query = with_details(_submitted([round_.id])).outerjoin(
+        VersionEntry,
+        and_(
+            VersionEntry.version_id == round_.version_id,
+            VersionEntry.clause_id == Comment.clause_id,
+        ),
+    )
+    query = query.add_columns(ordinal.label("ordinal"))
+    if public:
+        query = query.where(~hidden_now())
+    page = paginate(
+        session,
+        query,
+        [ordinal, Submission.submitted_at, Comment.id],
+        lambda row: (row[3], row[0].submission.submitted_at, row[0].id),
+        [int, dt.datetime, int],
+        after=after,
+        before=before,
+        limit=limit,
+    )
+    page.items = [(c, d, h) for c, d, h, _ordinal in page.items]
+    return _rows(page)
+
+
+def chosen_comments(session: Session, round_: ConsultationRound, ids: list[int]) -> list[Comment]:
+    """Return the submitted comments of the round among the given ids (a page's selection)."""
+    if not ids:
+        return []
+    in_round = _submitted([round_.id]).where(Comment.id.in_(ids[: PAGE_SIZE * 5]))
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(in_round.with_only_columns(Comment.id)))
+            .options(*comment_parts())
+            .order_by(Comment.id)
+        )
+    )
+
+
+# --- counts ------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """How far the committee is with a round: totals and what still lacks an agreed answer."""
+
+    total: int = 0
+    agreed: int = 0
+    drafted: int = 0
+    formal_total: int = 0
+    formal_open: int = 0
+    open_by_clause: Counter = field(default_factory=Counter)
+    open_by_type: Counter = field(default_factory=Counter)
+    open_by_group: Counter = field(default_factory=Counter)
+
+    @property
+    def lacking(self) -> int:
+        return self.total - self.agreed
+
+    @property
+    def undrafted(self) -> int:
+        return self.total - self.agreed - self.drafted
+
+    @property
+    def complete(self) -> bool:
+        return self.lacking == 0
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.agreed / self.total)
+
+
+def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progress]:
+    """Count each round's comments by answer state and formality, in one GROUP BY."""
+    found = {rid: Progress() for rid in round_ids}
+    if not round_ids:
+        return found
+    formal = Submission.kind == SubmissionKind.FORMAL
+    state = state_of()
+    query = (
+        _submitted(round_ids)
+        .with_only_columns(
+            Submission.round_id,
+            state,
+            case((formal, true()), else_=false()),
+            func.count(Comment.id),
+        )
+        .group_by(Submission.round_id, state, case((formal, true()), else_=false()))
+    )
+    for round_id, row_state, is_formal, n in session.execute(query):
+        p = found[round_id]
+        p.total += n
+        if row_state == AGREED:
+            p.agreed += n
+        elif row_state == DRAFTED:
+            p.drafted += n
+        if is_formal:
+            p.formal_total += n
+            if row_state != AGREED:
+                p.formal_open += n
+    return found
+
+
+def round_progress(
+    session: Session, round_: ConsultationRound, *, breakdown: bool = False
+) -> Progress:
+    """Count a round's comments; breakdown: what lacks an agreed answer by clause, type, group."""
+    progress = progress_by_round(session, [round_.id])[round_.id]
+    if breakdown and progress.lacking:
+        open_ = _filtered(_submitted([round_.id]), RowFilters(state="open"))
+        by_clause = (
+            open_.outerjoin(Clause, Comment.clause_id == Clause.id)
+            .with_only_columns(Clause.uid, func.count(Comment.id))
+            .group_by(Clause.uid)
+        )
+        progress.open_by_clause = Counter({uid or "": n for uid, n in session.execute(by_clause)})
+        by_type = open_.with_only_columns(Comment.comment_type, func.count(Comment.id)).group_by(
+            Comment.comment_type
+        )
+        progress.open_by_type = Counter({str(t): n for t, n in session.execute(by_type)})
+        by_group = open_.with_only_columns(
+            Submission.stakeholder_group, func.count(Comment.id)
+        ).group_by(Submission.stakeholder_group)
+        progress.open_by_group = Counter({g or "other": n for g, n in session.execute(by_group)})
+    return progress
+
+
+def count_unanswered(session: Session, round_ids: list[int]) -> int:
+    """Count submitted comments of the rounds that have no agreed disposition."""
+    if not round_ids:
+        return 0
+    query = _filtered(_submitted(round_ids), RowFilters(state="open")).with_only_columns(
+        func.count(Comment.id)
+    )
+    return session.scalar(query) or 0
+
+
+def decision_counts(session: Session, round_: ConsultationRound, *, public: bool = True) -> Counter:
+    """Count the round's agreed answers by decision (hidden comments left out for the public)."""
+    query = _filtered(_submitted([round_.id]), RowFilters(state=AGREED))
+    if public:
+        query = query.where(~hidden_now())
+    query = query.with_only_columns(Current.decision, func.count(Comment.id)).group_by(
+        Current.decision
+    )
+    return Counter({str(d): n for d, n in session.execute(query)})
+
+
+def group_counts(session: Session, round_: ConsultationRound, *, public: bool = True) -> Counter:
+    """Count the round's comments by the submitter's stakeholder group."""
+    query = _submitted([round_.id])
+    if public:
+        query = query.where(~hidden_now())
+    query = query.with_only_columns(Submission.stakeholder_group, func.count(Comment.id)).group_by(
+        Submission.stakeholder_group
+    )
+    return Counter({g or "other": n for g, n in session.execute(query)})
+
+
+def comment_languages(session: Session, round_: ConsultationRound) -> list[str]:
+    """The languages the round's comments are written in (for the dashboard's filter)."""
+    query = (
+        select(Comment.language)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .where(Submission.round_id == round_.id, Submission.status == SubmissionStatus.SUBMITTED)
+        .group_by(Comment.language)
+        .order_by(Comment.language)
+    )
+    return [language for language in session.scalars(query) if language]
+
+
+def clause_titles(session: Session, version_id: int) -> dict[str, str]:
+    """Map each clause uid of a version to its title (number and heading)."""
+    rows = session.execute(
+        select(Clause.uid, ClauseRevision.number, ClauseRevision.heading)
+        .join(VersionEntry, VersionEntry.clause_id == Clause.id)
+        .join(ClauseRevision, ClauseRevision.id == VersionEntry.revision_id)
+        .where(VersionEntry.version_id == version_id)
+    )
+    return {uid: " ".join(p for p in (number, heading) if p) for uid, number, heading in rows}
+
+
+def published_round_ids(session: Session) -> set[int]:
+    return set(session.scalars(select(SynopsisPublication.round_id)))
