@@ -10,6 +10,7 @@ from app.api.views import bp
 from app.errors import ValidationError
 from app.extensions import db
 from app.search import service
+from app.search.labels import version_facts
 from app.search.query import FACETS
 from app.search.views import hit_url
 
@@ -25,8 +26,7 @@ def search():
             error={"status": 400, "title": "Bad request", "message": "q is required"}
         ), 400
     results = service.search(db.session, current_user, search_request)
-    versions = service.version_labels(db.session, [h.version for h in results.hits])
-    editions = service.edition_numbers(db.session, [h.version for h in results.hits])
+    versions, editions = version_facts(db.session, [h.version for h in results.hits])
     staff = service.viewer_of(current_user).staff
     return jsonify(
         query=search_request.text,
@@ -34,9 +34,13 @@ def search():
         page=search_request.page,
         per_page=search_request.per_page,
         total=results.total,
+        total_exact=results.exact,
         suggestion=results.suggestion,
         facets={
-            name: [{"value": f.value, "label": f.label, "count": f.count} for f in values]
+            name: [
+                {"value": f.value, "label": f.label, "count": f.count, "exact": f.exact}
+                for f in values
+            ]
             for name, values in results.facets.items()
         },
         results=[
@@ -96,7 +100,10 @@ openapi.add(
                 "summary": "Search clauses of every version and public comments",
                 "description": 'Words, "quoted phrases", prefixes (`bauxit*`), `-word` to '
                 "exclude and `OR`. English stemming. Results are what this reader may see; "
-                "facets count the matches per value with the current filters applied.",
+                "facets count the matches per value with the current filters applied. "
+                "A search looks at no more than 1,000 matches: past that, `total` is 1000 "
+                "with `total_exact` false, the results are the best of those 1,000, and "
+                "facet counts (`exact` false) are lower bounds.",
                 "parameters": [
                     {"name": "q", "in": "query", "required": True, "schema": _STR},
                     *(
@@ -135,7 +142,11 @@ openapi.add(
                 "filters": {"type": "object", "additionalProperties": _STR},
                 "page": {"type": "integer"},
                 "per_page": {"type": "integer"},
-                "total": {"type": "integer"},
+                "total": {"type": "integer", "description": "at most 1000"},
+                "total_exact": {
+                    "type": "boolean",
+                    "description": "false when more than `total` match",
+                },
                 "suggestion": {"type": ["string", "null"]},
                 "facets": {
                     "type": "object",
@@ -147,6 +158,10 @@ openapi.add(
                                 "value": _STR,
                                 "label": _STR,
                                 "count": {"type": "integer"},
+                                "exact": {
+                                    "type": "boolean",
+                                    "description": "false: at least `count`",
+                                },
                             },
                         },
                     },

@@ -25,6 +25,7 @@ from app.auth import service as accounts
 from app.auth.models import Role, RoleGrant, StakeholderGroup, User
 from app.auth.permissions import SYSTEM
 from app.benchcorpus.standard import edited_body, shape_for, synthetic_source
+from app.committee import state as comment_state
 from app.committee.models import Decision, Disposition
 from app.consultation import service as consultation
 from app.consultation.models import (
@@ -417,6 +418,8 @@ def load_comments(
             for sid, r in zip(submission_ids, submission_rows, strict=True)
         ],
     )
+    # Bulk rows bypass the services: recompute the round's read model from them.
+    comment_state.rebuild(session, round_.id)
     return len(submission_ids), len(rows), anchored
 
 
@@ -459,6 +462,7 @@ def answer_round(
                 }
             )
     _insert(session, Disposition, rows)
+    comment_state.rebuild(session, round_.id)
     return len(rows)
 
 
@@ -483,4 +487,5 @@ def hide_some(
         for i in ids[::step]
     ]
     _insert(session, Moderation, rows)
+    comment_state.rebuild(session, round_.id)
     return len(rows)

@@ -26,6 +26,7 @@ from app.committee.permissions import (
     can_draft_disposition,
     can_record_meeting_agreement,
 )
+from app.consultation import state as comment_state
 from app.consultation.models import Comment, ConsultationRound, Submission
 from app.database import utcnow
 from app.drafting.models import Clause, ClauseRevision
@@ -204,6 +205,14 @@ def _append(
     )
     session.add(row)
     session.flush()
+    comment_state.record_answer(
+        session,
+        comment.id,
+        disposition_id=row.id,
+        seq=row.seq,
+        decision=row.decision,
+        agreed=row.agreed,
+    )
     queue_update(session, UpdateKind.COMMENT, comment.id)  # search: its decision changed
     return row
 

@@ -251,6 +251,52 @@ class Moderation(Base):
     moderator = relationship("User", lazy="raise")
 
 
+class CommentState(Base):
+    """Read model: one row per submitted comment with what the counts group by.
+
+    Derived, not history: written in the same transaction as each submit, withdrawal,
+    moderation and disposition (app.consultation.state), rebuilt from the append-only
+    rows by `flask comment-state rebuild`. Counts are index-only GROUP BYs on it.
+    """
+
+    __tablename__ = "comment_state"
+    __table_args__ = (
+        # Round progress, unanswered and decision counts.
+        Index("ix_comment_state_progress", "round_id", "agreed", "decision", "formal", "hidden"),
+        # The committee's open-by-clause/type/group breakdowns and filtered counts.
+        Index(
+            "ix_comment_state_filters",
+            "round_id",
+            "agreed",
+            "clause_id",
+            "comment_type",
+            "stakeholder_group",
+            "formal",
+            "decision",
+            "language",
+        ),
+        # Public counts: per clause (the round page) and per group (the synopsis).
+        Index("ix_comment_state_public", "round_id", "hidden", "clause_id", "stakeholder_group"),
+        enum_check("comment_type", CommentType),
+    )
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"))
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"))
+    comment_type: Mapped[CommentType] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    stakeholder_group: Mapped[str] = mapped_column(String(32), default="")
+    formal: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The latest moderation row (by id) and disposition row (by seq) applied: an
+    # update only lands if it is newer, so commit order cannot make the state drift.
+    moderation_id: Mapped[int | None] = mapped_column(Integer)
+    disposition_id: Mapped[int | None] = mapped_column(Integer)
+    disposition_seq: Mapped[int | None] = mapped_column(Integer)
+    decision: Mapped[str | None] = mapped_column(String(32))
+    agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class RoundChangeKind(StrEnum):
     EXTEND = "extend"
     CLOSE_EARLY = "close-early"

@@ -19,6 +19,7 @@ from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require
 from app.consultation import iseal
+from app.consultation import state as comment_state
 from app.consultation.comment_fields import (
     AnchorInput,
     setting,
@@ -36,6 +37,7 @@ from app.consultation.drafts import (
 )
 from app.consultation.models import (
     Comment,
+    CommentState,
     CommentType,
     CommentVisibility,
     ConsultationRound,
@@ -324,8 +326,11 @@ def _visible_comments(round_: ConsultationRound):
 
 def public_comment_counts(session: Session, round_: ConsultationRound) -> dict[int | None, int]:
     """Count the publicly visible comments of a round per clause id (None: whole draft)."""
-    visible = _visible_comments(round_).subquery()
-    rows = session.execute(select(visible.c.clause_id, func.count()).group_by(visible.c.clause_id))
+    rows = session.execute(
+        select(CommentState.clause_id, func.count())
+        .where(CommentState.round_id == round_.id, CommentState.hidden.is_(False))
+        .group_by(CommentState.clause_id)
+    )
     return {clause_id: count for clause_id, count in rows}
 
 
@@ -354,6 +359,36 @@ class CommentFilters:
     comment_type: str = ""
     stakeholder_group: str = ""
     clause_uid: str = ""
+
+
+def _record_total(
+    session: Session, round_: ConsultationRound, filters: CommentFilters, *, staff: bool
+) -> int:
+    """Count the record's comments: the read model's rows (visible ones for the public),
+    plus, for staff, the comments of withdrawn submissions (which it leaves out)."""
+    counted = select(func.count()).where(CommentState.round_id == round_.id)
+    withdrawn = (
+        select(func.count(Comment.id))
+        .join(Submission, Comment.submission_id == Submission.id)
+        .where(Submission.round_id == round_.id, Submission.status == SubmissionStatus.WITHDRAWN)
+    )
+    if not staff:
+        counted = counted.where(CommentState.hidden.is_(False))
+    if filters.comment_type:
+        counted = counted.where(CommentState.comment_type == filters.comment_type)
+        withdrawn = withdrawn.where(Comment.comment_type == filters.comment_type)
+    if filters.stakeholder_group:
+        counted = counted.where(CommentState.stakeholder_group == filters.stakeholder_group)
+        withdrawn = withdrawn.where(Submission.stakeholder_group == filters.stakeholder_group)
+    if filters.clause_uid == "-":
+        counted = counted.where(CommentState.clause_id.is_(None))
+        withdrawn = withdrawn.where(Comment.clause_id.is_(None))
+    elif filters.clause_uid:
+        clause_id = select(Clause.id).where(Clause.uid == filters.clause_uid).scalar_subquery()
+        counted = counted.where(CommentState.clause_id == clause_id)
+        withdrawn = withdrawn.where(Comment.clause_id == clause_id)
+    total = session.scalar(counted) or 0
+    return total + (session.scalar(withdrawn) or 0) if staff else total
 
 
 def record_page(
@@ -400,11 +435,7 @@ def record_page(
             Comment.clause_id
             == select(Clause.id).where(Clause.uid == filters.clause_uid).scalar_subquery()
         )
-    total = (
-        session.scalar(query.with_only_columns(func.count(Comment.id)).order_by(None)) or 0
-        if count
-        else 0
-    )
+    total = _record_total(session, round_, filters, staff=staff) if count else 0
     ordinal = func.coalesce(VersionEntry.ordinal, -1)
     query = (
         query.outerjoin(
@@ -525,6 +556,7 @@ def moderate(
     )
     session.add(decision)
     session.flush()
+    comment_state.record_moderation(session, decision)
     queue_update(session, UpdateKind.COMMENT, comment.id)  # search: hidden or shown again
     record(
         session,

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require, require_signed_in, require_verified_email
+from app.consultation import state as comment_state
 from app.consultation.drafts import add_comment, formal_only_message, own_draft, require_open
 from app.consultation.models import (
     Comment,
@@ -116,6 +117,7 @@ def submit(
     if not submission.stakeholder_group:
         submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
+    comment_state.record_submitted(session, submission, comments)
     queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: comments now public
     record(
         session,
@@ -188,6 +190,7 @@ def withdraw(
     submission.withdraw_reason = reason
     submission.updated_at = now
     session.flush()
+    comment_state.record_withdrawn(session, submission)
     queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: drop its comments
     record(
         session,

@@ -10,11 +10,9 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.committee.models import Ballot, SynopsisPublication
 from app.consultation.models import (
-    Comment,
+    CommentState,
     ConsultationRound,
     RoundState,
-    Submission,
-    SubmissionStatus,
 )
 from app.database import utcnow
 from app.drafting.models import Standard, Version
@@ -38,14 +36,10 @@ class Event:
 def comment_counts(session: Session, standard: Standard) -> dict[int, int]:
     """Count the comments of submitted (not withdrawn) submissions, per round of the standard."""
     rows = session.execute(
-        select(Submission.round_id, func.count(Comment.id))
-        .join(Comment, Comment.submission_id == Submission.id)
-        .join(ConsultationRound, ConsultationRound.id == Submission.round_id)
-        .where(
-            ConsultationRound.standard_id == standard.id,
-            Submission.status == SubmissionStatus.SUBMITTED,
-        )
-        .group_by(Submission.round_id)
+        select(CommentState.round_id, func.count())
+        .join(ConsultationRound, ConsultationRound.id == CommentState.round_id)
+        .where(ConsultationRound.standard_id == standard.id)
+        .group_by(CommentState.round_id)
     )
     return {round_id: count for round_id, count in rows}
 

@@ -23,6 +23,9 @@ MIN_PREFIX = 3
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
+# Matches looked at per search: ranked, counted and faceted exactly up to this many;
+# beyond it the total and facet counts are lower bounds ("1,000+").
+MATCH_CAP = 1000
 # Highlight markers: private-use characters, stripped from every indexed text.
 MARK_START, MARK_END = "\ue000", "\ue001"
 _MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
@@ -53,6 +56,7 @@ class SearchRequest:
     filters: dict[str, str] = field(default_factory=dict)
     page: int = 1
     per_page: int = PER_PAGE
+    cap: int = MATCH_CAP
 
     @property
     def items(self) -> list[Item]:
@@ -149,6 +153,7 @@ class FacetValue:
     count: int
     label: str = ""
     selected: bool = False
+    exact: bool = True  # False: at least this many (the matches went past the cap)
 
 
 @dataclass
@@ -158,7 +163,20 @@ class SearchResults:
     total: int
     facets: dict[str, list[FacetValue]]
     suggestion: str | None = None
+    exact: bool = True  # False: more than `total` (= the cap) match; the best of those are shown
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.per_page))
+
+
+def capped_results(
+    request: SearchRequest, hits: list[Hit], matched: int, counts: dict[str, list[FacetValue]]
+) -> SearchResults:
+    """Results from at most cap + 1 matches: past the cap, totals and counts are lower bounds."""
+    exact = matched <= request.cap
+    if not exact:
+        for values in counts.values():
+            for value in values:
+                value.exact = False
+    return SearchResults(request, hits, min(matched, request.cap), counts, exact=exact)

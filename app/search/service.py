@@ -6,26 +6,16 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import STAKEHOLDER_LABELS, User
+from app.auth.models import User
 from app.auth.permissions import is_staff
-from app.committee.models import DECISION_LABELS
-from app.consultation.models import COMMENT_TYPE_LABELS, ConsultationRound
 from app.database import utcnow
-from app.drafting.models import (
-    CLAUSE_KIND_LABELS,
-    Clause,
-    ClauseRevision,
-    Standard,
-    Version,
-    VersionEntry,
-)
 from app.errors import ValidationError
-from app.publishing.models import Publication
 from app.search.engines import get_engine
+from app.search.labels import facet_labels
 from app.search.query import (
     FACETS,
     MAX_PAGE,
@@ -92,6 +82,7 @@ def search(
     now = now or utcnow()
     engine = get_engine()
     viewer = viewer_of(actor)
+    request.cap = current_app.config.get("SEARCH_MATCH_CAP", request.cap)
     results = engine.search(session, viewer, request, now)
     if results.total < FEW_RESULTS:
         results.suggestion = _suggest(session, engine, viewer, request, now)
@@ -119,66 +110,6 @@ def _suggest(session, engine, viewer, request, now) -> str | None:
     return corrected if found.total else None
 
 
-def _labels(session: Session, name: str, values: list[str]) -> dict[str, str]:
-    if name == "what":
-        return {"clause": _("Clauses"), "comment": _("Comments")}
-    if name == "kind":
-        return {str(k): str(v) for k, v in CLAUSE_KIND_LABELS.items()}
-    if name == "group":
-        return {str(k): str(v) for k, v in STAKEHOLDER_LABELS.items()}
-    if name == "type":
-        return {str(k): str(v) for k, v in COMMENT_TYPE_LABELS.items()}
-    if name == "decision":
-        return {str(k): str(v) for k, v in DECISION_LABELS.items()}
-    if name == "standard":
-        rows = session.execute(
-            select(Standard.slug, Standard.title).where(Standard.slug.in_(values))
-        )
-        return {slug: title for slug, title in rows}
-    ids = [int(v) for v in values if v.isdigit()]
-    if name == "version":
-        labels = {"working": _("Working draft")}
-        editions = edition_numbers(session, values)
-        for vid, label, slug in session.execute(
-            select(Version.id, Version.label, Standard.slug)
-            .join(Standard, Version.standard_id == Standard.id)
-            .where(Version.id.in_(ids))
-        ):
-            edition = editions.get(str(vid))
-            labels[str(vid)] = (
-                _("%(slug)s edition %(number)s", slug=slug, number=edition)
-                if edition
-                else f"{slug} {label}"
-            )
-        return labels
-    if name == "round":
-        return {
-            str(rid): _("Round %(n)d: %(title)s", n=number, title=title)
-            for rid, number, title in session.execute(
-                select(
-                    ConsultationRound.id, ConsultationRound.number, ConsultationRound.title
-                ).where(ConsultationRound.id.in_(ids))
-            )
-        }
-    if name == "clause":
-        newest = (
-            select(func.max(VersionEntry.id))
-            .join(Clause, VersionEntry.clause_id == Clause.id)
-            .where(Clause.uid.in_(values))
-            .group_by(VersionEntry.clause_id)
-        )
-        labels = {"-": _("The whole draft")}
-        for uid, number, heading in session.execute(
-            select(Clause.uid, ClauseRevision.number, ClauseRevision.heading)
-            .join(VersionEntry, VersionEntry.clause_id == Clause.id)
-            .join(ClauseRevision, VersionEntry.revision_id == ClauseRevision.id)
-            .where(VersionEntry.id.in_(newest))
-        ):
-            labels[uid] = " ".join(p for p in (number, heading) if p) or uid
-        return labels
-    return {}
-
-
 def _name_facets(session: Session, results: SearchResults) -> None:
     """Keep the largest values of each facet (and the chosen one), with readable labels."""
     for name in FACETS:
@@ -187,32 +118,15 @@ def _name_facets(session: Session, results: SearchResults) -> None:
         shown = values[:FACETS_SHOWN]
         if chosen and all(f.value != chosen for f in shown):
             shown.append(next((f for f in values if f.value == chosen), FacetValue(chosen, 0)))
-        labels = _labels(session, name, [f.value for f in shown])
-        for facet in shown:
-            facet.label = labels.get(facet.value, facet.value)
-            facet.selected = facet.value == chosen
         results.facets[name] = shown
-
-
-def version_labels(session: Session, ids: list[str]) -> dict[str, str]:
-    """Map version ids (as the index keeps them) to their labels, for links."""
-    numbers = [int(v) for v in ids if v.isdigit()]
-    rows = session.execute(select(Version.id, Version.label).where(Version.id.in_(numbers)))
-    return {str(vid): label for vid, label in rows}
-
-
-def edition_numbers(session: Session, ids: list[str]) -> dict[str, str]:
-    """Map version ids to the number of their newest publication, for those published."""
-    numbers = [int(v) for v in ids if v.isdigit()]
-    newest = (
-        select(func.max(Publication.id))
-        .where(Publication.version_id.in_(numbers))
-        .group_by(Publication.version_id)
+    labels = facet_labels(
+        session, {name: [f.value for f in shown] for name, shown in results.facets.items()}
     )
-    rows = session.execute(
-        select(Publication.version_id, Publication.number).where(Publication.id.in_(newest))
-    )
-    return {str(vid): number for vid, number in rows}
+    for name, shown in results.facets.items():
+        chosen = results.request.filters.get(name)
+        for facet in shown:
+            facet.label = labels[name].get(facet.value, facet.value)
+            facet.selected = facet.value == chosen
 
 
 def round_comment_ids(

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.errors import ValidationError
 from app.extensions import db
 from app.search import service
+from app.search.labels import version_facts
 from app.search.query import FACETS, Hit, SearchRequest, SearchResults
 
 bp = Blueprint("search", __name__)
@@ -59,8 +60,7 @@ def page_url(search: SearchRequest, **changes) -> str:
 
 
 def links(results: SearchResults) -> dict[str, str]:
-    versions = service.version_labels(db.session, [h.version for h in results.hits])
-    editions = service.edition_numbers(db.session, [h.version for h in results.hits])
+    versions, editions = version_facts(db.session, [h.version for h in results.hits])
     staff = service.viewer_of(current_user).staff
     for hit in results.hits:
         hit.version_label = versions.get(hit.version, "")

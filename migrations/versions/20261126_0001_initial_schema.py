@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:27:05.850045
+Create Date: 2026-11-26 17:46:53.810240
 """
 from alembic import op
 import sqlalchemy as sa
@@ -501,6 +501,31 @@ def upgrade() -> None:
     with op.batch_alter_table('vote', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vote_ballot_id'), ['ballot_id'], unique=False)
 
+    op.create_table('comment_state',
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('clause_id', sa.Integer(), nullable=True),
+    sa.Column('comment_type', sa.String(length=16), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('stakeholder_group', sa.String(length=32), nullable=False),
+    sa.Column('formal', sa.Boolean(), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('moderation_id', sa.Integer(), nullable=True),
+    sa.Column('disposition_id', sa.Integer(), nullable=True),
+    sa.Column('disposition_seq', sa.Integer(), nullable=True),
+    sa.Column('decision', sa.String(length=32), nullable=True),
+    sa.Column('agreed', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("comment_type IN ('general', 'technical', 'editorial')", name=op.f('ck_comment_state_comment_type_valid')),
+    sa.ForeignKeyConstraint(['clause_id'], ['clause.id'], name=op.f('fk_comment_state_clause_id_clause')),
+    sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_comment_state_comment_id_comment')),
+    sa.ForeignKeyConstraint(['round_id'], ['consultation_round.id'], name=op.f('fk_comment_state_round_id_consultation_round')),
+    sa.PrimaryKeyConstraint('comment_id', name=op.f('pk_comment_state'))
+    )
+    with op.batch_alter_table('comment_state', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_state_filters', ['round_id', 'agreed', 'clause_id', 'comment_type', 'stakeholder_group', 'formal', 'decision', 'language'], unique=False)
+        batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'decision', 'formal', 'hidden'], unique=False)
+        batch_op.create_index('ix_comment_state_public', ['round_id', 'hidden', 'clause_id', 'stakeholder_group'], unique=False)
+
     op.create_table('disposition',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('comment_id', sa.Integer(), nullable=False),
@@ -557,6 +582,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_disposition_comment_id'))
 
     op.drop_table('disposition')
+    with op.batch_alter_table('comment_state', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_state_public')
+        batch_op.drop_index('ix_comment_state_progress')
+        batch_op.drop_index('ix_comment_state_filters')
+
+    op.drop_table('comment_state')
     with op.batch_alter_table('vote', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vote_ballot_id'))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.consultation import service as consultation
 from app.jobs.models import Job
 from app.search import indexer, service
 from app.search.engines import get_engine
@@ -118,3 +119,22 @@ def test_cli_rebuild_status_and_apply(runner, session, world, engine):
     assert result.exit_code == 0, result.output
     assert "documents indexed" in result.output
     assert total(session, None, "vanadium") == 1
+
+
+def test_a_searcher_kept_between_searches_sees_each_change_once(session, world, engine, apply):
+    apply()
+    assert total(session, None, "fluoride") == 1  # the searcher is kept from here on
+    consultation.moderate(
+        session, world.secretariat, world.comments.public, hidden=True, reason="Checking"
+    )
+    session.commit()
+    apply()  # rewrites the comment: a deletion in the segment the kept searcher reads
+    assert total(session, None, "fluoride") == 0
+    assert total(session, world.member, "fluoride") == 1
+    consultation.moderate(
+        session, world.secretariat, world.comments.public, hidden=False, reason="Fine"
+    )
+    session.commit()
+    apply()
+    assert total(session, None, "fluoride") == 1
+    assert total(session, world.member, "fluoride") == 1

@@ -180,3 +180,24 @@ def test_comments_of_an_after_close_round_become_public_when_it_closes(session, 
     request = SearchRequest(text="scandium")
     assert service.search(session, None, request).total == 0
     assert service.search(session, None, request, now=closed).total == 1
+
+
+def test_past_the_cap_the_total_and_facet_counts_are_lower_bounds(
+    session, world, apply, app, monkeypatch
+):
+    apply()
+    everything = find(session, None, "lining")
+    assert everything.exact and everything.total == 4
+    assert all(f.exact for values in everything.facets.values() for f in values)
+    monkeypatch.setitem(app.config, "SEARCH_MATCH_CAP", 4)
+    assert find(session, None, "lining").exact  # exactly at the cap is still exact
+    monkeypatch.setitem(app.config, "SEARCH_MATCH_CAP", 3)
+    capped = find(session, None, "lining", per_page=2)
+    assert not capped.exact and capped.total == 3 and capped.pages == 2
+    assert sum(f.count for f in capped.facets["what"]) == 3
+    assert all(not f.exact for values in capped.facets.values() for f in values)
+    scores = [h.score for h in capped.hits]
+    assert scores == sorted(scores, reverse=True)
+    last = find(session, None, "lining", per_page=2, page=2)
+    assert len(last.hits) == 1 and not keys(last) & keys(capped)  # pages end at the cap
+    assert keys(capped) | keys(last) < keys(everything)

@@ -73,8 +73,14 @@ def test_api_search_returns_hits_facets_and_highlight_offsets(client, world, app
     start, end = proposed["highlights"][0]
     assert proposed["text"][start:end] == "fluoride"
     assert body["facets"]["group"] == [
-        {"value": "civil-society", "label": body["facets"]["group"][0]["label"], "count": 1}
+        {
+            "value": "civil-society",
+            "label": body["facets"]["group"][0]["label"],
+            "count": 1,
+            "exact": True,
+        }
     ]
+    assert body["total_exact"] is True
 
 
 def test_api_search_is_in_the_openapi_document(client):
@@ -122,3 +128,19 @@ def test_a_published_clause_links_to_the_publication_reader(
     assert hit["url"] == f"/standards/search-published/9.0/clauses/{hit['clause_uid']}"
     assert [f["label"] for f in body["facets"]["version"]] == ["search-published edition 9.0"]
     assert client.get(hit["url"]).status_code == 200
+
+
+def test_past_the_cap_the_page_and_the_api_say_so(client, world, apply, app, monkeypatch):
+    apply()
+    page = client.get("/search?q=lining").get_data(as_text=True)
+    assert "4 results" in page and "More than" not in page
+    monkeypatch.setitem(app.config, "SEARCH_MATCH_CAP", 3)
+    page = client.get("/search?q=lining").get_data(as_text=True)
+    assert "3+ results" in page and "More than 3 match" in page
+    assert re.search(r'class="count">\d+\+</span>', page)
+    body = client.get("/api/v1/search?q=lining").get_json()
+    assert body["total"] == 3 and body["total_exact"] is False
+    assert all(f["exact"] is False for values in body["facets"].values() for f in values)
+    exact = client.get("/api/v1/search?q=FPIC").get_json()
+    assert exact["total_exact"] is True
+    assert all(f["exact"] for values in exact["facets"].values() for f in values)
