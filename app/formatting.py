@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import zoneinfo
 
+from babel import dates as babel_dates
 from babel.dates import get_datetime_format
 from flask_babel import (
     format_date,
@@ -38,6 +39,20 @@ def format_when(value: dt.datetime | None, zone: bool = True) -> str:
     pattern = str(get_datetime_format("medium", locale=get_locale()))  # e.g. "{1}, {0}"
     text = pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
     return f"{text} {get_timezone().zone}" if zone else text
+
+
+def format_when_in(value: dt.datetime | None, zone_name: str | None) -> str:
+    """A moment in a named zone, not the reader's: a mail to someone else reads in theirs."""
+    if value is None:
+        return ""
+    tz = zone(zone_name)
+    locale = get_locale()
+    local = value.astimezone(tz)
+    date = babel_dates.format_date(local.date(), "medium", locale=locale)
+    time = babel_dates.format_time(local, "short", tzinfo=tz, locale=locale)
+    pattern = str(get_datetime_format("medium", locale=locale))
+    text = pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
+    return f"{text} {tz.key}"
 
 
 def format_day(value: dt.datetime | dt.date | None) -> str:

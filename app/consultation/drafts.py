@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import User
+from app.auth.models import StakeholderGroup, User
 from app.auth.permissions import require, require_signed_in
 from app.consultation.comment_fields import AnchorInput, clean_comment, clean_text
 from app.consultation.models import (
@@ -81,6 +81,8 @@ class SubmissionDetails:
     organisation: str = ""
     consent_publish_name: bool = False
     cover_statement: str = ""
+    # The group the submitter speaks for in this submission; None keeps the draft's.
+    stakeholder_group: str | None = None
 
 
 def draft_for(session: Session, actor: User, round_: ConsultationRound) -> Submission | None:
@@ -190,12 +192,20 @@ def _clean_details(actor: User, details: SubmissionDetails) -> dict:
             field="organisation",
         )
     cover = clean_text(details.cover_statement, field="cover_statement", label=_("cover statement"))
-    return {
+    values = {
         "kind": kind,
         "organisation": organisation,
         "cover_statement": cover,
         "consent_publish_name": bool(details.consent_publish_name),
     }
+    if details.stakeholder_group is not None:
+        try:
+            values["stakeholder_group"] = str(StakeholderGroup(details.stakeholder_group))
+        except ValueError:
+            raise ValidationError(
+                _("Choose your stakeholder group from the list."), field="stakeholder_group"
+            ) from None
+    return values
 
 
 def update_submission(
@@ -206,7 +216,7 @@ def update_submission(
     *,
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Change a draft's kind, organisation, consent and cover statement."""
+    """Change a draft's kind, organisation, consent, cover statement and stakeholder group."""
     own_draft(actor, submission)
     now = now or utcnow()
     require_open(ensure_loaded(session, submission, "round").round, now)

@@ -127,6 +127,8 @@ class CommentForm(FlaskForm):
     anchor_start = HiddenField()
     anchor_end = HiddenField()
     drop_anchor = BooleanField(_l("Comment on the whole clause instead (drop this passage)"))
+    # "round": the form was sent from the round's page; go back to the clause afterwards.
+    return_to = HiddenField()
 
 
 class SubmissionForm(FlaskForm):
@@ -136,9 +138,21 @@ class SubmissionForm(FlaskForm):
         validators=[Length(max=200)],
         description=_l("Needed when you submit on behalf of an organisation."),
     )
+    stakeholder_group = SelectField(
+        _l("Stakeholder group of this submission"),
+        choices=lambda: choices(STAKEHOLDER_LABELS.items()),
+        validate_choice=False,
+        description=_l(
+            "Shown with your comments. It starts as the group in your profile; change it if "
+            "you speak for another group in this submission."
+        ),
+    )
     consent_publish_name = BooleanField(
         _l("Publish my name (and organisation) with my comments"),
-        description=_l("Without this, the public sees only your stakeholder group."),
+        description=_l(
+            "Without this your name is not published: the public sees only your stakeholder "
+            "group, or for a formal submission of the Forum, the Forum's name alone."
+        ),
     )
     cover_statement = TextAreaField(
         _l("Cover statement"),

@@ -6,8 +6,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from app.consultation.permissions import can_change_round_schedule
 from app.database import utcnow
 from app.drafting.models import Version
 from app.errors import Conflict, ValidationError
+from app.formatting import format_when, format_when_in
 from app.jobs.service import enqueue, handler
 from app.loading import ensure_loaded
 
@@ -70,7 +71,7 @@ def check_calendar(
                     "runs until %(closes)s: rounds on one draft follow one another.",
                     n=other.number,
                     title=other.title,
-                    closes=other.closes_at.isoformat(timespec="minutes"),
+                    closes=format_when(other.closes_at),
                 ),
                 field="opens_at",
             )
@@ -254,6 +255,34 @@ def changes_of(session: Session, round_: ConsultationRound) -> list[RoundChange]
     )
 
 
+def _change_notice(round_: ConsultationRound, change: RoundChange, zone: str | None):
+    values = {
+        "n": round_.number,
+        "standard": round_.standard.title,
+        "title": round_.title,
+        "new": format_when_in(change.new_closes_at, zone),
+        "old": format_when_in(change.old_closes_at, zone),
+        "reason": change.reason,
+    }
+    if change.kind == RoundChangeKind.EXTEND:
+        subject = _("Round %(n)d of %(standard)s is extended", **values)
+        body = _(
+            "The consultation round “%(title)s” now closes on %(new)s, instead of "
+            "%(old)s.\n\nReason: %(reason)s\n\nEverything you sent in this round stays in the "
+            "record.",
+            **values,
+        )
+    else:
+        subject = _("Round %(n)d of %(standard)s has closed early", **values)
+        body = _(
+            "The consultation round “%(title)s” closed on %(new)s, instead of "
+            "%(old)s.\n\nReason: %(reason)s\n\nEverything you sent in this round stays in the "
+            "record.",
+            **values,
+        )
+    return subject, body
+
+
 @handler("round.change-notice")
 def _notify(session: Session, payload: dict) -> None:
     """Tell everyone who sent comments in the round, a batch per job (rounds can be large)."""
@@ -265,7 +294,7 @@ def _notify(session: Session, payload: dict) -> None:
     round_ = session.get(ConsultationRound, change.round_id, options=round_parts())
     assert round_ is not None
     rows = session.execute(
-        select(Submission.id, User.email)
+        select(Submission.id, User.email, User.language, User.timezone)
         .join(User, User.id == Submission.author_id)
         .where(
             Submission.round_id == round_.id,
@@ -276,19 +305,10 @@ def _notify(session: Session, payload: dict) -> None:
         .order_by(Submission.id)
         .limit(NOTICE_BATCH)
     ).all()
-    if change.kind == RoundChangeKind.EXTEND:
-        subject = f"Round {round_.number} of {round_.standard.title} is extended"
-        what = "now closes"
-    else:
-        subject = f"Round {round_.number} of {round_.standard.title} has closed early"
-        what = "closed"
-    body = (
-        f"The consultation round “{round_.title}” {what} on "
-        f"{change.new_closes_at.isoformat(timespec='minutes')} (UTC), instead of "
-        f"{change.old_closes_at.isoformat(timespec='minutes')}.\n\nReason: {change.reason}\n\n"
-        "Everything you sent in this round stays in the record."
-    )
-    for _submission_id, email in {email: (sid, email) for sid, email in rows}.values():
+    for _submission_id, email, language, zone in {row[1]: row for row in rows}.values():
+        # Each commenter reads it in their own language, the times in their own zone.
+        with force_locale(language or "en"):
+            subject, body = _change_notice(round_, change, zone)
         queue_mail(session, to=email, subject=subject, body=body)
     if len(rows) == NOTICE_BATCH:
         enqueue(

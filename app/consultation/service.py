@@ -8,6 +8,7 @@ use one module.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -49,6 +50,7 @@ from app.consultation.models import (
     comment_parts,
     round_parts,
 )
+from app.consultation.moderation_notice import tell_author
 from app.consultation.names import author_line, public_submitter, stakeholder_label
 from app.consultation.permissions import (
     can_moderate,
@@ -507,9 +509,15 @@ def get_comment(session: Session, comment_id: int) -> Comment:
 
 
 def moderate(
-    session: Session, actor: User, comment: Comment, *, hidden: bool, reason: str
+    session: Session,
+    actor: User,
+    comment: Comment,
+    *,
+    hidden: bool,
+    reason: str,
+    link_for: Callable[[str], str] | None = None,
 ) -> Moderation:
-    """Hide a comment from the public (or show it again), with a reason kept on record."""
+    """Hide a comment from the public (or show it again), with a reason; tell its author."""
     require(can_moderate(actor, comment.submission.round))
     if actor.id is None:
         raise PermissionDenied(_("Moderation is recorded under a person's name; sign in."))
@@ -543,6 +551,7 @@ def moderate(
         summary=f"{'Hid' if hidden else 'Showed'} comment {comment.id}: {reason}",
         reason=reason,
     )
+    tell_author(session, comment, decision, link_for)
     return decision
 
 

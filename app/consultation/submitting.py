@@ -113,7 +113,9 @@ def submit(
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = now
     submission.updated_at = now
-    submission.stakeholder_group = str(actor.stakeholder_group)
+    # The group stated on the submission (prefilled from the profile when it was started).
+    if not submission.stakeholder_group:
+        submission.stakeholder_group = str(actor.stakeholder_group)
     session.flush()
     comment_state.record_submitted(session, submission, comments)
     queue_update(session, UpdateKind.SUBMISSION, submission.id)  # search: comments now public

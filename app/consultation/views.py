@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -159,6 +159,34 @@ def _comment_form(nodes, clause_uid: str = "") -> CommentForm:
     return form
 
 
+# Where the round page puts its one comment form: under a clause, in "How to take part"
+# (a comment on the whole draft), or at the end of the page.
+WHOLE_DRAFT = ""  # ?comment_on= with no value
+
+
+def _comment_place(nodes) -> str | None:
+    """Return where ?comment_on= asks for the form: a clause uid, WHOLE_DRAFT, or None (the end)."""
+    wanted = request.args.get("comment_on")
+    if wanted is None:
+        return None
+    wanted = wanted.strip()
+    if wanted == WHOLE_DRAFT or any(n.uid == wanted for n in nodes):
+        return wanted
+    return None
+
+
+def _saved_notice(round_, nodes) -> dict | None:
+    """Take the one-time 'comment saved' notice for this round: where to show it."""
+    notice = session.get("comment_saved")
+    if not isinstance(notice, dict) or notice.get("round") != round_.id:
+        return None
+    session.pop("comment_saved", None)
+    clause = notice.get("clause") or WHOLE_DRAFT
+    if clause != WHOLE_DRAFT and not any(n.uid == clause for n in nodes):
+        clause = WHOLE_DRAFT
+    return {"clause": clause}
+
+
 @bp.get("/consultations/<int:round_id>")
 def round_page(round_id: int):
     round_ = service.get_round(db.session, round_id)
@@ -167,8 +195,13 @@ def round_page(round_id: int):
     counts = service.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
     form = None
+    place = None
+    saved = None
     if current_user.is_authenticated and round_.state_at(request_now()) == RoundState.OPEN:
-        form = _comment_form(nodes, request.args.get("clause", ""))
+        place = _comment_place(nodes)
+        form = _comment_form(nodes, place or request.args.get("clause", ""))
+        form.return_to.data = "round"
+        saved = _saved_notice(round_, nodes)
     return render_template(
         "consultation/round.html",
         round=round_,
@@ -186,6 +219,8 @@ def round_page(round_id: int):
         count_labels={
             n: ngettext("%(num)d comment", "%(num)d comments", n) for n in set(counts.values())
         },
+        place=place,
+        saved=saved,
         synopsis_published=round_.state_at(request_now()) == RoundState.CLOSED
         and _synopsis_published(round_),
     )
@@ -253,13 +288,16 @@ def comment_new(round_id: int):
         else:
             if sent is not None:
                 return _receipt_page(sent, status=201)
-            flash(
-                _(
-                    "Comment saved in your draft submission. It is not sent until you submit "
-                    "the submission."
-                ),
-                "success",
-            )
+            if form.return_to.data == "round":
+                # Back to the clause commented on, where the page confirms it (and says so).
+                session["comment_saved"] = {
+                    "round": round_.id,
+                    "clause": form.clause_uid.data or WHOLE_DRAFT,
+                }
+                return redirect(
+                    url_for("consultation.round_page", round_id=round_.id, _anchor="comment-saved")
+                )
+            flash(_saved_message(), "success")
             return redirect(url_for("consultation.submission", round_id=round_.id))
     nodes = version_nodes(db.session, round_.version)
     form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
@@ -274,6 +312,12 @@ def comment_new(round_id: int):
         comment=None,
         has_draft_comments=bool(draft and draft.comments),
     ), status
+
+
+def _saved_message() -> str:
+    return _(
+        "Comment saved in your draft submission. It is not sent until you submit the submission."
+    )
 
 
 def _own_comment(round_id: int, comment_id: int):
@@ -340,7 +384,10 @@ def comment_remove(round_id: int, comment_id: int):
 
 
 def _submission_form(draft) -> SubmissionForm:
-    form = SubmissionForm(obj=draft) if draft is not None else SubmissionForm()
+    if draft is not None:
+        form = SubmissionForm(obj=draft)
+    else:
+        form = SubmissionForm(stakeholder_group=str(current_user.stakeholder_group or ""))
     form.set_kinds(can_file_formal_submission(current_user))
     return form
 
@@ -354,6 +401,7 @@ def _render_submission(round_, draft, form, status: int = 200):
         submit_form=EmptyForm(),
         type_labels=COMMENT_TYPE_LABELS,
         kind_labels=SUBMISSION_KIND_LABELS,
+        author_line=service.author_line,
     ), status
 
 
@@ -378,6 +426,7 @@ def submission_details(round_id: int):
             organisation=form.organisation.data or "",
             consent_publish_name=form.consent_publish_name.data,
             cover_statement=form.cover_statement.data or "",
+            stakeholder_group=form.stakeholder_group.data or None,
         )
         try:
             draft = draft or service.start_submission(db.session, current_user, round_)
@@ -423,6 +472,7 @@ def receipt(receipt: str):
 
 
 def _receipt_page(sub, status: int = 200):
+    decisions = service.moderation_of(db.session, [c.id for c in sub.comments])
     return render_template(
         "consultation/receipt.html",
         submission=sub,
@@ -433,6 +483,7 @@ def _receipt_page(sub, status: int = 200):
         author_line=service.author_line(sub),
         mine=sub.author_id == current_user.id,
         Status=SubmissionStatus,
+        hidden={cid: m for cid, m in decisions.items() if m.hidden},
     ), status
 
 
@@ -473,6 +524,16 @@ def my_submissions():
 
 
 # --- the public record ----------------------------------------------------------------
+
+RECORD_FILTERS = ("type", "group", "clause", "page")
+
+
+def _record_args() -> dict[str, str]:
+    """The record's filters and page in the current request, to come back to the same view."""
+    args = {name: request.args.get(name, "").strip() for name in RECORD_FILTERS}
+    if not args["page"].isdigit():
+        args["page"] = ""
+    return {name: value[:100] for name, value in args.items() if value}
 
 
 def _record_page(
@@ -517,6 +578,7 @@ def _record_page(
         may_moderate=can_moderate(current_user, round_),
         moderation_form=moderation_form or ModerationForm(),
         moderating=moderating,
+        record_args=_record_args(),
         type_labels=COMMENT_TYPE_LABELS,
         author_line=service.author_line,
         stakeholder_label=service.stakeholder_label,
@@ -541,12 +603,23 @@ def moderate(round_id: int, comment_id: int):
     hide = form.action.data != "show"
     try:
         service.moderate(
-            db.session, current_user, comment, hidden=hide, reason=form.reason.data or ""
+            db.session,
+            current_user,
+            comment,
+            hidden=hide,
+            reason=form.reason.data or "",
+            link_for=_receipt_link,
         )
     except ValidationError as exc:
         show_error(form, exc)
         return _record_page(round_, status=422, moderation_form=form, moderating=comment.id)
     flash(_("Comment hidden from the public.") if hide else _("Comment shown again."), "success")
+    # Back to the same filtered page (url_for of known keys only: never a URL from the request).
     return redirect(
-        url_for("consultation.comments", round_id=round_id, _anchor=f"comment-{comment.id}")
+        url_for(
+            "consultation.comments",
+            round_id=round_id,
+            **_record_args(),
+            _anchor=f"comment-{comment.id}",
+        )
     )

@@ -19,6 +19,7 @@ from app.committee.models import Ballot, BallotOutcome, SynopsisPublication
 from app.consultation.models import ConsultationRound, round_parts
 from app.database import utcnow
 from app.drafting.models import Standard
+from app.formatting import format_day
 from app.publishing.models import Publication
 
 LIMIT = 50
@@ -64,7 +65,7 @@ def _publications(session, standard, now, limit) -> list[FeedEntry]:
             PUBLICATION,
             p.published_at,
             _("%(standard)s %(number)s published", standard=p.standard.title, number=p.number),
-            _("Effective from %(date)s.", date=p.effective_on.isoformat()),
+            _("Effective from %(date)s.", date=format_day(p.effective_on)),
             p.standard,
             p.id,
             p.number,
@@ -86,7 +87,7 @@ def _rounds(session, standard, now, limit) -> list[FeedEntry]:
                     "Comments on %(standard)s %(version)s are open until %(date)s.",
                     standard=r.standard.title,
                     version=r.version.label,
-                    date=r.closes_at.date().isoformat(),
+                    date=format_day(r.closes_at),
                 )
                 at = r.opens_at
             else:

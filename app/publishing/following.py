@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context, has_request_context, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ForeignKey, UniqueConstraint, event, select
@@ -28,6 +29,7 @@ from app.consultation.models import ConsultationRound
 from app.database import Base, UTCDateTime, utcnow
 from app.drafting.models import Standard
 from app.errors import NotFound
+from app.formatting import format_day, format_when_in
 from app.jobs.models import Job
 from app.jobs.service import enqueue, handler
 from app.loading import ensure_loaded
@@ -199,11 +201,11 @@ def _round_opened(session: Session, object_id: int) -> Announcement | None:
         ),
         _(
             "A public consultation round on %(standard)s %(version)s is open for comments "
-            "from %(opens)s to %(closes)s (UTC).",
+            "from %(opens)s to %(closes)s.",
             standard=round_.standard.title,
             version=round_.version.label,
-            opens=f"{round_.opens_at:%Y-%m-%d %H:%M}",
-            closes=f"{round_.closes_at:%Y-%m-%d %H:%M}",
+            opens=format_when_in(round_.opens_at, "UTC"),
+            closes=format_when_in(round_.closes_at, "UTC"),
         ),
         lambda: url_for("consultation.round_page", round_id=round_id, _external=True),
     )
@@ -263,7 +265,7 @@ def _publication_published(session: Session, object_id: int) -> Announcement | N
             "Edition %(number)s of %(standard)s is published, effective %(date)s.",
             number=number,
             standard=found.standard.title,
-            date=found.effective_on.isoformat(),
+            date=format_day(found.effective_on),
         ),
         lambda: url_for("publishing.reader", slug=slug, number=number, _external=True),
     )
@@ -289,16 +291,17 @@ def _fan_out(session: Session, payload: dict) -> None:
     if news is None:
         return
     batch = session.execute(
-        select(Follow.id, User.id, User.email, User.name)
+        select(Follow.id, User.id, User.email, User.name, User.language)
         .join(User, Follow.user_id == User.id)
         .where(Follow.standard_id == news.standard.id, Follow.id > payload["after"])
         .where(User.active.is_(True))
         .order_by(Follow.id)
         .limit(BATCH)
     ).all()
+    in_language: dict[str, Announcement | None] = {}
     with current_app.test_request_context(base_url=payload["base_url"]):
         link = news.link()
-        for _follow_id, user_id, email, name in batch:
+        for _follow_id, user_id, email, name, language in batch:
             if not email:
                 continue
             unfollow_link = url_for(
@@ -306,15 +309,24 @@ def _fan_out(session: Session, payload: dict) -> None:
                 token=unfollow_token(user_id, news.standard.id),
                 _external=True,
             )
-            body = _(
-                "Hello %(name)s,\n\n%(news)s\n\n%(link)s\n\nYou receive this because you follow "
-                "%(standard)s. Stop following it with one click: %(unfollow)s\n",
-                name=name,
-                news=news.body,
-                link=link,
-                standard=news.standard.title,
-                unfollow=unfollow_link,
-            )
-            queue_mail(session, to=email, subject=news.subject, body=body)
+            language = language or "en"
+            # Each follower reads the news in their own language (built once per language).
+            with force_locale(language):
+                if language not in in_language:
+                    in_language[language] = _announcement(
+                        session, payload["action"], payload["object_id"]
+                    )
+                news_here = in_language[language] or news
+                subject = news_here.subject
+                body = _(
+                    "Hello %(name)s,\n\n%(news)s\n\n%(link)s\n\nYou receive this because you "
+                    "follow %(standard)s. Stop following it with one click: %(unfollow)s\n",
+                    name=name,
+                    news=news_here.body,
+                    link=link,
+                    standard=news.standard.title,
+                    unfollow=unfollow_link,
+                )
+            queue_mail(session, to=email, subject=subject, body=body)
     if len(batch) == BATCH:
         enqueue(session, JOB, **{**payload, "after": batch[-1][0]})

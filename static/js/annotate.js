@@ -1,4 +1,5 @@
-// Passage selection for comments (progressive enhancement; the form works without it).
+// Passage selection for comments, and the comment form opened beside a clause
+// (progressive enhancement; the form works without it).
 //
 // Select text inside a clause body ([data-clause-uid]) with the mouse, touch or
 // keyboard (caret browsing); a "Comment on this passage" button appears after
@@ -8,10 +9,24 @@
 // points in the clause body's textContent, which is what the server's
 // plain_text() gives; the server checks them and finds the quote again if they
 // are off.
+//
+// On a round's page the one form (#comment-panel) moves under the clause (or into
+// "How to take part" for the whole draft), is announced in #comment-live, takes
+// the focus, and Escape or Cancel puts it back and returns the focus to whatever
+// opened it. Without script the same links (?comment_on=) render it there.
+
+import { placeForm } from "./comment_place.js";
 
 const CONTEXT = 32;
 const form = document.getElementById("comment-form");
+const place = form ? placeForm(form) : null;
 if (form) enhance(form);
+
+// After sending, the page comes back to the clause with a confirmation: read it out.
+// After the load, or the browser's own scroll to the fragment could take the focus back.
+const saved = document.getElementById("comment-saved");
+if (saved && document.readyState === "complete") saved.focus();
+else if (saved) window.addEventListener("load", () => saved.focus(), { once: true });
 
 function enhance(form) {
   const field = (name) => form.elements.namedItem(name);
@@ -28,8 +43,9 @@ function enhance(form) {
 
   // Keep the selection when the button is pressed with the mouse.
   button.addEventListener("mousedown", (event) => event.preventDefault());
+  let last = null;
   button.addEventListener("click", () => {
-    if (pending) apply(pending);
+    if (pending || last) apply(pending || last);
   });
 
   document.addEventListener("selectionchange", () => {
@@ -44,6 +60,7 @@ function enhance(form) {
   });
 
   function apply(anchor) {
+    last = anchor;
     field("anchor_exact").value = anchor.exact;
     field("anchor_prefix").value = anchor.prefix;
     field("anchor_suffix").value = anchor.suffix;
@@ -56,11 +73,16 @@ function enhance(form) {
     if (drop) drop.checked = false;
     if (quote) quote.textContent = anchor.exact;
     if (preview) preview.hidden = false;
-    button.hidden = true;
     pending = null;
-    form.scrollIntoView({ block: "start" });
-    const body = field("body");
-    if (body) body.focus({ preventScroll: true });
+    if (place) {
+      place.openUnder(anchor.body.closest("section.clause"), button, "passage");
+      button.hidden = true;
+    } else {
+      button.hidden = true;
+      form.scrollIntoView({ block: "start" });
+      const body = field("body");
+      if (body) body.focus({ preventScroll: true });
+    }
   }
 
   function clear() {

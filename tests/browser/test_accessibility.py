@@ -43,6 +43,8 @@ COMMITTEE_PAGES = [
     "/committee/comments/1",
     "/ballots",
     "/consultations/2/comment",
+    "/consultations/2?comment_on=RA-8270",  # the comment form under a clause (item 8)
+    "/consultations/2?comment_on=",  # and in "How to take part", for the whole draft
     "/my/submissions",
     "/profile",
     "/profile/password",

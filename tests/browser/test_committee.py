@@ -103,11 +103,12 @@ def _comment_as_new_member_of_the_public(page: Page, live_server: str, marker: s
     page.locator(f"section#{CLAUSE}").get_by_role(
         "link", name=re.compile(r"^Comment on this clause")
     ).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Add a comment")
-    expect(page.get_by_label("Comment on", exact=True)).to_have_value(CLAUSE)
-    page.get_by_label("Passage (optional)").fill(PASSAGE)
-    page.get_by_label("Your comment").fill(f"Say what happens to a refused project ({marker}).")
-    page.get_by_role("button", name="Save to my draft submission").click()
+    form = page.locator(f"section#{CLAUSE} form#comment-form")  # opened under the clause
+    expect(form.get_by_label("Comment on", exact=True)).to_have_value(CLAUSE)
+    form.get_by_label("Passage (optional)").fill(PASSAGE)
+    form.get_by_label("Your comment").fill(f"Say what happens to a refused project ({marker}).")
+    form.get_by_role("button", name="Save to my draft submission").click()
+    page.locator("#comment-saved").get_by_role("link").click()
     accept_next_confirmation(page, "Submit your comments?")
     page.get_by_role("button", name="Submit my comments").click()
     expect(page.locator("#receipt")).to_have_text(re.compile(r"^RA-R2-\d{4}$"))
@@ -175,6 +176,7 @@ def test_answer_a_comment_and_agree_the_answer(page: Page, live_server: str):
     sign_out(page)
     sign_in(page, live_server, CHAIR)
     page.goto(comment_url)
+    accept_next_confirmation(page, "Agree this disposition?")
     page.locator("form#agree-form").get_by_role(
         "button", name="Agree as a second member of the committee"
     ).click()
@@ -209,6 +211,7 @@ def test_open_a_ballot_and_vote(page: Page, live_server: str):
     form.get_by_label("Question").fill(question)
     closes = form.get_by_label("Closes at")
     expect(closes).not_to_have_value("")  # two weeks ahead unless changed
+    accept_next_confirmation(page, "Open the ballot?")
     form.get_by_role("button", name="Open the ballot").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(question)
     expect(page.get_by_role("status").filter(has_text="Ballot opened.")).to_be_visible()

@@ -52,19 +52,25 @@ def test_select_a_passage_with_the_mouse_comment_and_submit(page: Page, live_ser
     expect(page.locator("#anchor-preview")).to_be_visible()
     expect(page.locator("#anchor-quote")).to_have_text(PASSAGE)
     expect(form.get_by_label("Comment on", exact=True)).to_have_value(CLAUSE)
-    expect(form.get_by_label("Your comment")).to_be_focused()
+    # The form opened under the clause; the focus is on its first field.
+    expect(page.locator(f"section#{CLAUSE} form#comment-form")).to_have_count(1)
+    expect(form.get_by_label("Comment on", exact=True)).to_be_focused()
     start = int(form.locator("#anchor_start").input_value())
     end = int(form.locator("#anchor_end").input_value())
     assert form.locator("#anchor_exact").input_value() == PASSAGE
     assert body.evaluate("el => el.textContent")[start:end] == PASSAGE
 
-    page.keyboard.type(comment)
+    form.get_by_label("Your comment").fill(comment)
     form.get_by_label("Type of comment").select_option(label="Technical")
     form.get_by_label("Proposed change (optional)").fill(change)
     form.get_by_role("button", name="Save to my draft submission").click()
 
+    # Back at the clause, which says the comment is saved and leads to the draft submission.
+    saved = page.locator(f"section#{CLAUSE} #comment-saved")
+    expect(saved).to_have_attribute("role", "status")
+    expect(saved).to_contain_text("Comment saved")
+    saved.get_by_role("link", name="Review your draft submission").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My draft submission")
-    expect(page.get_by_role("status").filter(has_text="Comment saved")).to_be_visible()
     saved = page.locator("li.comment").filter(has_text=marker)
     expect(saved).to_have_count(1)
     expect(saved.locator("mark.anchor")).to_have_text(PASSAGE)
@@ -139,6 +145,10 @@ def test_comment_on_a_pasted_passage_without_javascript(page_without_js: Page, l
     page.get_by_label("Type of comment").select_option(label="Editorial")
     page.get_by_role("button", name="Save to my draft submission").click()
 
+    # The form came from the round page: back there, at the clause, to a confirmation.
+    saved = page.locator(f"section#{CLAUSE} #comment-saved")
+    expect(saved).to_contain_text("Comment saved")
+    saved.get_by_role("link", name="Review your draft submission").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My draft submission")
     saved = page.locator("li.comment").filter(has_text=marker)
     expect(saved).to_have_count(1)

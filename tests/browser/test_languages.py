@@ -68,6 +68,10 @@ def test_public_journey_in_french(page: Page, live_server: str):
     expect(form.get_by_label("Langue du commentaire")).to_have_value("fr")
     form.get_by_label("Votre commentaire").fill(f"Le seuil devrait baisser ({marker}).")
     form.get_by_role("button", name="Enregistrer dans mon brouillon de contribution").click()
+    # Back at the clause: the confirmation (in French) leads to the draft submission.
+    saved = page.locator(f"section#{CLAUSE} #comment-saved")
+    expect(saved).to_contain_text("Commentaire enregistré")
+    saved.get_by_role("link").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon brouillon de contribution")
     saved = page.locator("li.comment").filter(has_text=marker)

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.actions import SECRETARIAT, sign_in
+from tests.browser.actions import SECRETARIAT, accept_next_confirmation, sign_in
 
 STANDARD = "Responsible Aluminium Performance Standard"
 FPIC = "RA-07d0"  # 8.2.2 Free, prior and informed consent in edition 2.0
@@ -80,6 +80,7 @@ def test_adoption_waits_for_the_open_round(page: Page, live_server: str):
     page.get_by_label("What the ballot decides").select_option("adopt")
     page.get_by_label("Question").fill("Adopt 3.0-draft-2?")
     page.get_by_label("Justification").fill("We are in a hurry.")
+    accept_next_confirmation(page, "Open the ballot?")
     page.get_by_role("button", name="Open the ballot").click()
     expect(page.locator(".error-summary")).to_contain_text("consultation round 2")
     expect(page.get_by_role("heading", level=1)).to_have_text("Open a ballot")

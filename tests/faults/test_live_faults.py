@@ -22,11 +22,8 @@ import sqlite3
 import threading
 import time
 
-import pytest
-
 from tests.faults.http import Browser
 from tests.faults.site import PASSWORD
-
 
 
 def _rows(site, sql: str, *params) -> list[tuple]:
