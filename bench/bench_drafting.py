@@ -39,80 +39,12 @@ if str(ROOT) not in sys.path:
 
 # --- the synthetic standard --------------------------------------------------
 
-PARAGRAPHS = [
-    "The Entity shall identify, assess and document the {topic} risks of its operations "
-    "and business relationships, and shall review the assessment at least every {n} years "
-    "or whenever operations change significantly.",
-    "Where {topic} impacts are identified, the Entity shall set time-bound targets, assign "
-    "responsibility to a named function and report progress publicly each year.",
-    "The Entity shall engage affected stakeholders, including workers and local communities, "
-    "when it designs and reviews its {topic} measures, and shall record how their views "
-    "were taken into account.",
-]
-TOPICS = [
-    "water",
-    "biodiversity",
-    "waste",
-    "emissions",
-    "labour",
-    "land",
-    "health and safety",
-    "community",
-    "governance",
-    "closure",
-    "material stewardship",
-    "human rights",
-]
-
-
-def _body(i: int) -> str:
-    topic = TOPICS[i % len(TOPICS)]
-    parts = [
-        PARAGRAPHS[k % len(PARAGRAPHS)].format(topic=topic, n=2 + i % 3)
-        for k in range(i, i + 1 + i % 3)
-    ]
-    if i % 4 == 0:
-        parts.append(
-            "The assessment shall cover:\n\n"
-            f"- direct {topic} impacts of the site;\n"
-            f"- {topic} impacts of suppliers and contractors;\n"
-            "- cumulative impacts with other users of the area."
-        )
-    if i % 7 == 0:
-        parts.append(
-            "See the [guidance](https://example.org/guidance) for *examples* of **good practice**."
-        )
-    return "\n\n".join(parts)
-
 
 def synthetic_source(shape: tuple[int, int, int] = SYNTHETIC_SHAPE) -> str:
-    """Write a standard in the standards_src/ format with principles, criteria, requirements."""
-    principles, criteria, requirements = shape
-    lines = [
-        "---",
-        f"slug: {SYNTHETIC_SLUG}",
-        "title: Synthetic Benchmark Standard",
-        "summary: A generated standard for the drafting benchmark.",
-        "uid-prefix: SY",
-        "---",
-        "",
-    ]
-    n = 0
+    """The 600-clause standard of `flask bench corpus`, under this benchmark's slug."""
+    from app.benchcorpus.standard import synthetic_source as generate
 
-    def clause(level: int, number: str, heading: str, kind: str) -> None:
-        nonlocal n
-        n += 1
-        lines.extend(
-            [f"{'#' * level} {number} {heading} {{#SY-{n:04x} .{kind}}}", "", _body(n), ""]
-        )
-
-    for p in range(1, principles + 1):
-        clause(1, f"{p}", f"{TOPICS[p % len(TOPICS)].capitalize()} principle", "principle")
-        for c in range(1, criteria + 1):
-            clause(2, f"{p}.{c}", f"Criterion on {TOPICS[(p + c) % len(TOPICS)]}", "criterion")
-            for r in range(1, requirements + 1):
-                clause(3, f"{p}.{c}.{r}", f"Requirement {r} of criterion {p}.{c}", "requirement")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return generate(SYNTHETIC_SLUG, "Synthetic Benchmark Standard", "SY", shape)
 
 
 # --- setup ---------------------------------------------------------------------

@@ -34,7 +34,8 @@ RESULTS = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_drafting import SYNTHETIC_SLUG, TOPICS, synthetic_source  # noqa: E402
+from app.benchcorpus.standard import TOPICS  # noqa: E402
+from bench.bench_drafting import SYNTHETIC_SLUG, synthetic_source  # noqa: E402
 
 GROUPS = [
     "industry-upstream",

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, exists, false, func, select
+from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
@@ -21,12 +21,12 @@ from app.consultation.models import (
     Comment,
     CommentState,
     ConsultationRound,
-    Moderation,
     Submission,
     SubmissionKind,
     SubmissionStatus,
     comment_parts,
 )
+from app.consultation.service import hidden_now
 from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.history import is_latest
 from app.pagination import Page, paginate
@@ -42,20 +42,6 @@ def current_disposition_on():
     return and_(
         Current.comment_id == Comment.id,
         is_latest(Current, key=[Current.comment_id], by=Current.seq),
-    )
-
-
-def hidden_now():
-    """True when the comment's latest moderation hides it (correlated on Comment)."""
-    m = aliased(Moderation)
-    return (
-        exists()
-        .where(
-            m.comment_id == Comment.id,
-            m.hidden.is_(True),
-            is_latest(m, key=[m.comment_id], by=m.id),
-        )
-        .correlate(Comment)
     )
 
 
