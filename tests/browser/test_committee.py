@@ -30,6 +30,9 @@ def _main_nav(page: Page, name: str) -> None:
 
 def _assert_radios_on_their_labels_line(form) -> None:
     """Each radio's box is vertically centred on its label's box, and left of it."""
+    # A click's navigation is awaited only until it commits: measure once the
+    # stylesheet has applied (it delays the load event), not the unstyled page.
+    form.page.wait_for_load_state("load")
     radios = form.get_by_role("radio")
     assert radios.count() == 4
     for i in range(radios.count()):
