@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, false, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
 
 from app.auth.models import User
 from app.committee.models import Disposition, SynopsisPublication
@@ -165,6 +165,11 @@ def _rows(page: Page) -> Page:
     return page
 
 
+# Receipt order, the dashboard's: comment_state carries it, and its receipt index starts
+# with (round, submitted_at, submission id, ordinal) and holds every filter column.
+RECEIPT = (CommentState.submitted_at, CommentState.submission_id, CommentState.ordinal)
+
+
 def round_page(
     session: Session,
     round_: ConsultationRound,
@@ -174,22 +179,92 @@ def round_page(
     before: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> Page:
-    """Return a page of the round's submitted comments in receipt order, filtered."""
-    query = with_details(_filtered(_submitted([round_.id]), filters or RowFilters()))
-    # (submitted_at, submission id, ordinal) follows ix_submission_round_order and the
-    # comment (submission_id, ordinal) key: a page reads its own rows, not the round.
-    return _rows(
-        paginate(
-            session,
-            query,
-            [Submission.submitted_at, Submission.id, Comment.ordinal],
-            lambda row: (row[0].submission.submitted_at, row[0].submission_id, row[0].ordinal),
-            [dt.datetime, int, int],
-            after=after,
-            before=before,
-            limit=limit,
+    """Return a page of the round's submitted comments in receipt order, filtered.
+
+    Two statements: the page's keys from comment_state (one walk of
+    ix_comment_state_receipt in page order, filtered on the index's own columns,
+    stopping at the page's end, whatever the filters), then those comments with
+    what a row shows (current answer by its id, no latest-row probe).
+    """
+    keys = _state_filtered(
+        select(CommentState.comment_id, *RECEIPT, CommentState.hidden).where(
+            CommentState.round_id == round_.id
+        ),
+        filters or RowFilters(),
+    )
+    page = paginate(
+        session,
+        keys,
+        list(RECEIPT),
+        lambda row: (row.submitted_at, row.submission_id, row.ordinal),
+        [dt.datetime, int, int],
+        after=after,
+        before=before,
+        limit=limit,
+    )
+    page.items = _dashboard_rows(session, page.items)
+    return page
+
+
+def _dashboard_rows(session: Session, keys: list) -> list[CommentRow]:
+    """Load a page's comments (at most a page of ids) in the order of `keys`."""
+    if not keys:
+        return []
+    query = (
+        select(Comment, Current)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .join(User, Submission.author_id == User.id)
+        .join(CommentState, CommentState.comment_id == Comment.id)
+        .outerjoin(Current, Current.id == CommentState.disposition_id)
+        .outerjoin(Clause, Comment.clause_id == Clause.id)
+        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
+        .where(Comment.id.in_([row.comment_id for row in keys]))
+        .options(
+            # Only what a row of the dashboard shows; anything else raises, not loads.
+            load_only(
+                Comment.submission_id,
+                Comment.ordinal,
+                Comment.clause_id,
+                Comment.revision_id,
+                Comment.comment_type,
+                Comment.body,
+                Comment.language,
+                Comment.anchor_exact,
+                Comment.anchor_prefix,
+                Comment.anchor_suffix,
+                Comment.anchor_start,
+                Comment.anchor_end,
+                raiseload=True,
+            ),
+            contains_eager(Comment.submission).load_only(
+                Submission.author_id,
+                Submission.round_id,
+                Submission.kind,
+                Submission.stakeholder_group,
+                Submission.receipt,
+                Submission.submitted_at,
+                raiseload=True,
+            ),
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.author)
+            .load_only(User.name, raiseload=True),
+            contains_eager(Comment.submission)
+            .contains_eager(Submission.author)
+            .raiseload(User.role_grants),
+            contains_eager(Comment.clause).load_only(Clause.uid, raiseload=True),
+            # The revision's title only (its body is read on access, by re-anchoring).
+            contains_eager(Comment.revision).load_only(
+                ClauseRevision.number, ClauseRevision.heading
+            ),
         )
     )
+    found = {comment.id: (comment, current) for comment, current in session.execute(query)}
+    # A comment withdrawn between the two statements (another transaction) is left out.
+    return [
+        CommentRow(*found[row.comment_id], bool(row.hidden))
+        for row in keys
+        if row.comment_id in found
+    ]
 
 
 def count_matching(session: Session, round_: ConsultationRound, filters: RowFilters) -> int:
@@ -303,20 +378,24 @@ def _state_filtered(query: Select, filters: RowFilters) -> Select:
     return query
 
 
-def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progress]:
-    """Count each round's comments by answer state and formality, in one GROUP BY."""
+def _tally(session: Session, round_ids: list[int]) -> dict[int, Progress]:
+    """One GROUP BY per call in ix_comment_state_progress's order (no sort, index only)."""
     found = {rid: Progress() for rid in round_ids}
     if not round_ids:
         return found
-    columns = (CS.round_id, CS.agreed, CS.decision, CS.formal)
+    columns = (CS.round_id, CS.agreed, CS.comment_type, CS.stakeholder_group)
+    columns += (CS.decision, CS.formal)
     query = _state(round_ids).with_only_columns(*columns, func.count()).group_by(*columns)
-    for round_id, agreed, decision, is_formal, n in session.execute(query):
+    for round_id, agreed, comment_type, group, decision, is_formal, n in session.execute(query):
         p = found[round_id]
         p.total += n
         if agreed:
             p.agreed += n
-        elif decision is not None:
-            p.drafted += n
+        else:
+            p.open_by_type[str(comment_type)] += n
+            p.open_by_group[group or "other"] += n
+            if decision is not None:
+                p.drafted += n
         if is_formal:
             p.formal_total += n
             if not agreed:
@@ -324,12 +403,23 @@ def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progr
     return found
 
 
+def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progress]:
+    """Count each round's comments by answer state and formality, in one GROUP BY."""
+    found = _tally(session, round_ids)
+    for progress in found.values():  # the breakdowns are round_progress's to give
+        progress.open_by_type, progress.open_by_group = Counter(), Counter()
+    return found
+
+
 def round_progress(
     session: Session, round_: ConsultationRound, *, breakdown: bool = False
 ) -> Progress:
     """Count a round's comments; breakdown: what lacks an agreed answer by clause, type, group."""
-    progress = progress_by_round(session, [round_.id])[round_.id]
-    if breakdown and progress.lacking:
+    if not breakdown:
+        return progress_by_round(session, [round_.id])[round_.id]
+    progress = _tally(session, [round_.id])[round_.id]
+    if progress.lacking:
+        # Open by clause: ix_comment_state_open_clause in order (~600 groups at most).
         per_clause = (
             _state([round_.id])
             .where(CS.agreed.is_(False))
@@ -343,16 +433,6 @@ def round_progress(
             .outerjoin(Clause, Clause.id == per_clause.c.clause_id)
         )
         progress.open_by_clause = Counter({uid or "": n for uid, n in rows})
-        # Type and group in one pass over the round's open rows (27 groups at most).
-        by_type_and_group = (
-            _state([round_.id])
-            .where(CS.agreed.is_(False))
-            .with_only_columns(CS.comment_type, CS.stakeholder_group, func.count())
-            .group_by(CS.comment_type, CS.stakeholder_group)
-        )
-        for comment_type, group, n in session.execute(by_type_and_group):
-            progress.open_by_type[str(comment_type)] += n
-            progress.open_by_group[group or "other"] += n
     return progress
 
 
@@ -369,8 +449,13 @@ def decision_counts(session: Session, round_: ConsultationRound, *, public: bool
     query = _state([round_.id]).where(CS.agreed.is_(True))
     if public:
         query = query.where(CS.hidden.is_(False))
-    query = query.with_only_columns(CS.decision, func.count()).group_by(CS.decision)
-    return Counter({str(d): n for d, n in session.execute(query)})
+    # Grouped in ix_comment_state_progress's order (no sort), summed here.
+    columns = (CS.comment_type, CS.stakeholder_group, CS.decision)
+    query = query.with_only_columns(*columns, func.count()).group_by(*columns)
+    counts: Counter = Counter()
+    for _type, _group, d, n in session.execute(query):
+        counts[str(d)] += n
+    return counts
 
 
 def group_counts(session: Session, round_: ConsultationRound, *, public: bool = True) -> Counter:
@@ -378,24 +463,34 @@ def group_counts(session: Session, round_: ConsultationRound, *, public: bool = 
     query = _state([round_.id])
     if public:
         query = query.where(CS.hidden.is_(False))
-    query = query.with_only_columns(CS.stakeholder_group, func.count()).group_by(
-        CS.stakeholder_group
-    )
+    # Grouped in ix_comment_state_progress's order (no sort), summed here.
+    columns = (CS.agreed, CS.comment_type, CS.stakeholder_group)
+    query = query.with_only_columns(*columns, func.count()).group_by(*columns)
     counts: Counter = Counter()
-    for g, n in session.execute(query):
+    for _agreed, _type, g, n in session.execute(query):
         counts[g or "other"] += n
     return counts
 
 
 def comment_languages(session: Session, round_: ConsultationRound) -> list[str]:
-    """The languages the round's comments are written in (for the dashboard's filter)."""
-    query = (
-        select(CS.language)
+    """The languages the round's comments are written in (for the dashboard's filter).
+
+    A loose index scan on ix_comment_state_language: one probe per language, not a
+    pass over the round's comments.
+    """
+    langs = (
+        select(func.min(CS.language).label("language"))
         .where(CS.round_id == round_.id)
-        .group_by(CS.language)
-        .order_by(CS.language)
+        .cte("langs", recursive=True)
     )
-    return [language for language in session.scalars(query) if language]
+    following = (
+        select(func.min(CS.language))
+        .where(CS.round_id == round_.id, CS.language > langs.c.language)
+        .scalar_subquery()
+    )
+    langs = langs.union_all(select(following).where(langs.c.language.is_not(None)))
+    query = select(langs.c.language).where(langs.c.language.is_not(None))
+    return sorted(language for language in session.scalars(query) if language)
 
 
 def clause_titles(session: Session, version_id: int) -> dict[str, str]:

@@ -269,20 +269,41 @@ class CommentState(Base):
 
     __tablename__ = "comment_state"
     __table_args__ = (
-        # Round progress, unanswered and decision counts.
-        Index("ix_comment_state_progress", "round_id", "agreed", "decision", "formal", "hidden"),
-        # The committee's open-by-clause/type/group breakdowns and filtered counts.
+        # Round progress with its open-by-type and -group breakdown, decision and group
+        # counts: each a GROUP BY in this index's order (no sort), summed in Python.
         Index(
-            "ix_comment_state_filters",
+            "ix_comment_state_progress",
             "round_id",
             "agreed",
-            "clause_id",
             "comment_type",
             "stakeholder_group",
-            "formal",
             "decision",
-            "language",
+            "formal",
+            "hidden",
         ),
+        # The committee's open-by-clause breakdown.
+        Index("ix_comment_state_open_clause", "round_id", "agreed", "clause_id"),
+        # The committee dashboard's pages in receipt order, whatever the filters: the
+        # walk reads this index alone (every filter column is in it) and stops at the
+        # page's end; also the filtered counts.
+        Index(
+            "ix_comment_state_receipt",
+            "round_id",
+            "submitted_at",
+            "submission_id",
+            "ordinal",
+            "agreed",
+            "decision",
+            "comment_type",
+            "stakeholder_group",
+            "clause_id",
+            "language",
+            "formal",
+            "hidden",
+            "comment_id",
+        ),
+        # The languages of a round (a loose index scan: one probe per language).
+        Index("ix_comment_state_language", "round_id", "language"),
         # Public counts: per clause (the round page) and per group (the synopsis).
         Index("ix_comment_state_public", "round_id", "hidden", "clause_id", "stakeholder_group"),
         enum_check("comment_type", CommentType),
@@ -296,6 +317,10 @@ class CommentState(Base):
     stakeholder_group: Mapped[str] = mapped_column(String(32), default="")
     formal: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Receipt order, the committee dashboard's: (submitted_at, submission id, ordinal).
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    submission_id: Mapped[int] = mapped_column(Integer)
+    ordinal: Mapped[int] = mapped_column(Integer)
     # The latest moderation row (by id) and disposition row (by seq) applied: an
     # update only lands if it is newer, so commit order cannot make the state drift.
     moderation_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,8 +1,9 @@
 """The per-comment read model, `comment_state`: written with each event, rebuilt from history.
 
 One row per submitted comment: its round, clause, type, the submitter's group and
-formality, whether it is hidden now and its current answer. Each event writes it in
-the transaction that records the event, in one place:
+formality, whether it is hidden now, its current answer, and its place in receipt
+order (submitted_at, submission id, ordinal: the committee dashboard's order). Each
+event writes it in the transaction that records the event, in one place:
 
 - submit (app.consultation.submitting.submit): the comments' rows are inserted;
 - withdrawal (submitting.withdraw): they are deleted (counts leave withdrawn comments out);
@@ -42,6 +43,9 @@ BASE_COLUMNS = (
     "formal",
     "hidden",
     "moderation_id",
+    "submitted_at",
+    "submission_id",
+    "ordinal",
 )
 ANSWER_COLUMNS = ("disposition_id", "disposition_seq", "decision", "agreed")
 
@@ -59,6 +63,9 @@ def record_submitted(session: Session, submission: Submission, comments: Iterabl
             "formal": submission.kind == SubmissionKind.FORMAL,
             "hidden": False,
             "agreed": False,
+            "submitted_at": submission.submitted_at,
+            "submission_id": submission.id,
+            "ordinal": c.ordinal,
         }
         for c in comments
     ]
@@ -154,6 +161,9 @@ def source(round_id: int | None = None) -> Select:
             Submission.kind == SubmissionKind.FORMAL,
             func.coalesce(m.c.hidden, false()),
             m.c.id,
+            Submission.submitted_at,
+            Submission.id,
+            Comment.ordinal,
         )
         .join(Submission, Comment.submission_id == Submission.id)
         .outerjoin(m, (m.c.comment_id == Comment.id) & (m.c.rank == 1))

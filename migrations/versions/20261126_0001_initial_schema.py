@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 18:09:50.069236
+Create Date: 2026-11-26 19:10:42.611873
 """
 from alembic import op
 import sqlalchemy as sa
@@ -523,6 +523,9 @@ def upgrade() -> None:
     sa.Column('stakeholder_group', sa.String(length=32), nullable=False),
     sa.Column('formal', sa.Boolean(), nullable=False),
     sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('submitted_at', app.database.UTCDateTime(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('ordinal', sa.Integer(), nullable=False),
     sa.Column('moderation_id', sa.Integer(), nullable=True),
     sa.Column('disposition_id', sa.Integer(), nullable=True),
     sa.Column('disposition_seq', sa.Integer(), nullable=True),
@@ -535,9 +538,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('comment_id', name=op.f('pk_comment_state'))
     )
     with op.batch_alter_table('comment_state', schema=None) as batch_op:
-        batch_op.create_index('ix_comment_state_filters', ['round_id', 'agreed', 'clause_id', 'comment_type', 'stakeholder_group', 'formal', 'decision', 'language'], unique=False)
-        batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'decision', 'formal', 'hidden'], unique=False)
+        batch_op.create_index('ix_comment_state_language', ['round_id', 'language'], unique=False)
+        batch_op.create_index('ix_comment_state_open_clause', ['round_id', 'agreed', 'clause_id'], unique=False)
+        batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'comment_type', 'stakeholder_group', 'decision', 'formal', 'hidden'], unique=False)
         batch_op.create_index('ix_comment_state_public', ['round_id', 'hidden', 'clause_id', 'stakeholder_group'], unique=False)
+        batch_op.create_index('ix_comment_state_receipt', ['round_id', 'submitted_at', 'submission_id', 'ordinal', 'agreed', 'decision', 'comment_type', 'stakeholder_group', 'clause_id', 'language', 'formal', 'hidden', 'comment_id'], unique=False)
 
     op.create_table('disposition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -598,9 +603,11 @@ def downgrade() -> None:
 
     op.drop_table('disposition')
     with op.batch_alter_table('comment_state', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_state_receipt')
         batch_op.drop_index('ix_comment_state_public')
         batch_op.drop_index('ix_comment_state_progress')
-        batch_op.drop_index('ix_comment_state_filters')
+        batch_op.drop_index('ix_comment_state_open_clause')
+        batch_op.drop_index('ix_comment_state_language')
 
     op.drop_table('comment_state')
     with op.batch_alter_table('vote', schema=None) as batch_op:
