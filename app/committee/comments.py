@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.auth.models import User
@@ -16,6 +17,7 @@ from app.committee.models import Disposition, SynopsisPublication
 from app.committee.permissions import can_use_workspace
 from app.consultation.models import (
     Comment,
+    CommentState,
     ConsultationRound,
     Moderation,
     Submission,
@@ -27,6 +29,7 @@ from app.consultation.service import hidden_comments
 from app.drafting.models import Clause
 from app.errors import NotFound
 from app.history import latest
+from app.pagination import Page, paginate
 
 
 def get_round(session: Session, round_id: int) -> ConsultationRound:
@@ -102,25 +105,68 @@ def rows_for(
     return [CommentRow(c, current.get(c.id), c.id in hidden) for c in comments]
 
 
-def clause_comments(session: Session, viewer: User, clause: Clause) -> list[CommentRow]:
-    """Return every comment ever made on a clause, across rounds, oldest round first."""
+CLAUSE_PAGE = 50
+
+
+def clause_comments(
+    session: Session,
+    viewer: User,
+    clause: Clause,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = CLAUSE_PAGE,
+) -> Page:
+    """Return a page of every comment made on a clause, across rounds: oldest round first,
+    then receipt order. The keys come from comment_state through the comment's clause
+    index (a clause's comments, not the round's), the rows by the page's ids."""
     require(can_use_workspace(viewer))
-    query = (
-        listing.with_details(
-            select(Comment)
-            .join(Submission, Comment.submission_id == Submission.id)
-            .outerjoin(listing.Current, listing.current_disposition_on())
-            .where(Submission.status == SubmissionStatus.SUBMITTED, Comment.clause_id == clause.id)
-        )
+    keys = (
+        select(CommentState.comment_id, ConsultationRound.number, *listing.RECEIPT)
+        .join(Comment, Comment.id == CommentState.comment_id)
+        .join(ConsultationRound, ConsultationRound.id == CommentState.round_id)
+        .where(Comment.clause_id == clause.id)
+    )
+    page = paginate(
+        session,
+        keys,
+        [ConsultationRound.number, *listing.RECEIPT],
+        lambda row: (row.number, row.submitted_at, row.submission_id, row.ordinal),
+        [int, dt.datetime, int, int],
+        after=after,
+        before=before,
+        limit=limit,
+    )
+    ids = [row.comment_id for row in page.items]
+    query = listing.with_row_parts(
+        select(Comment, listing.Current, CommentState.hidden)
+        .join(Submission, Comment.submission_id == Submission.id)
+        .join(CommentState, CommentState.comment_id == Comment.id)
+        .outerjoin(listing.Current, listing.Current.id == CommentState.disposition_id)
         .join(ConsultationRound, Submission.round_id == ConsultationRound.id)
+        .where(Comment.id.in_(ids))
         .options(
             contains_eager(Comment.submission)
             .contains_eager(Submission.round)
             .joinedload(ConsultationRound.version)
         )
-        .order_by(ConsultationRound.number, Submission.submitted_at, Comment.ordinal)
     )
-    return [CommentRow(c, d, bool(h)) for c, d, h in session.execute(query).unique()]
+    found = {c.id: CommentRow(c, d, bool(h)) for c, d, h in session.execute(query)} if ids else {}
+    page.items = [found[i] for i in ids if i in found]
+    return page
+
+
+def count_clause_comments(session: Session, clause: Clause) -> int:
+    """Count the submitted comments on a clause, across rounds."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CommentState)
+            .join(Comment, Comment.id == CommentState.comment_id)
+            .where(Comment.clause_id == clause.id)
+        )
+        or 0
+    )
 
 
 def synopsis_publication(session: Session, round_: ConsultationRound) -> SynopsisPublication | None:

@@ -140,9 +140,13 @@ class CommentRow:
 
 def with_details(query: Select) -> Select:
     """Load what a row shows: submission and author, clause and revision, current answer."""
+    return with_row_parts(query.add_columns(Current, hidden_now().label("hidden")))
+
+
+def with_row_parts(query: Select) -> Select:
+    """Join and load a row's author, clause and revision, and its answer's revision (`Current`)."""
     return (
-        query.add_columns(Current, hidden_now().label("hidden"))
-        .join(User, Submission.author_id == User.id)
+        query.join(User, Submission.author_id == User.id)
         .outerjoin(Clause, Comment.clause_id == Clause.id)
         .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
         .options(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import String, and_, func, literal, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
 from app.auth.permissions import require
@@ -11,7 +11,7 @@ from app.committee.comments import CommentRow, rows_for, submitted_comments
 from app.committee.permissions import can_use_workspace
 from app.committee.reanchoring import MIN_QUOTE_ELSEWHERE, Locator, Placement
 from app.consultation.models import Comment, ConsultationRound, Submission
-from app.drafting.models import Clause, ClauseRevision
+from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.drafting.tree import DraftNode
 
 # A clause page lists at most this many arrivals; the rest stay under their own clause.
@@ -31,25 +31,45 @@ def comments_moved_here(
     if clause.id not in locator.by_clause:
         return []
     text = locator.text(clause.id)
-    of_standard = select(Clause.id).where(Clause.standard_id == clause.standard_id)
-    removed = (
-        select(Clause.id)
-        .join(ClauseRevision, Clause.head_revision_id == ClauseRevision.id)
-        .where(Clause.standard_id == clause.standard_id, ClauseRevision.deleted.is_(True))
+    # Only comments on a clause whose text changed since their round's version can have
+    # left it: drive from the versions' entries whose revision is no longer the head
+    # (a few dozen clauses), through the comment's clause index, not the standard's
+    # comments. A comment whose quote is still in its clause's head text stays there.
+    own = aliased(ClauseRevision)
+    changed = (
+        select(VersionEntry.clause_id, VersionEntry.revision_id)
+        .join(Clause, Clause.id == VersionEntry.clause_id)
+        .where(
+            VersionEntry.version_id.in_(
+                select(ConsultationRound.version_id).where(
+                    ConsultationRound.standard_id == clause.standard_id
+                )
+            ),
+            VersionEntry.revision_id != Clause.head_revision_id,
+            VersionEntry.clause_id != clause.id,
+        )
+        .distinct()
+        .subquery()
     )
     quoted_here = and_(
         Comment.anchor_exact.is_not(None),
         func.length(Comment.anchor_exact) >= MIN_QUOTE_ELSEWHERE,
         literal(text, String).contains(Comment.anchor_exact),
+        ~func.coalesce(own.body, "").contains(Comment.anchor_exact),
     )
     candidates = list(
         session.scalars(
             submitted_comments()
-            .where(
-                Comment.clause_id != clause.id,
-                Comment.clause_id.in_(of_standard),
-                or_(Comment.clause_id.in_(removed), quoted_here),
+            .join(
+                changed,
+                and_(
+                    Comment.clause_id == changed.c.clause_id,
+                    Comment.revision_id == changed.c.revision_id,
+                ),
             )
+            .join(Clause, Clause.id == Comment.clause_id)
+            .join(own, own.id == Clause.head_revision_id)
+            .where(or_(own.deleted.is_(True), quoted_here))
             .options(
                 contains_eager(Comment.submission)
                 .joinedload(Submission.round)
@@ -58,7 +78,7 @@ def comments_moved_here(
                 contains_eager(Comment.submission)
                 .joinedload(Submission.author)
                 .raiseload(User.role_grants),
-                joinedload(Comment.clause),
+                contains_eager(Comment.clause),
                 joinedload(Comment.revision),
             )
             .order_by(Comment.id)

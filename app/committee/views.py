@@ -379,10 +379,17 @@ def revise(comment_id: int):
 def clause_comments(uid: str):
     _staff_only()
     clause = drafting.get_clause(db.session, uid)
-    rows = service.clause_comments(db.session, current_user, clause)
+    after, before = request.args.get("after"), request.args.get("before")
+    page = service.clause_comments(db.session, current_user, clause, after=after, before=before)
+    rows = page.items
     nodes = drafting.working_draft(db.session, clause.standard)
-    placements = service.Locator(nodes).place_all(row.comment for row in rows)
-    arrivals = service.comments_moved_here(db.session, current_user, clause, nodes)
+    locator = service.Locator(nodes)
+    placements = locator.place_all(row.comment for row in rows)
+    # Comments that arrived from other clauses are listed under the first page.
+    first_page = not (after or before)
+    arrivals = (
+        service.comments_moved_here(db.session, current_user, clause, nodes) if first_page else []
+    )
     by_round: dict[int, list] = {}
     for row in rows:
         by_round.setdefault(row.comment.submission.round_id, []).append(row)
@@ -391,9 +398,10 @@ def clause_comments(uid: str):
         clause=clause,
         head=clause.head,
         by_round=by_round,
+        page=page,
         placements=placements,
         arrivals=arrivals,
-        total=len(rows),
+        total=service.count_clause_comments(db.session, clause),
         label_of=service.comment_label,
         decision_labels=DECISION_LABELS,
         type_labels=COMMENT_TYPE_LABELS,

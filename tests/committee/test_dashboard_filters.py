@@ -218,3 +218,28 @@ def test_search_matches_are_shown_in_receipt_order(session, dashboard_round):
     rows = listing.round_page(session, round_, filters).items
     assert [row.comment.id for row in rows] == [facts[1]["id"], facts[5]["id"]]
     assert listing.count_matching(session, round_, filters) == 2
+
+
+def test_the_clause_page_pages_through_every_round_in_order(
+    client, auth, session, make_standard, freeze, make_round, make_submission, clause_of, member
+):
+    from app.committee.comments import CLAUSE_PAGE
+
+    standard = make_standard()
+    first = make_round(freeze(standard, "d1"), number=1)
+    second = make_round(freeze(standard, "d2"), number=2, closed=False)
+    clause = clause_of(standard, "1.1")
+    expected = [c.id for c in make_submission(first, [clause, clause_of(standard, "1.2")])][:1]
+    for _ in range(CLAUSE_PAGE // 5 + 1):
+        expected += [c.id for c in make_submission(second, [clause] * 5)]
+    session.commit()
+    auth.sign_in(member)
+    path, seen, pages = f"/committee/clauses/{clause.uid}/comments", [], 0
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        assert f"{len(expected)} comments across all rounds" in html
+        seen += [int(n) for n in re.findall(r'<li class="card" id="comment-(\d+)"', html)]
+        found = re.search(r'href="([^"]+)" rel="next"', html)
+        path = found.group(1).replace("&amp;", "&") if found else None
+        pages += 1
+    assert seen == expected and pages == 2

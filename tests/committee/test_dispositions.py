@@ -260,8 +260,18 @@ def test_clause_comments_span_rounds(
     make_comment(round_=first, clause=clause)
     make_comment(round_=second, clause=clause)
     make_comment(round_=second, clause=clause_of(standard, "1.2"))
-    rows = clause_comments(session, member, clause)
-    assert [r.comment.submission.round.number for r in rows] == [1, 2]
+    make_comment(round_=second, clause=clause)
+    rows = clause_comments(session, member, clause).items
+    assert [r.comment.submission.round.number for r in rows] == [1, 2, 2]
+    # Page by page (one comment each), forwards and backwards, the same order.
+    first_page = clause_comments(session, member, clause, limit=2)
+    second_page = clause_comments(session, member, clause, after=first_page.next_cursor, limit=2)
+    assert [r.comment.id for r in first_page.items + second_page.items] == [
+        r.comment.id for r in rows
+    ]
+    assert not second_page.has_next
+    last = clause_comments(session, member, clause, before="last", limit=2)
+    assert [r.comment.id for r in last.items] == [r.comment.id for r in rows[1:]]
     with pytest.raises(PermissionDenied):
         clause_comments(session, make_user(), clause)
 
