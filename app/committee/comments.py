@@ -118,14 +118,13 @@ def clause_comments(
     limit: int = CLAUSE_PAGE,
 ) -> Page:
     """Return a page of every comment made on a clause, across rounds: oldest round first,
-    then receipt order. The keys come from comment_state through the comment's clause
-    index (a clause's comments, not the round's), the rows by the page's ids."""
+    then receipt order. The keys come from comment_state's clause index (a clause's
+    comments, sorted by round number: a few thousand at most), the rows by the page's ids."""
     require(can_use_workspace(viewer))
     keys = (
         select(CommentState.comment_id, ConsultationRound.number, *listing.RECEIPT)
-        .join(Comment, Comment.id == CommentState.comment_id)
         .join(ConsultationRound, ConsultationRound.id == CommentState.round_id)
-        .where(Comment.clause_id == clause.id)
+        .where(CommentState.clause_id == clause.id)
     )
     page = paginate(
         session,
@@ -162,8 +161,7 @@ def count_clause_comments(session: Session, clause: Clause) -> int:
         session.scalar(
             select(func.count())
             .select_from(CommentState)
-            .join(Comment, Comment.id == CommentState.comment_id)
-            .where(Comment.clause_id == clause.id)
+            .where(CommentState.clause_id == clause.id)
         )
         or 0
     )

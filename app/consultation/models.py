@@ -302,6 +302,15 @@ class CommentState(Base):
             "hidden",
             "comment_id",
         ),
+        # Every comment on a clause across rounds (the committee's clause page), and its count.
+        Index(
+            "ix_comment_state_clause",
+            "clause_id",
+            "round_id",
+            "submitted_at",
+            "submission_id",
+            "ordinal",
+        ),
         # The languages of a round (a loose index scan: one probe per language).
         Index("ix_comment_state_language", "round_id", "language"),
         # Public counts: per clause (the round page) and per group (the synopsis).

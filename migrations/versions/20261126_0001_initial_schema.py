@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:10:42.611873
+Create Date: 2026-11-26 19:28:57.046199
 """
 from alembic import op
 import sqlalchemy as sa
@@ -538,6 +538,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('comment_id', name=op.f('pk_comment_state'))
     )
     with op.batch_alter_table('comment_state', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_state_clause', ['clause_id', 'round_id', 'submitted_at', 'submission_id', 'ordinal'], unique=False)
         batch_op.create_index('ix_comment_state_language', ['round_id', 'language'], unique=False)
         batch_op.create_index('ix_comment_state_open_clause', ['round_id', 'agreed', 'clause_id'], unique=False)
         batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'comment_type', 'stakeholder_group', 'decision', 'formal', 'hidden'], unique=False)
@@ -608,6 +609,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_comment_state_progress')
         batch_op.drop_index('ix_comment_state_open_clause')
         batch_op.drop_index('ix_comment_state_language')
+        batch_op.drop_index('ix_comment_state_clause')
 
     op.drop_table('comment_state')
     with op.batch_alter_table('vote', schema=None) as batch_op:

@@ -12,7 +12,8 @@ the committee dashboard reads that index alone and stops at the page's end.
 breakdown and the synopsis counts group in index order; the per-clause breakdown
 gets its own narrow index (`ix_comment_state_filters` goes: the receipt index
 covers the filtered counts); `ix_comment_state_language` lists a round's
-languages by a loose index scan.
+languages by a loose index scan; `ix_comment_state_clause` serves the committee's
+page of every comment on a clause.
 
 0001 creates all of this on a new database; on one created before, this
 migration adds the columns, fills them from `comment` and `submission`, makes
@@ -61,6 +62,13 @@ INDEXES = {
         "comment_id",
     ],
     "ix_comment_state_language": ["round_id", "language"],
+    "ix_comment_state_clause": [
+        "clause_id",
+        "round_id",
+        "submitted_at",
+        "submission_id",
+        "ordinal",
+    ],
 }
 
 BACKFILL = """
