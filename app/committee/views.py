@@ -30,6 +30,11 @@ bp.register_blueprint(ballots_bp)
 LABELS = {"decisions": DECISION_LABELS, "types": COMMENT_TYPE_LABELS, "groups": STAKEHOLDER_LABELS}
 
 
+def _labels_now() -> dict[str, dict[str, str]]:
+    """The labels translated once for this request (a page of rows reads each many times)."""
+    return {kind: {k: str(v) for k, v in labels.items()} for kind, labels in LABELS.items()}
+
+
 def _staff_only() -> None:
     if not can_use_workspace(current_user):
         abort(403)
@@ -125,7 +130,7 @@ def round_dashboard(round_id: int):
         total=total,
         progress=progress,
         filters=filters,
-        labels=LABELS,
+        labels=_labels_now(),
         comment_languages=service.comment_languages(db.session, round_),
         publication=service.synopsis_publication(db.session, round_),
         duplicates_form=DuplicatesForm(),
