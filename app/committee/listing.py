@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, false, func, select
+from sqlalchemy import Select, and_, case, false, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
 
 from app.auth.models import User
@@ -383,7 +383,8 @@ def _state_filtered(query: Select, filters: RowFilters) -> Select:
 
 
 def _tally(session: Session, round_ids: list[int]) -> dict[int, Progress]:
-    """One GROUP BY per call in ix_comment_state_progress's order (no sort, index only)."""
+    """Progress with the open-by-type/group breakdown: one GROUP BY in
+    ix_comment_state_progress's order (no sort, index only), summed here."""
     found = {rid: Progress() for rid in round_ids}
     if not round_ids:
         return found
@@ -408,10 +409,26 @@ def _tally(session: Session, round_ids: list[int]) -> dict[int, Progress]:
 
 
 def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progress]:
-    """Count each round's comments by answer state and formality, in one GROUP BY."""
-    found = _tally(session, round_ids)
-    for progress in found.values():  # the breakdowns are round_progress's to give
-        progress.open_by_type, progress.open_by_group = Counter(), Counter()
+    """Count each round's comments by answer state and formality: one GROUP BY on the
+    progress index's first two columns (round, agreed), two rows per round at most."""
+    found = {rid: Progress() for rid in round_ids}
+    if not round_ids:
+        return found
+    formal = func.sum(case((CS.formal.is_(True), 1), else_=0))
+    query = (
+        _state(round_ids)
+        .with_only_columns(CS.round_id, CS.agreed, func.count(), func.count(CS.decision), formal)
+        .group_by(CS.round_id, CS.agreed)
+    )
+    for round_id, agreed, n, answered, formal_n in session.execute(query):
+        p = found[round_id]
+        p.total += n
+        p.formal_total += formal_n or 0
+        if agreed:
+            p.agreed += n
+        else:
+            p.drafted += answered
+            p.formal_open += formal_n or 0
     return found
 
 
