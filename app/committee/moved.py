@@ -18,6 +18,14 @@ from app.drafting.tree import DraftNode
 MAX_ARRIVALS = 200
 
 
+def _found_in(session: Session, haystack, needle):
+    """SQL: needle occurs in haystack, exactly (LIKE would read % and _ in a quote as
+    wildcards, and costs more per row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.strpos(haystack, needle) > 0
+    return func.instr(haystack, needle) > 0
+
+
 def comments_moved_here(
     session: Session, viewer: User, clause: Clause, nodes: list[DraftNode]
 ) -> list[tuple[CommentRow, Placement]]:
@@ -54,8 +62,8 @@ def comments_moved_here(
     quoted_here = and_(
         Comment.anchor_exact.is_not(None),
         func.length(Comment.anchor_exact) >= MIN_QUOTE_ELSEWHERE,
-        literal(text, String).contains(Comment.anchor_exact),
-        ~func.coalesce(own.body, "").contains(Comment.anchor_exact),
+        _found_in(session, literal(text, String), Comment.anchor_exact),
+        ~_found_in(session, func.coalesce(own.body, ""), Comment.anchor_exact),
     )
     candidates = list(
         session.scalars(
