@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
 from app.auth.permissions import require
-from app.committee.comments import CommentRow, rows_for, submitted_comments
+from app.committee.comments import CommentRow, rows_for
 from app.committee.permissions import can_use_workspace
 from app.committee.reanchoring import MIN_QUOTE_ELSEWHERE, Locator, Placement
-from app.consultation.models import Comment, ConsultationRound, Submission
+from app.consultation.models import Comment, CommentState, ConsultationRound, Submission
 from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.drafting.tree import DraftNode
 
@@ -40,23 +40,21 @@ def comments_moved_here(
         return []
     text = locator.text(clause.id)
     # Only comments on a clause whose text changed since their round's version can have
-    # left it: drive from the versions' entries whose revision is no longer the head
-    # (a few dozen clauses), through the comment's clause index, not the standard's
-    # comments. A comment whose quote is still in its clause's head text stays there.
+    # left it: drive from the rounds' version entries whose revision is no longer the
+    # head (a few dozen clauses), through comment_state's clause index, where a comment
+    # that is not anchored (and whose clause is not removed) is passed over before its
+    # row is read. A comment whose quote is still in its clause's head text stays there.
     own = aliased(ClauseRevision)
     changed = (
-        select(VersionEntry.clause_id, VersionEntry.revision_id)
+        select(VersionEntry.clause_id, ConsultationRound.id.label("round_id"))
+        .join(ConsultationRound, ConsultationRound.version_id == VersionEntry.version_id)
         .join(Clause, Clause.id == VersionEntry.clause_id)
         .where(
-            VersionEntry.version_id.in_(
-                select(ConsultationRound.version_id).where(
-                    ConsultationRound.standard_id == clause.standard_id
-                )
-            ),
+            ConsultationRound.standard_id == clause.standard_id,
             VersionEntry.revision_id != Clause.head_revision_id,
             VersionEntry.clause_id != clause.id,
         )
-        .distinct()
+        .distinct()  # (unique already) keeps the planners from flattening it: it drives
         .subquery()
     )
     quoted_here = and_(
@@ -67,17 +65,24 @@ def comments_moved_here(
     )
     candidates = list(
         session.scalars(
-            submitted_comments()
+            select(Comment)
+            .select_from(changed)
+            .join(Clause, Clause.id == changed.c.clause_id)
+            .join(own, own.id == Clause.head_revision_id)
             .join(
-                changed,
+                CommentState,
                 and_(
-                    Comment.clause_id == changed.c.clause_id,
-                    Comment.revision_id == changed.c.revision_id,
+                    CommentState.clause_id == changed.c.clause_id,
+                    CommentState.round_id == changed.c.round_id,
                 ),
             )
-            .join(Clause, Clause.id == Comment.clause_id)
-            .join(own, own.id == Clause.head_revision_id)
-            .where(or_(own.deleted.is_(True), quoted_here))
+            .join(Comment, Comment.id == CommentState.comment_id)
+            .join(Submission, Comment.submission_id == Submission.id)
+            .where(
+                # On the index alone, before the comment is read; then the quote.
+                or_(own.deleted.is_(True), CommentState.anchored.is_(True)),
+                or_(own.deleted.is_(True), quoted_here),
+            )
             .options(
                 contains_eager(Comment.submission)
                 .joinedload(Submission.round)

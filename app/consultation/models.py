@@ -302,7 +302,8 @@ class CommentState(Base):
             "hidden",
             "comment_id",
         ),
-        # Every comment on a clause across rounds (the committee's clause page), and its count.
+        # Every comment on a clause across rounds (the committee's clause page), its count,
+        # and the anchored comments of a (clause, round) that may have moved elsewhere.
         Index(
             "ix_comment_state_clause",
             "clause_id",
@@ -310,6 +311,7 @@ class CommentState(Base):
             "submitted_at",
             "submission_id",
             "ordinal",
+            "anchored",
         ),
         # The languages of a round (a loose index scan: one probe per language).
         Index("ix_comment_state_language", "round_id", "language"),
@@ -330,6 +332,8 @@ class CommentState(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     submission_id: Mapped[int] = mapped_column(Integer)
     ordinal: Mapped[int] = mapped_column(Integer)
+    # Anchored to a passage (comment.anchor_exact is set): may have moved to another clause.
+    anchored: Mapped[bool] = mapped_column(Boolean, default=False)
     # The latest moderation row (by id) and disposition row (by seq) applied: an
     # update only lands if it is newer, so commit order cannot make the state drift.
     moderation_id: Mapped[int | None] = mapped_column(Integer)

@@ -2,8 +2,9 @@
 
 One row per submitted comment: its round, clause, type, the submitter's group and
 formality, whether it is hidden now, its current answer, and its place in receipt
-order (submitted_at, submission id, ordinal: the committee dashboard's order). Each
-event writes it in the transaction that records the event, in one place:
+order (submitted_at, submission id, ordinal: the committee dashboard's order) and
+whether it is anchored to a passage. Each event writes it in the transaction that
+records the event, in one place:
 
 - submit (app.consultation.submitting.submit): the comments' rows are inserted;
 - withdrawal (submitting.withdraw): they are deleted (counts leave withdrawn comments out);
@@ -46,6 +47,7 @@ BASE_COLUMNS = (
     "submitted_at",
     "submission_id",
     "ordinal",
+    "anchored",
 )
 ANSWER_COLUMNS = ("disposition_id", "disposition_seq", "decision", "agreed")
 
@@ -66,6 +68,7 @@ def record_submitted(session: Session, submission: Submission, comments: Iterabl
             "submitted_at": submission.submitted_at,
             "submission_id": submission.id,
             "ordinal": c.ordinal,
+            "anchored": c.anchor_exact is not None,
         }
         for c in comments
     ]
@@ -164,6 +167,7 @@ def source(round_id: int | None = None) -> Select:
             Submission.submitted_at,
             Submission.id,
             Comment.ordinal,
+            Comment.anchor_exact.is_not(None),
         )
         .join(Submission, Comment.submission_id == Submission.id)
         .outerjoin(m, (m.c.comment_id == Comment.id) & (m.c.rank == 1))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:28:57.046199
+Create Date: 2026-11-26 19:38:24.645453
 """
 from alembic import op
 import sqlalchemy as sa
@@ -526,6 +526,7 @@ def upgrade() -> None:
     sa.Column('submitted_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('ordinal', sa.Integer(), nullable=False),
+    sa.Column('anchored', sa.Boolean(), nullable=False),
     sa.Column('moderation_id', sa.Integer(), nullable=True),
     sa.Column('disposition_id', sa.Integer(), nullable=True),
     sa.Column('disposition_seq', sa.Integer(), nullable=True),
@@ -538,7 +539,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('comment_id', name=op.f('pk_comment_state'))
     )
     with op.batch_alter_table('comment_state', schema=None) as batch_op:
-        batch_op.create_index('ix_comment_state_clause', ['clause_id', 'round_id', 'submitted_at', 'submission_id', 'ordinal'], unique=False)
+        batch_op.create_index('ix_comment_state_clause', ['clause_id', 'round_id', 'submitted_at', 'submission_id', 'ordinal', 'anchored'], unique=False)
         batch_op.create_index('ix_comment_state_language', ['round_id', 'language'], unique=False)
         batch_op.create_index('ix_comment_state_open_clause', ['round_id', 'agreed', 'clause_id'], unique=False)
         batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'comment_type', 'stakeholder_group', 'decision', 'formal', 'hidden'], unique=False)

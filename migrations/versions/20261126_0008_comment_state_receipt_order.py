@@ -5,9 +5,10 @@ Revises: 0007_stored_html
 Create Date: 2026-11-26 19:20:00
 
 `comment_state` gains each comment's place in receipt order (`submitted_at`,
-`submission_id`, `ordinal`) and `ix_comment_state_receipt`, which starts with
-the round and that order and holds every filter column, so a filtered page of
-the committee dashboard reads that index alone and stops at the page's end.
+`submission_id`, `ordinal`), whether it is `anchored` to a passage, and
+`ix_comment_state_receipt`, which starts with the round and that order and holds
+every filter column, so a filtered page of the committee dashboard reads that
+index alone and stops at the page's end.
 `ix_comment_state_progress` is reordered so progress, its open-by-type/group
 breakdown and the synopsis counts group in index order; the per-clause breakdown
 gets its own narrow index (`ix_comment_state_filters` goes: the receipt index
@@ -34,6 +35,7 @@ NEW_COLUMNS = (
     ("submitted_at", UTCDateTime()),
     ("submission_id", sa.Integer()),
     ("ordinal", sa.Integer()),
+    ("anchored", sa.Boolean()),
 )
 INDEXES = {
     "ix_comment_state_progress": [
@@ -68,6 +70,7 @@ INDEXES = {
         "submitted_at",
         "submission_id",
         "ordinal",
+        "anchored",
     ],
 }
 
@@ -76,8 +79,10 @@ UPDATE comment_state SET
   submitted_at = (SELECT s.submitted_at FROM comment c JOIN submission s ON s.id = c.submission_id
                   WHERE c.id = comment_state.comment_id),
   submission_id = (SELECT c.submission_id FROM comment c WHERE c.id = comment_state.comment_id),
-  ordinal = (SELECT c.ordinal FROM comment c WHERE c.id = comment_state.comment_id)
-WHERE submitted_at IS NULL
+  ordinal = (SELECT c.ordinal FROM comment c WHERE c.id = comment_state.comment_id),
+  anchored = (SELECT c.anchor_exact IS NOT NULL FROM comment c
+              WHERE c.id = comment_state.comment_id)
+WHERE submitted_at IS NULL OR anchored IS NULL
 """
 
 
