@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from app.audit.service import record
@@ -51,7 +51,7 @@ from app.consultation.models import (
     round_parts,
 )
 from app.consultation.moderation_notice import tell_author
-from app.consultation.names import author_line, public_submitter, stakeholder_label
+from app.consultation.names import author_line, author_lines, public_submitter, stakeholder_label
 from app.consultation.permissions import (
     can_moderate,
     can_open_round,
@@ -391,6 +391,20 @@ def _record_total(
     return total + (session.scalar(withdrawn) or 0) if staff else total
 
 
+# What a record entry reads of its submission (page, API, moderation).
+_ENTRY_SUBMISSION = (
+    Submission.round_id,
+    Submission.author_id,
+    Submission.kind,
+    Submission.organisation,
+    Submission.consent_publish_name,
+    Submission.stakeholder_group,
+    Submission.status,
+    Submission.receipt,
+    Submission.submitted_at,
+)
+
+
 def record_page(
     session: Session,
     viewer: User | None,
@@ -444,11 +458,21 @@ def record_page(
         .options(
             # Authors are shown by name: their role grants are not loaded (a page of
             # authors would otherwise select role grants in batches of 500 ids).
+            # Only the columns a record entry shows are read (raiseload: reading any
+            # other fails loudly instead of a query per row): not the clause revision's
+            # text, the author's account or the submission's cover statement.
+            contains_eager(Comment.submission).load_only(*_ENTRY_SUBMISSION, raiseload=True),
             contains_eager(Comment.submission)
             .contains_eager(Submission.author)
+            .load_only(User.name, raiseload=True)
             .raiseload(User.role_grants),
-            contains_eager(Comment.clause),
-            contains_eager(Comment.revision),
+            contains_eager(Comment.clause).load_only(Clause.uid, raiseload=True),
+            contains_eager(Comment.revision).load_only(
+                ClauseRevision.clause_id,
+                ClauseRevision.number,
+                ClauseRevision.heading,
+                raiseload=True,
+            ),
         )
     )
     page = clause_order_page(
@@ -492,7 +516,9 @@ def formal_submissions(
             select(Submission)
             .where(
                 Submission.round_id == round_.id,
-                Submission.kind == SubmissionKind.FORMAL,
+                # A literal, not a parameter: SQLite uses the partial index
+                # ix_submission_formal only for a WHERE that states its condition.
+                Submission.kind == literal_column(f"'{SubmissionKind.FORMAL.value}'"),
                 Submission.status.in_(statuses),
             )
             .options(joinedload(Submission.author), selectinload(Submission.comments))
@@ -570,6 +596,7 @@ __all__ = [
     "extend_round",
     "time_left",
     "author_line",
+    "author_lines",
     "public_submitter",
     "clean_round",
     "comments_public",

@@ -36,7 +36,7 @@ from app.consultation.permissions import (
 )
 from app.database import utcnow
 from app.drafting.models import clause_kind_names
-from app.drafting.service import version_nodes, version_reading
+from app.drafting.service import version_nodes, version_outline, version_reading
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize
@@ -543,7 +543,7 @@ def _record_page(
     moderation_form: ModerationForm | None = None,
     moderating: int | None = None,
 ):
-    nodes = version_nodes(db.session, round_.version)
+    nodes = version_outline(db.session, round_.version)  # the clause filter: plain rows
     filters = service.CommentFilters(
         comment_type=request.args.get("type", ""),
         stakeholder_group=request.args.get("group", ""),
@@ -564,6 +564,7 @@ def _record_page(
         before=request.args.get("before"),
         limit=PER_PAGE,
     )
+    may_moderate = can_moderate(current_user, round_)
     return render_template(
         "consultation/comments.html",
         round=round_,
@@ -575,13 +576,13 @@ def _record_page(
         formal=service.formal_submissions(db.session, current_user, round_),
         public=service.comments_public(round_),
         staff=can_read_every_comment(current_user, round_),
-        may_moderate=can_moderate(current_user, round_),
-        moderation_form=moderation_form or ModerationForm(),
+        may_moderate=may_moderate,
+        moderation_form=moderation_form or (ModerationForm() if may_moderate else None),
         moderating=moderating,
         record_args=_record_args(),
-        type_labels=COMMENT_TYPE_LABELS,
-        author_line=service.author_line,
-        stakeholder_label=service.stakeholder_label,
+        # Translated once per page, not once per comment.
+        type_labels={key: str(label) for key, label in COMMENT_TYPE_LABELS.items()},
+        author_line=service.author_lines(),
     ), status
 
 
