@@ -8,6 +8,7 @@ use one module.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -298,9 +299,13 @@ def hidden_comments() -> Select:
     )
 
 
+@functools.cache
 def hidden_now():
-    """True when the comment's latest moderation hides it (correlated on Comment)."""
-    m = aliased(Moderation)
+    """True when the comment's latest moderation hides it (correlated on Comment).
+
+    Built once per process (an expression is immutable): list pages use it in every
+    statement, and building the aliases and the anti-join cost more than running it."""
+    m = aliased(Moderation, name="moderation_now")
     return (
         exists()
         .where(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:12:04.852582
+Create Date: 2026-11-26 19:15:20.283561
 """
 from alembic import op
 import sqlalchemy as sa
@@ -445,6 +445,7 @@ def upgrade() -> None:
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('published_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('published_by_id', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['published_by_id'], ['user_account.id'], name=op.f('fk_synopsis_publication_published_by_id_user_account')),
     sa.ForeignKeyConstraint(['round_id'], ['consultation_round.id'], name=op.f('fk_synopsis_publication_round_id_consultation_round')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_synopsis_publication')),
