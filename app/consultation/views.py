@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
@@ -58,6 +60,15 @@ def _clause_choices(nodes) -> list[tuple[str, str]]:
     return [("", _("The whole draft"))] + [
         (n.uid, "\u2003" * n.depth + (n.title or n.uid)) for n in nodes
     ]
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~/-]*")
+
+
+def _uids_in_url(nodes) -> dict[str, str]:
+    """Each clause uid as a query value, as Jinja's `urlencode` writes it (600 of them:
+    clause uids are letters, digits, '.', '-' and '_', which need no quoting)."""
+    return {n.uid: n.uid if _URL_SAFE.fullmatch(n.uid) else quote(n.uid, safe="/") for n in nodes}
 
 
 def _anchor_input(form: CommentForm) -> service.AnchorInput:
@@ -216,6 +227,7 @@ def round_page(round_id: int):
         form=form,
         # Translated once per page, not once per clause (600 clauses).
         kind_names=clause_kind_names(),
+        uid_in_url=_uids_in_url(nodes),
         count_labels={
             n: ngettext("%(num)d comment", "%(num)d comments", n) for n in set(counts.values())
         },
