@@ -204,8 +204,11 @@ def version_outline(session: Session, version: Version) -> list[ClauseOutline]:
         .where(VersionEntry.version_id == version.id)
         .order_by(VersionEntry.ordinal)
     )
+    # The title as ClauseRevision.title joins it, without a generator per clause.
     return [
-        ClauseOutline(uid, depth, " ".join(part for part in (number, heading) if part))
+        ClauseOutline(
+            uid, depth, f"{number} {heading}" if number and heading else number or heading
+        )
         for uid, depth, number, heading in rows
     ]
 
