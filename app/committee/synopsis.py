@@ -8,7 +8,7 @@ from itertools import groupby
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -183,16 +183,19 @@ def _published_counts(
     reads instead of two GROUP BYs over the round (comment_state's hidden rows are few)."""
     by_decision, by_group = Counter(counts["decision"]), Counter(counts["group"])
     if public:
+        # The hidden rows one by one, counted here: a GROUP BY on these columns makes
+        # SQLite walk the round's whole progress index (6 ms) instead of the few rows
+        # that ix_comment_state_public (round_id, hidden) finds (0.03 ms).
         cs = CommentState
         hidden = session.execute(
-            select(cs.agreed, cs.decision, cs.stakeholder_group, func.count())
-            .where(cs.round_id == round_.id, cs.hidden.is_(True))
-            .group_by(cs.agreed, cs.decision, cs.stakeholder_group)
+            select(cs.agreed, cs.decision, cs.stakeholder_group).where(
+                cs.round_id == round_.id, cs.hidden.is_(True)
+            )
         )
-        for agreed, decision, group, n in hidden:
+        for agreed, decision, group in hidden:
             if agreed:
-                by_decision[str(decision)] -= n
-            by_group[group or "other"] -= n
+                by_decision[str(decision)] -= 1
+            by_group[group or "other"] -= 1
     return +by_decision, +by_group  # unary +: only counts above zero, as a GROUP BY gives
 
 
