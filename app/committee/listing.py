@@ -191,9 +191,7 @@ def round_page(
     what a row shows (current answer by its id, no latest-row probe).
     """
     keys = _state_filtered(
-        select(CommentState.comment_id, *RECEIPT, CommentState.hidden).where(
-            CommentState.round_id == round_.id
-        ),
+        select(CommentState.comment_id, *RECEIPT).where(CommentState.round_id == round_.id),
         filters or RowFilters(),
     )
     page = paginate(
@@ -215,7 +213,7 @@ def _dashboard_rows(session: Session, keys: list) -> list[CommentRow]:
     if not keys:
         return []
     query = (
-        select(Comment, Current)
+        select(Comment, Current, CommentState.hidden)
         .join(Submission, Comment.submission_id == Submission.id)
         .join(User, Submission.author_id == User.id)
         .join(CommentState, CommentState.comment_id == Comment.id)
@@ -262,13 +260,9 @@ def _dashboard_rows(session: Session, keys: list) -> list[CommentRow]:
             ),
         )
     )
-    found = {comment.id: (comment, current) for comment, current in session.execute(query)}
+    found = {c.id: CommentRow(c, d, bool(h)) for c, d, h in session.execute(query)}
     # A comment withdrawn between the two statements (another transaction) is left out.
-    return [
-        CommentRow(*found[row.comment_id], bool(row.hidden))
-        for row in keys
-        if row.comment_id in found
-    ]
+    return [found[row.comment_id] for row in keys if row.comment_id in found]
 
 
 def count_matching(session: Session, round_: ConsultationRound, filters: RowFilters) -> int:

@@ -294,7 +294,9 @@ class CommentState(Base):
         Index("ix_comment_state_open_clause", "round_id", "agreed", "clause_id"),
         # The committee dashboard's pages in receipt order, whatever the filters: the
         # walk reads this index alone (every filter column is in it) and stops at the
-        # page's end; also the filtered counts.
+        # page's end; also the filtered counts. Not `hidden`: no dashboard filter reads
+        # it, and a covering index with it would draw the public counts (round, hidden)
+        # away from ix_comment_state_public.
         Index(
             "ix_comment_state_receipt",
             "round_id",
@@ -308,7 +310,6 @@ class CommentState(Base):
             "clause_id",
             "language",
             "formal",
-            "hidden",
             "comment_id",
         ),
         # Every comment on a clause across rounds (the committee's clause page), its count,
@@ -324,8 +325,18 @@ class CommentState(Base):
         ),
         # The languages of a round (a loose index scan: one probe per language).
         Index("ix_comment_state_language", "round_id", "language"),
-        # Public counts: per clause (the round page) and per group (the synopsis).
-        Index("ix_comment_state_public", "round_id", "hidden", "clause_id", "stakeholder_group"),
+        # Public counts: per clause (the round page) and per group (the synopsis); with
+        # agreed and decision it covers the published synopsis's hidden rows, so SQLite
+        # takes it (round, hidden: a few rows) over the covering progress index (the round).
+        Index(
+            "ix_comment_state_public",
+            "round_id",
+            "hidden",
+            "clause_id",
+            "stakeholder_group",
+            "agreed",
+            "decision",
+        ),
         enum_check("comment_type", CommentType),
     )
 

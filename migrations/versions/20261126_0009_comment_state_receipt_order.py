@@ -14,7 +14,8 @@ breakdown and the synopsis counts group in index order; the per-clause breakdown
 gets its own narrow index (`ix_comment_state_filters` goes: the receipt index
 covers the filtered counts); `ix_comment_state_language` lists a round's
 languages by a loose index scan; `ix_comment_state_clause` serves the committee's
-page of every comment on a clause.
+page of every comment on a clause; `ix_comment_state_public` also holds agreed and
+decision, so it covers the published synopsis's hidden rows.
 
 0001 creates all of this on a new database; on one created before, this
 migration adds the columns, fills them from `comment` and `submission`, makes
@@ -60,10 +61,17 @@ INDEXES = {
         "clause_id",
         "language",
         "formal",
-        "hidden",
         "comment_id",
     ],
     "ix_comment_state_language": ["round_id", "language"],
+    "ix_comment_state_public": [
+        "round_id",
+        "hidden",
+        "clause_id",
+        "stakeholder_group",
+        "agreed",
+        "decision",
+    ],
     "ix_comment_state_clause": [
         "clause_id",
         "round_id",
