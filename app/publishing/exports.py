@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,10 +41,11 @@ from app.drafting import service as drafting
 from app.drafting.models import Clause, ClauseRevision
 from app.errors import NotFound
 from app.history import is_latest
+from app.publishing import xlsx
 from app.text.anchoring import AnchorStatus
 
 BATCH = 500
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MEDIA_TYPE = xlsx.MEDIA_TYPE
 ISO_TYPES = {CommentType.GENERAL: "ge", CommentType.TECHNICAL: "te", CommentType.EDITORIAL: "ed"}
 
 
@@ -326,28 +328,13 @@ def csv_chunks(session: Session, round_: ConsultationRound) -> Iterator[str]:
 def xlsx_file(session: Session, round_: ConsultationRound):
     """Write the XLSX and return the open temporary file it is in.
 
-    XlsxWriter in constant-memory mode writes each row to disk as it comes, with inline
-    strings (no shared-string table growing with the round), several times faster
-    than openpyxl's write-only mode. Nothing is read as a formula, a number or a link.
+    One sheet of inline strings, written row by row straight into the zip
+    (app/publishing/xlsx.py): nothing is read as a formula, a number or a link.
     """
-    import xlsxwriter
-
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks after sending
-    options = {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    }
-    workbook = xlsxwriter.Workbook(spool, options)
-    sheet = workbook.add_worksheet(_("Comments")[:31])
-    sheet.write_row(0, 0, columns())
-    write = sheet.write_string  # every cell is text: skip write()'s per-cell type sniffing
-    for n, row in enumerate(rows(session, round_), start=1):
-        for column, cell in enumerate(row.cells()):
-            if cell:  # an empty cell is no cell
-                write(n, column, spreadsheet_cell(cell))
-    workbook.close()
+    header = columns()
+    cells = ([spreadsheet_cell(cell) for cell in row.cells()] for row in rows(session, round_))
+    xlsx.write(spool, _("Comments"), itertools.chain([header], cells), len(header))
     spool.seek(0)
     return spool
 

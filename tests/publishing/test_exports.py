@@ -326,3 +326,15 @@ def test_annotations_bigger_than_one_batch_are_complete_and_ordered(
     assert [item["body"][0]["value"] for item in collection["first"]["items"]] == [
         f"Note {n}." for n in range(7)
     ]
+
+
+@pytest.mark.parametrize("fetch", [_csv, _xlsx])
+def test_spreadsheets_keep_markup_as_text(
+    client, make_standard, freeze, make_round, clause_of, make_comment, fetch
+):
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    body = "<r><t>not rich text</t></is></c> & \"more\"</r>"
+    make_comment(round_, clause_of(standard, "1.1"), body=body)
+    _header, row = fetch(client, round_.id)
+    assert row[4] == body  # XlsxWriter wrote a "<r>…</r>" string as raw XML
