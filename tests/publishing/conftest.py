@@ -17,6 +17,7 @@ from app.publishing import pdf
 from app.publishing import service as publishing
 from tests.committee.conftest import (  # noqa: F401 - shared fixtures
     clause_of,
+    edit,
     freeze,
     make_comment,
     make_round,
