@@ -56,6 +56,22 @@ def queue_prints(session: Session, publication: Publication) -> None:
         enqueue(session, JOB, publication_id=publication.id, locale=locale)
 
 
+def queue_missing(session: Session) -> int:
+    """Queue a print of every publication PDF not stored yet; return how many were queued.
+
+    For editions published before publishing queued their prints. A print already
+    queued and not yet run is queued again: harmless, a job stores nothing twice.
+    """
+    stored = set(session.execute(select(PublicationPdf.publication_id, PublicationPdf.locale)))
+    queued = 0
+    for publication_id in session.scalars(select(Publication.id).order_by(Publication.id)):
+        for locale in current_app.config["LANGUAGES"]:
+            if (publication_id, locale) not in stored:
+                enqueue(session, JOB, publication_id=publication_id, locale=locale)
+                queued += 1
+    return queued
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPdf:
     sha256: str

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from app.errors import Conflict, RecordFrozen
 from app.jobs import service as jobs
@@ -134,3 +134,24 @@ def test_stored_pdfs_are_append_only(db, session, make_standard, published):
             session.execute(text(statement), {"x": b"%PDF changed"})
     session.expire_all()
     assert _stored(session, publication.id)["en"].data == b"%PDF-1.7 first"
+
+
+def test_cli_queues_the_prints_not_stored_yet(runner, db, session, make_standard, published, app):
+    older = published(make_standard(), "1.0")
+    # An edition published before publishing queued its prints: no job, no PDF.
+    session.execute(delete(Job).where(Job.kind == printing.JOB))
+    newer = published(make_standard(slug="second-std"), "1.0")
+    session.commit()
+    jobs.run_pending(db)  # the newer edition is printed in every language
+    result = runner.invoke(args=["standards", "print-pdfs"])
+    assert result.exit_code == 0, result.output
+    languages = list(app.config["LANGUAGES"])
+    assert f"{len(languages)} PDF prints queued" in result.output
+    session.expire_all()
+    assert [job.payload["locale"] for job in _print_jobs(session, older.id)] == languages
+    assert all(job.done_at is not None for job in _print_jobs(session, newer.id))
+    jobs.run_pending(db)
+    session.expire_all()
+    assert sorted(_stored(session, older.id)) == sorted(languages)
+    again = runner.invoke(args=["standards", "print-pdfs"])
+    assert "0 PDF prints queued" in again.output
