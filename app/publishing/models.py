@@ -55,7 +55,7 @@ class PublicationPdf(Base):
     """The PDF of a publication in one interface language, printed once and kept as printed.
 
     Printed by a job queued in the transaction that publishes (app/publishing/printing.py);
-    append-only like the publication itself (migration 0008_publication_pdf_append_only):
+    append-only like the publication itself (migration 0009_publication_pdf_append_only):
     a later layout change never alters an edition already printed.
     """
 

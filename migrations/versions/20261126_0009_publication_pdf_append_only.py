@@ -1,7 +1,7 @@
 """printed publication PDFs are append-only in the database too
 
-Revision ID: 0008_publication_pdf_append_only
-Revises: 0007_stored_html
+Revision ID: 0009_publication_pdf_append_only
+Revises: 0008_public_pages
 Create Date: 2026-11-26 19:20:00
 
 A publication's PDF is printed once (by the job its publication queued) and kept as
@@ -13,8 +13,8 @@ as 0002.
 
 from alembic import op
 
-revision = "0008_publication_pdf_append_only"
-down_revision = "0007_stored_html"
+revision = "0009_publication_pdf_append_only"
+down_revision = "0008_public_pages"
 branch_labels = None
 depends_on = None
 
