@@ -1,7 +1,7 @@
 """comment_state in receipt order: the committee dashboard's pages walk one index
 
-Revision ID: 0009_comment_state_receipt_order
-Revises: 0008_public_pages
+Revision ID: 0010_comment_state_receipt_order
+Revises: 0009_publication_pdf_append_only
 Create Date: 2026-11-26 19:20:00
 
 `comment_state` gains each comment's place in receipt order (`submitted_at`,
@@ -27,8 +27,8 @@ from alembic import op
 
 from app.database import UTCDateTime
 
-revision = "0009_comment_state_receipt_order"
-down_revision = "0008_public_pages"
+revision = "0010_comment_state_receipt_order"
+down_revision = "0009_publication_pdf_append_only"
 branch_labels = None
 depends_on = None
 
