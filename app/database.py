@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 
 from flask import Flask, g, has_request_context, request
@@ -79,6 +80,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Set by Database.reading(): the transactions begun in this context only read.
+_reading: ContextVar[bool] = ContextVar("clausewise_reading", default=False)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Apply the pragmas and BEGIN IMMEDIATE recipe for SQLite under several workers."""
 
@@ -100,7 +105,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # Reads stay deferred so readers never queue behind writers; any
         # request that may write takes the write lock up front, where the busy
         # timeout applies, instead of failing on lock upgrade.
-        if has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}:
+        if _reading.get() or (
+            has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+        ):
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -147,6 +154,20 @@ class Database:
             if exc is not None:
                 session.rollback()
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Like transaction(), for a block that only reads.
+
+        On SQLite its transaction begins deferred, so a background reader (the
+        search indexer) does not queue for the write lock behind every request.
+        """
+        token = _reading.set(True)
+        try:
+            with self.transaction() as session:
+                yield session
+        finally:
+            _reading.reset(token)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -16,7 +16,7 @@ from whoosh.writing import CLEAR
 
 from app.search.query import MARK_END, MARK_START
 
-TEXT_FIELDS = ("heading", "body", "proposed", "response")
+TEXT_FIELDS = ("heading", "body", "proposed", "response")  # stored, for snippets
 LOCK_TIMEOUT = 30.0
 
 
@@ -41,16 +41,30 @@ def schema() -> Schema:
         comment_type=_facet(),
         decision=_facet(),
         public_decision=_facet(),
-        heading=TEXT(analyzer=stemming, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=stemming, stored=True),
-        proposed=TEXT(analyzer=stemming, stored=True),
-        response=TEXT(analyzer=stemming, stored=True),
+        # One field to match (a word looked up once, not in four fields); the heading
+        # is written twice into it, so a clause whose heading matches ranks higher.
+        text=TEXT(analyzer=stemming),
+        heading=STORED(),
+        body=STORED(),
+        proposed=STORED(),
+        response=STORED(),
         # Unstemmed words, for did-you-mean.
         words=TEXT(analyzer=RegexTokenizer() | LowercaseFilter()),
         title=STORED(),
         receipt=STORED(),
         comment_id=STORED(),
     )
+
+
+def whoosh_document(doc: dict) -> dict:
+    """The engine-neutral document with the combined `text` field Whoosh matches on.
+
+    Phrases may run from one part into the next (as in PostgreSQL's concatenated
+    tsvector); the parts are separated by a line break only.
+    """
+    heading = doc.get("heading", "")
+    parts = (heading, heading, *(doc.get(name, "") for name in ("body", "proposed", "response")))
+    return {**doc, "text": "\n".join(p for p in parts if p)}
 
 
 class MarkerFormatter(Formatter):
@@ -88,12 +102,12 @@ class WhooshBatch:
     def write(self, deletes: Iterable[str], documents: Iterable[dict]) -> None:
         if self.writer is not None:
             for doc in documents:
-                self.writer.add_document(**doc)  # keys are unique within a rebuild
+                self.writer.add_document(**whoosh_document(doc))  # keys unique in a rebuild
             return
         for key in deletes:
             self.pending[key] = None
         for doc in documents:
-            self.pending[doc["key"]] = doc
+            self.pending[doc["key"]] = whoosh_document(doc)
         if len(self.pending) >= self.FLUSH_EVERY:
             self.flush()
 
