@@ -259,9 +259,8 @@ def _comments(db, round_id: int, count: int) -> dict:
     return {"comments": count, "insert_s": time.perf_counter() - started, "member": member}
 
 
-def rebuild(url: str, engine: str, index_dir: Path) -> dict:
-    """Run `flask search rebuild` in a child process; report its time and peak memory."""
-    env = {
+def _env(url: str, engine: str, index_dir: Path) -> dict:
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "SEARCH_ENGINE": engine,
@@ -269,6 +268,11 @@ def rebuild(url: str, engine: str, index_dir: Path) -> dict:
         "SECRET_KEY": "bench-secret",
         "PYTHONPATH": str(ROOT),
     }
+
+
+def rebuild(url: str, engine: str, index_dir: Path) -> dict:
+    """Run `flask search rebuild` in a child process; report its time and peak memory."""
+    env = _env(url, engine, index_dir)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(  # noqa: S603 - our own interpreter and app
@@ -323,8 +327,13 @@ def latencies(app, runs: int) -> dict:
     return out
 
 
-def findable(app, facts: dict, markers: int, writers: int) -> dict:
-    """Submit marker comments while writer threads submit others; time until each is found."""
+def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | None) -> dict:
+    """Submit marker comments while writer threads submit others; time until each is found.
+
+    With worker_env, the queued jobs (search updates, receipt mails) are run by a
+    `flask jobs work` process, as in production; without it each writer runs them
+    after its commit (JOBS_AFTER_RESPONSE, the old way).
+    """
     from app.auth import service as accounts
     from app.consultation import service as consultation
     from app.consultation.models import ConsultationRound
@@ -357,16 +366,30 @@ def findable(app, facts: dict, markers: int, writers: int) -> dict:
                 session, person, round_, body=body, comment_type="general"
             )
             consultation.submit(session, person, comment.submission)
-        with app.app_context():
-            run_pending(db)  # what the worker does after sending its response
+        if worker_env is None:
+            with app.app_context():
+                run_pending(db)  # what the web worker did after sending its response
 
-    def load(person_id: int) -> None:
-        n = 0
+    posted = [0] * writers
+
+    def load(slot: int, person_id: int) -> None:
         while not stop.is_set():
-            n += 1
-            submit(person_id, f"Background intake comment {n} about water and emissions.")
+            posted[slot] += 1
+            submit(person_id, f"Background intake comment {posted[slot]} about water.")
 
-    threads = [threading.Thread(target=load, args=(p,), daemon=True) for p in people[1:]]
+    worker = None
+    if worker_env is not None:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and app
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "work"],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    threads = [
+        threading.Thread(target=load, args=(i, p), daemon=True) for i, p in enumerate(people[1:])
+    ]
+    started_load = time.perf_counter()
     for t in threads:
         t.start()
     waits = []
@@ -390,11 +413,18 @@ def findable(app, facts: dict, markers: int, writers: int) -> dict:
         stop.set()
         for t in threads:
             t.join(timeout=30)
+        load_s = time.perf_counter() - started_load
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
     waits.sort()
     return {
         "findable_p50_s": statistics.median(waits),
+        "findable_p90_s": waits[int(0.9 * (len(waits) - 1))],
         "findable_max_s": waits[-1],
         "writers": writers,
+        "intake_per_s": (sum(posted) + markers) / load_s,
+        "jobs": "flask jobs work" if worker is not None else "after each commit",
     }
 
 
@@ -414,6 +444,12 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse", action="store_true", help="the database already holds an earlier run's corpus"
     )
     parser.add_argument("--no-rebuild", action="store_true", help="keep the index as it is")
+    parser.add_argument(
+        "--jobs-inline",
+        action="store_true",
+        help="run queued jobs after each commit instead of in a `flask jobs work` process",
+    )
+    parser.add_argument("--no-findable", action="store_true", help="time queries only")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -433,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("timing queries …", flush=True)
     results["queries"] = latencies(app, args.runs)
+    results["load_average_queries"] = os.getloadavg()
     results |= {"engine": args.engine, "database": url.split(":", 1)[0], "setup_s": setup_s}
     results |= {"comments": args.comments, "runs": args.runs}
     print(f"\n{args.engine} on {results['database']}, {args.comments} comments")
@@ -442,12 +479,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<24}{q['p50_ms']:>9.1f}{q['p95_ms']:>9.1f}{q['p50_x']:>8.1f}"
             f"{q['p95_x']:>8.1f}{q['cpu_p50_ms']:>12.1f}"
         )
-    print("timing findability under intake load …", flush=True)
-    results |= findable(app, facts, args.markers, args.writers)
-    print(
-        f"findable after p50 {results['findable_p50_s']:.2f} s, "
-        f"max {results['findable_max_s']:.2f} s with {args.writers} writers"
-    )
+    print(f"load average after the queries {results['load_average_queries']}")
+    if not args.no_findable:
+        print("timing findability under intake load …", flush=True)
+        worker_env = None if args.jobs_inline else _env(url, args.engine, index_dir)
+        results |= findable(app, facts, args.markers, args.writers, worker_env)
+        print(
+            f"findable after p50 {results['findable_p50_s']:.2f} s, "
+            f"p90 {results['findable_p90_s']:.2f} s, max {results['findable_max_s']:.2f} s "
+            f"with {args.writers} writers ({results['intake_per_s']:.0f} posts/s, "
+            f"jobs {results['jobs']})"
+        )
+    results["load_average"] = os.getloadavg()
+    print(f"load average {results['load_average']}")
     if not args.no_json:
         RESULTS.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

@@ -125,7 +125,10 @@ class WhooshEngine:
             return None  # only stop words
         if len(tokens) == 1:
             return wq.Term("text", tokens[0])
-        return wq.Phrase("text", tokens)
+        # A phrase: every pair of neighbouring words, from the `pairs` field. Exact for
+        # two words; for more, a document with each pair but not the whole run matches too.
+        pairs = [wq.Term("pairs", f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)]
+        return pairs[0] if len(pairs) == 1 else wq.And(pairs)
 
     def _text_query(self, ix, items: list[Item]) -> wq.Query | None:
         """Compile query items; ix is a searcher (its schema: FileIndex.schema reads the TOC)."""
@@ -227,8 +230,9 @@ class WhooshEngine:
         found = set()
         for leaf in query.leaves():
             for name, word in leaf.expanded_terms(reader, phrases=True):
-                if name == "text" and (name, word) in reader:
-                    found.add(word if isinstance(word, str) else word.decode("utf-8"))
+                if name in ("text", "pairs") and (name, word) in reader:
+                    text = word if isinstance(word, str) else word.decode("utf-8")
+                    found.update(text.split(" "))
         return found
 
     def _facet_counts(self, viewer: Viewer, found: list[tuple]) -> dict:
@@ -240,8 +244,9 @@ class WhooshEngine:
             field = self._field(name, viewer)
             tally: Counter = Counter()
             for leaf, docnums in _by_leaf(found):
-                column = leaf[1].column(field)  # raw values (bytes), decoded once each
-                tally.update(column[docnum] for docnum in docnums)
+                codes, values = leaf[1].column(field)  # raw values (bytes), decoded once each
+                for code, n in Counter(map(codes.__getitem__, docnums)).items():
+                    tally[values[code]] += n
             counts[name] = [
                 FacetValue(value.decode("utf-8"), n) for value, n in tally.items() if value
             ]

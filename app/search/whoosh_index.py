@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from whoosh import index
 from whoosh import query as wq
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import BiWordFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import Formatter, get_text
 from whoosh.matching import AndNotMatcher
@@ -44,6 +44,9 @@ def schema() -> Schema:
         # One field to match (a word looked up once, not in four fields); the heading
         # is written twice into it, so a clause whose heading matches ranks higher.
         text=TEXT(analyzer=stemming),
+        # Each pair of neighbouring words of `text`: a two-word phrase is one term here,
+        # not a walk of two posting lists comparing positions document by document.
+        pairs=TEXT(analyzer=StemmingAnalyzer() | BiWordFilter(sep=" "), phrase=False),
         heading=STORED(),
         body=STORED(),
         proposed=STORED(),
@@ -64,7 +67,8 @@ def whoosh_document(doc: dict) -> dict:
     """
     heading = doc.get("heading", "")
     parts = (heading, heading, *(doc.get(name, "") for name in ("body", "proposed", "response")))
-    return {**doc, "text": "\n".join(p for p in parts if p)}
+    text = "\n".join(p for p in parts if p)
+    return {**doc, "text": text, "pairs": text}
 
 
 class MarkerFormatter(Formatter):
