@@ -117,7 +117,6 @@ def build(
 
 
 def _standard(db) -> dict:
-    from sqlalchemy import select
 
     from app.auth.permissions import SYSTEM
     from app.consultation import service as consultation
@@ -128,20 +127,18 @@ def _standard(db) -> dict:
     from app.drafting.models import Clause
 
     with db.transaction() as session:
-        standard = import_source(session, SYSTEM, synthetic_source(), "synthetic.md").standard
+        import_source(session, SYSTEM, synthetic_source(), "synthetic.md")
+        standard = drafting.get_standard(session, SYNTHETIC_SLUG)
         drafting.freeze(session, SYSTEM, standard, label="1.0-draft-1")
     for label, step in (("1.0-draft-2", 7), ("1.0-draft-3", 11)):
         with db.transaction() as session:
             standard = drafting.get_standard(session, SYNTHETIC_SLUG)
-            clauses = session.scalars(
-                select(Clause).where(Clause.standard_id == standard.id).order_by(Clause.id)
-            ).all()
-            for clause in clauses[::step]:
-                head = clause.head
+            for node in drafting.working_draft(session, standard)[::step]:
+                head = node.revision
                 editing.save_clause(
                     session,
                     SYSTEM,
-                    clause,
+                    session.get(Clause, node.clause_id),
                     based_on_id=head.id,
                     kind=str(head.kind),
                     number=head.number,
@@ -169,7 +166,7 @@ def _comments(db, round_id: int, count: int) -> dict:
     from app.auth.models import User
     from app.committee.models import Disposition
     from app.consultation.models import Comment, ConsultationRound, Submission
-    from app.drafting.models import VersionEntry
+    from app.drafting.models import Standard, Version, VersionEntry
 
     rng = random.Random(42)  # noqa: S311 - a reproducible corpus
     with db.transaction() as session:
@@ -193,7 +190,11 @@ def _comments(db, round_id: int, count: int) -> dict:
             ],
         ).all()
         member = authors[0]
-        prefix = round_.standard.uid_prefix
+        prefix = session.scalar(
+            select(Standard.uid_prefix)
+            .join(Version, Version.standard_id == Standard.id)
+            .where(Version.id == round_.version_id)
+        )
         submitted_at = round_.opens_at + dt.timedelta(hours=1)
     started = time.perf_counter()
     for start in range(0, count, CHUNK):
@@ -340,8 +341,6 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
     from app.database import utcnow
     from app.extensions import db
     from app.jobs.service import run_pending
-    from app.search import service
-    from app.search.query import SearchRequest
 
     with app.app_context(), db.transaction() as session:
         people = []
@@ -386,6 +385,9 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Wait until the worker is up (app and index open): a first comment is findable.
+        submit(people[0], "Warm-up comment zqwarmup on tailings.")
+        _wait_findable(app, db, "zqwarmup", time.perf_counter())
     threads = [
         threading.Thread(target=load, args=(i, p), daemon=True) for i, p in enumerate(people[1:])
     ]
@@ -398,17 +400,7 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
             marker = f"zq{i:03d}marker{random.randrange(10**6)}"  # noqa: S311
             started = time.perf_counter()
             submit(people[0], f"Marker comment {marker} on tailings.")
-            while True:
-                with app.test_request_context():
-                    found = service.search(db.session, None, SearchRequest(text=marker)).total
-                    db.session.close()
-                if found:
-                    break
-                if time.perf_counter() - started > GIVE_UP_S:
-                    print(f"  {marker} not findable after {GIVE_UP_S} s", flush=True)
-                    break
-                time.sleep(0.02)
-            waits.append(time.perf_counter() - started)
+            waits.append(_wait_findable(app, db, marker, started))
     finally:
         stop.set()
         for t in threads:
@@ -426,6 +418,24 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
         "intake_per_s": (sum(posted) + markers) / load_s,
         "jobs": "flask jobs work" if worker is not None else "after each commit",
     }
+
+
+def _wait_findable(app, db, word: str, started: float) -> float:
+    """Poll an anonymous search until it finds `word`; return the seconds since `started`."""
+    from app.search import service
+    from app.search.query import SearchRequest
+
+    while True:
+        with app.test_request_context():
+            found = service.search(db.session, None, SearchRequest(text=word)).total
+            db.session.close()
+        if found:
+            break
+        if time.perf_counter() - started > GIVE_UP_S:
+            print(f"  {word} not findable after {GIVE_UP_S} s", flush=True)
+            break
+        time.sleep(0.02)
+    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -227,7 +227,7 @@ class WhooshEngine:
         Not Query.existing_terms(): it reuses its fieldname argument as a loop
         variable, so after the first leaf it skips every other field.
         """
-        found = set()
+        found: set[str] = set()
         for leaf in query.leaves():
             for name, word in leaf.expanded_terms(reader, phrases=True):
                 if name in ("text", "pairs") and (name, word) in reader:
