@@ -257,6 +257,10 @@ def _comments(db, round_id: int, count: int) -> dict:
                 session.execute(insert(Disposition), answers)
         print(f"  {start + n} comments inserted", end="\r", flush=True)
     print()
+    from app.committee import state as comment_state
+
+    with db.transaction() as session:  # the read model the services keep, for bulk rows
+        comment_state.rebuild(session, round_id)
     return {"comments": count, "insert_s": time.perf_counter() - started, "member": member}
 
 
