@@ -200,3 +200,25 @@ def test_a_filter_is_read_once_per_segment(session, world, engine, apply, monkey
 
         monkeypatch.setattr(leaf, "postings", refuse, raising=False)
     assert find(session, None, "fluoride", **civil).total == 1
+
+
+def test_the_indexers_reads_do_not_take_sqlites_write_lock(tmp_path):
+    """Database.reading() begins deferred on SQLite; transaction() outside a GET, immediate."""
+    from sqlalchemy import event, text
+    from sqlalchemy.orm import sessionmaker
+
+    from app.database import Database, make_engine
+
+    db = Database()
+    db.engine = make_engine(f"sqlite:///{tmp_path / 'reads.sqlite3'}")
+    db.session_factory = sessionmaker(db.engine)
+    begun: list[str] = []
+    event.listen(
+        db.engine, "before_cursor_execute", lambda c, cur, sql, *a: begun.append(sql), retval=False
+    )
+    with db.reading() as session:
+        session.execute(text("SELECT 1"))
+    with db.transaction() as session:
+        session.execute(text("SELECT 1"))
+    assert [s for s in begun if s.startswith("BEGIN")] == ["BEGIN", "BEGIN IMMEDIATE"]
+    db.engine.dispose()
