@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 
 INDEX_INTERVAL = 0.1  # seconds between polls of the indexer thread when nothing waits
+JOBS_SLICE = 10  # other jobs run between two looks at the indexer
+YIELD_SECONDS = 1.0  # longest wait of the other jobs for an indexer pass
 
 
 def work(
@@ -49,17 +51,34 @@ def work(
     if until_idle or index_interval is None:
         return _loop(db, lambda: run_pending(db, limit), interval, stop, until_idle)
     stopping = threading.Event()
+    indexing = threading.Event()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     counts: list[int] = []
 
+    def index_pass() -> int:
+        indexing.set()
+        try:
+            return run_batches(db)
+        finally:
+            indexing.clear()
+
     def indexer() -> None:
         with app.app_context():
-            counts.append(_loop(db, lambda: run_batches(db), index_interval, stopping.is_set))
+            counts.append(_loop(db, index_pass, index_interval, stopping.is_set))
+
+    def jobs_slice() -> int:
+        # Let an indexer pass finish first: on SQLite both need the write lock, and the
+        # busy handler is not fair (a loop of mail jobs kept a finished batch from being
+        # marked done, and the next batch from starting, for seconds).
+        deadline = time.monotonic() + YIELD_SECONDS
+        while indexing.is_set() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return run_pending(db, min(limit, JOBS_SLICE), batches=False)
 
     thread = threading.Thread(target=indexer, name="search-indexer", daemon=True)
     thread.start()
     try:
-        total = _loop(db, lambda: run_pending(db, limit, batches=False), interval, stop)
+        total = _loop(db, jobs_slice, interval, stop)
     finally:
         stopping.set()
         thread.join()
