@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.consultation.models import Comment, Submission
@@ -32,6 +33,8 @@ from app.search.queue import JOB_KIND, UpdateKind
 
 log = logging.getLogger(__name__)
 BATCH = 500  # updates per engine batch (one Whoosh commit)
+UNMARKED_MOST = 4 * BATCH  # applied updates waiting for their "done" mark, at most
+MARK_WAIT_MS = 50  # the brief wait for SQLite's write lock before the next batch
 LAGGING_AFTER = dt.timedelta(seconds=60)
 
 
@@ -106,6 +109,12 @@ def apply_pending(db: Database, engine: Engine | None = None) -> int:
     Each round takes up to BATCH queued updates, reads what they name and writes
     it in one engine batch (for Whoosh one commit, one new segment), then marks
     them done: under intake the cost per update falls as the queue grows.
+
+    Marking done needs SQLite's write lock, which a stream of posts can keep from
+    the indexer for seconds. So the mark is tried briefly; if the lock is busy the
+    applied updates wait in `unmarked` (left out of the next reads) and the next
+    batch goes to the index meanwhile. Once the queue is drained, or `unmarked`
+    grows to UNMARKED_MOST, the mark waits as long as any write does.
     """
     engine = engine or get_engine()
     applied = 0
@@ -115,27 +124,49 @@ def apply_pending(db: Database, engine: Engine | None = None) -> int:
     with engine.writer_lock(db) as held:
         if not held:
             return 0
+        unmarked: list[int] = []
         while True:
             with db.reading() as session:
-                jobs = session.execute(
-                    select(Job.id, Job.payload)
-                    .where(Job.kind == JOB_KIND, Job.done_at.is_(None))
-                    .order_by(Job.id)
-                    .limit(BATCH)
-                ).all()
+                query = _pending().add_columns(Job.payload)
+                if unmarked:
+                    query = query.where(Job.id.not_in(unmarked))
+                jobs = session.execute(query.order_by(Job.id).limit(BATCH)).all()
             if not jobs:
-                return applied
+                if not unmarked:
+                    return applied
+                _mark_done(db, unmarked)
+                unmarked = []
+                continue
             targets = dict.fromkeys((j.payload["target"], j.payload["id"]) for j in jobs)
             with engine.batch(db) as batch:
                 for deletes, docs in _batch_chunks(db, targets):
                     batch.write(deletes, docs)
-            with db.transaction() as session:
-                session.execute(
-                    update(Job)
-                    .where(Job.id.in_([j.id for j in jobs]))
-                    .values(done_at=utcnow(), attempts=Job.attempts + 1)
-                )
+            unmarked += [j.id for j in jobs]
             applied += len(jobs)
+            if len(unmarked) >= UNMARKED_MOST:
+                _mark_done(db, unmarked)
+                unmarked = []
+            elif _mark_done(db, unmarked, briefly=True):
+                unmarked = []
+
+
+def _mark_done(db: Database, ids: list[int], *, briefly: bool = False) -> bool:
+    """Record updates as applied; with briefly, give up (False) if the lock stays busy."""
+    statement = (
+        update(Job).where(Job.id.in_(ids)).values(done_at=utcnow(), attempts=Job.attempts + 1)
+    )
+    if not briefly:
+        with db.transaction() as session:
+            session.execute(statement)
+        return True
+    try:
+        with db.writing_briefly(MARK_WAIT_MS) as session:
+            session.execute(statement)
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        return False
+    return True
 
 
 def _pending():

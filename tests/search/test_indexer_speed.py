@@ -222,3 +222,59 @@ def test_the_indexers_reads_do_not_take_sqlites_write_lock(tmp_path):
         session.execute(text("SELECT 1"))
     assert [s for s in begun if s.startswith("BEGIN")] == ["BEGIN", "BEGIN IMMEDIATE"]
     db.engine.dispose()
+
+
+def test_a_busy_lock_does_not_hold_back_the_next_batch(
+    session, world, engine, apply, make_user, monkeypatch
+):
+    """When the "done" mark cannot get the write lock at once, the next batch goes first."""
+    apply()
+    people = _commenters(make_user, 5)
+    _post(session, people, world.rounds.live, world.clauses.fpic.uid, "iridium")
+    monkeypatch.setattr(indexer, "BATCH", 2)
+    original = indexer._mark_done
+    events: list[str] = []
+
+    def busy(db, ids, *, briefly=False):
+        if briefly:
+            events.append("busy")
+            return False  # as if every brief try found the lock taken
+        events.append(f"marked {len(ids)}")
+        return original(db, ids)
+
+    batches = _spy(monkeypatch, engine, "batch")
+    monkeypatch.setattr(indexer, "_mark_done", busy)
+    assert apply() == 5
+    assert len(batches) == 3  # every batch written although none was marked in between
+    assert events == ["busy", "busy", "busy", "marked 5"]  # then one mark, queue drained
+    assert waiting(session) == 0
+    assert find(session, None, "iridium").total == 5
+
+
+def test_writing_briefly_gives_up_on_a_held_lock_and_restores_the_timeout(tmp_path):
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import sessionmaker
+
+    from app.database import Database, make_engine
+
+    path = tmp_path / "lock.sqlite3"
+    db = Database()
+    db.engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=5000)
+    db.session_factory = sessionmaker(db.engine)
+    with db.transaction() as s:
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="locked"), db.writing_briefly(50) as s:
+        s.execute(text("INSERT INTO t VALUES (1)"))
+    assert time.monotonic() - started < 2
+    holder.execute("ROLLBACK")
+    holder.close()
+    with db.transaction() as s:
+        s.execute(text("INSERT INTO t VALUES (2)"))
+        assert s.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    db.engine.dispose()
