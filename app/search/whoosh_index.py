@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from itertools import accumulate
 
@@ -171,6 +172,22 @@ class WhooshBatch:
 
 
 def open_reader(ix: index.Index, old):
+    """Open the newest index (see _open_reader), retrying when a commit removes a file.
+
+    The indexer's commit deletes merged segments' files; a reader that read the
+    table of contents just before finds one gone. Whoosh's own reader retries too.
+    """
+    for attempt in range(10):
+        try:
+            return _open_reader(ix, old)
+        except FileNotFoundError:
+            if attempt == 9:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def _open_reader(ix: index.Index, old):
     """Open the newest index, reusing the old reader's unchanged segments.
 
     Opening the 100,000-comment segment takes 0.3 to 2 s, so a searcher must not
