@@ -398,9 +398,12 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
             stdout=subprocess.DEVNULL,
             stderr=open(os.environ.get("BENCH_WORKER_LOG", os.devnull), "w"),  # noqa: SIM115
         )
-        # Wait until the worker is up (app and index open): a first comment is findable.
-        submit(people[0], "Warm-up comment zqwarmup on tailings.")
-        _wait_findable(app, db, "zqwarmup", time.perf_counter())
+        try:  # wait until the worker is up (app and index open): a first comment is findable
+            submit(people[0], "Warm-up comment zqwarmup on tailings.")
+            _wait_findable(app, db, "zqwarmup", time.perf_counter())
+        except BaseException:
+            worker.terminate()  # never leave the worker behind
+            raise
     threads = [
         threading.Thread(target=load, args=(i, p), daemon=True) for i, p in enumerate(people[1:])
     ]
