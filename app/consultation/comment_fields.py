@@ -164,6 +164,8 @@ class CommentFields:
     proposed_change: str
     anchor: Anchor | None
     language: str = "en"
+    # The clause's title in the round's version ("1.2 Heading"), for a receipt shown at once.
+    revision_title: str = ""
 
     def values(self) -> dict:
         a = self.anchor
@@ -212,5 +214,12 @@ def clean_comment(
     revision = version_clause(session, round_, clause_uid)
     found = _resolve_anchor(plain_text(revision.body), anchor, clause_uid)
     return CommentFields(
-        revision.clause_id, revision.id, kind, body, proposed_change, found, language
+        revision.clause_id,
+        revision.id,
+        kind,
+        body,
+        proposed_change,
+        found,
+        language,
+        revision.title,
     )

@@ -129,19 +129,31 @@ def submit(
         kind=str(submission.kind),
         consent_publish_name=submission.consent_publish_name,
     )
+    acknowledgement_mail(session, actor, submission, round_, len(comments), link_for)
+    return submission
+
+
+def acknowledgement_mail(
+    session: Session,
+    actor: User,
+    submission,
+    round_: ConsultationRound,
+    count: int,
+    link_for: Callable[[str], str] | None,
+) -> None:
+    """Queue the receipt mail of a submission just submitted (the outbox: sent by the worker)."""
     queue_mail(
         session,
         to=actor.email,
         subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
         body=_acknowledgement(
-            submission, round_, len(comments), link_for(submission.receipt) if link_for else None
+            submission, round_, count, link_for(submission.receipt) if link_for else None
         ),
     )
-    return submission
 
 
 def _acknowledgement(
-    submission: Submission, round_: ConsultationRound, count: int, receipt_url: str | None
+    submission, round_: ConsultationRound, count: int, receipt_url: str | None
 ) -> str:
     lines = [
         _("Thank you. We received your submission to \u201c%(title)s\u201d.", title=round_.title),
