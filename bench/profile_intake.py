@@ -71,6 +71,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--profile", help="write a pyinstrument profile here")
+    parser.add_argument("--cprofile", help="write cProfile stats of the timed posts here")
     parser.add_argument("--sql", action="store_true", help="print the statements of one post")
     parser.add_argument(
         "--jobs-inline",
@@ -184,6 +185,11 @@ def main(argv: list[str]) -> int:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
+    if args.cprofile:
+        import cProfile  # noqa: PLC0415
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu_started = time.process_time()
     for n in range(args.posts):
         statements.clear()
@@ -193,7 +199,10 @@ def main(argv: list[str]) -> int:
         counts.append(len(statements))
         assert status == 201, status
     cpu = (time.process_time() - cpu_started) / args.posts
-    if profiler is not None:
+    if args.cprofile:
+        profiler.disable()
+        profiler.dump_stats(args.cprofile)
+    elif profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_text(unicode=True, show_all=False))
         Path(args.profile + ".all").write_text(profiler.output_text(unicode=True, show_all=True))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -98,19 +98,39 @@ class SentSubmission:
     fresh: bool = True  # no moderation can exist yet
 
 
-def _insert_draft(session: Session, values: dict):
-    """INSERT the draft row unless the person has a draft in the round; return its id or None."""
+# The statements are built once per dialect (no construction or cache-key walk per post)
+# and run on the session's connection: plain Core, parameters only.
+_SUBMISSION, _COMMENT, _ROUND = Submission.__table__, Comment.__table__, ConsultationRound.__table__
+_STATEMENTS: dict[str, dict[str, object]] = {}
+
+
+def _statements(session: Session) -> dict[str, object]:
     dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(Submission)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=["round_id", "author_id"], index_where=text("status = 'draft'")
-        )
-        .returning(Submission.id)
-    )
-    return session.execute(statement).scalar()
+    built = _STATEMENTS.get(dialect)
+    if built is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        built = _STATEMENTS[dialect] = {
+            # The draft row, unless the person has a draft in the round (the partial index).
+            "draft": module.insert(_SUBMISSION)
+            .on_conflict_do_nothing(
+                index_elements=["round_id", "author_id"], index_where=text("status = 'draft'")
+            )
+            .returning(_SUBMISSION.c.id),
+            "comment": insert(_COMMENT).returning(_COMMENT.c.id),
+            "receipt_number": update(_ROUND)
+            .where(_ROUND.c.id == bindparam("round_"))
+            .values(receipt_counter=_ROUND.c.receipt_counter + 1)
+            .returning(_ROUND.c.receipt_counter),
+            "submitted": update(_SUBMISSION)
+            .where(_SUBMISSION.c.id == bindparam("submission"))
+            .values(
+                status=SubmissionStatus.SUBMITTED,
+                receipt=bindparam("receipt_"),
+                submitted_at=bindparam("at"),
+            ),
+            "audit": insert(AuditEvent.__table__),
+        }
+    return built
 
 
 def send_comment(
@@ -149,8 +169,10 @@ def send_comment(
     fields = clean_comment(session, round_, **comment)
     group = str(actor.stakeholder_group)
     organisation = actor.organisation or ""
-    submission_id = _insert_draft(
-        session,
+    run = session.connection().execute
+    statements = _statements(session)
+    submission_id = run(
+        statements["draft"],
         {
             "round_id": round_.id,
             "author_id": actor.id,
@@ -163,41 +185,29 @@ def send_comment(
             "created_at": now,
             "updated_at": now,
         },
-    )
+    ).scalar()
     if submission_id is None:  # a draft exists: the comment joins it (general path)
         return comment_and_submit(session, actor, round_, now=now, link_for=link_for, **comment)
     values = fields.values()
     body_html = render_markdown(values["body"])
     change_html = render_markdown(values["proposed_change"])
-    comment_id = session.execute(
-        insert(Comment)
-        .values(
-            submission_id=submission_id,
-            ordinal=1,
-            created_at=now,
-            body_html=str(body_html),
-            proposed_change_html=str(change_html),
-            rendered_with=RENDERER_VERSION,
+    comment_id = run(
+        statements["comment"],
+        {
             **values,
-        )
-        .returning(Comment.id)
+            "submission_id": submission_id,
+            "ordinal": 1,
+            "created_at": now,
+            "body_html": str(body_html),
+            "proposed_change_html": str(change_html),
+            "rendered_with": RENDERER_VERSION,
+        },
     ).scalar_one()
-    number = session.execute(
-        update(ConsultationRound)
-        .where(ConsultationRound.id == round_.id)
-        .values(receipt_counter=ConsultationRound.receipt_counter + 1)
-        .returning(ConsultationRound.receipt_counter)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    number = run(statements["receipt_number"], {"round_": round_.id}).scalar_one()
     session.expire(round_, ["receipt_counter"])
     prefix = ensure_loaded(session, round_, "standard").standard.uid_prefix  # loaded by get_round
     receipt = f"{prefix}-R{round_.number}-{number:04d}"
-    session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id)
-        .values(status=SubmissionStatus.SUBMITTED, receipt=receipt, submitted_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    run(statements["submitted"], {"submission": submission_id, "receipt_": receipt, "at": now})
     clause_uid = (clause_uid or "").strip() or None
     sent_comment = SentComment(
         id=comment_id,
@@ -246,8 +256,8 @@ def _audit(
 ) -> None:
     """The two-step path's three events (start, draft, submit), in one statement."""
     comment_id = sent.comments[0].id
-    session.execute(
-        insert(AuditEvent),
+    session.connection().execute(
+        _statements(session)["audit"],
         [
             {
                 "at": now,
