@@ -5,8 +5,9 @@ one statement each and no ORM unit of work: the submission (as a draft, then
 submitted: the database accepts comments into drafts only), the comment, the round's
 receipt counter, the comment's `comment_state` row, the audit trail (the same three
 events as the two-step path, in one statement), the search update and the
-acknowledgement mail (the outbox, through `enqueue`). The receipt page is rendered
-from the values just written (`SentSubmission`), not read back.
+acknowledgement mail (the outbox: both job rows in one statement, `enqueue_rows`).
+The receipt page is rendered from the values just written (`SentSubmission`), not
+read back.
 
 Whenever the general rules could differ from this path's shortcut, it hands over to
 `submitting.comment_and_submit` (the ORM path) before writing anything: an address
@@ -41,10 +42,12 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
-from app.consultation.submitting import acknowledgement_mail, comment_and_submit
+from app.consultation.submitting import acknowledgement_job, comment_and_submit
 from app.database import utcnow
+from app.jobs.service import enqueue_rows
 from app.loading import ensure_loaded
-from app.search.queue import UpdateKind, queue_update
+from app.search.queue import JOB_KIND as SEARCH_JOB
+from app.search.queue import UpdateKind
 from app.text.markdown import RENDERER_VERSION, render_markdown
 
 
@@ -240,8 +243,15 @@ def send_comment(
     )
     comment_state.record_submitted(session, sent, sent.comments)
     _audit(session, actor, sent, clause_uid, anchored=fields.anchor is not None, now=now)
-    queue_update(session, UpdateKind.SUBMISSION, submission_id)  # search: comments now public
-    acknowledgement_mail(session, actor, sent, round_, 1, link_for)
+    # The outbox, in one INSERT: the search update (its comments are now public: the
+    # payload queue_update writes) and the receipt mail.
+    enqueue_rows(
+        session,
+        [
+            (SEARCH_JOB, {"target": str(UpdateKind.SUBMISSION), "id": submission_id}),
+            acknowledgement_job(actor, sent, round_, 1, link_for),
+        ],
+    )
     return sent
 
 

@@ -14,6 +14,7 @@ from app.consultation import service, state
 from app.consultation.models import Comment, CommentState, Submission, SubmissionStatus
 from app.consultation.one_step import SentSubmission
 from app.jobs.models import Job
+from app.mail import sent_in_process
 from app.search import indexer
 from app.search.engines import get_engine
 from app.search.query import SearchRequest
@@ -176,10 +177,14 @@ def test_the_receipt_shown_at_once_is_the_receipt_page(client, auth, make_round,
         "send_now": "1",
         "csrf_token": csrf_token(client, path),
     }
+    sent_in_process.clear()
     response = client.post(path, data=data)
     assert response.status_code == 201
     shown = response.get_data(as_text=True)
     receipt = re.search(r'id="receipt">([^<]+)<', shown).group(1)
+    # Its jobs ran after the response (JOBS_AFTER_RESPONSE, as in development): the mail went.
+    assert [m["To"] for m in sent_in_process] == [person.email]
+    assert receipt in sent_in_process[0].get_content()
     stored = client.get(f"/submissions/{receipt}")
     assert stored.status_code == 200
     assert _main(shown) == _main(stored.get_data(as_text=True))
