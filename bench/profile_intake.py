@@ -225,9 +225,15 @@ def main(argv: list[str]) -> int:
             if args.profile:
                 profiler = Profiler(interval=0.0005)
                 profiler.start()
+            if args.cprofile:
+                profiler = cProfile.Profile()
+                profiler.enable()
             drain_started = time.process_time()
             work(db, until_idle=True)
             drain = (time.process_time() - drain_started) / args.posts
+            if args.cprofile:
+                profiler.disable()
+                profiler.dump_stats(args.cprofile + ".jobs")
             if args.profile:
                 profiler.stop()
                 Path(args.profile + ".jobs").write_text(

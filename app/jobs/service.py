@@ -68,7 +68,7 @@ class QueuedJob(NamedTuple):
     id: int
 
 
-_INSERT_JOBS = insert(Job.__table__).returning(Job.__table__.c.id, sort_by_parameter_order=True)
+_INSERT_JOBS = insert(Job).returning(Job.id, sort_by_parameter_order=True)
 
 
 def enqueue_rows(session: Session, jobs: Sequence[tuple[str, dict]]) -> None:
