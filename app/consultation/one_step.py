@@ -14,7 +14,7 @@ Whenever the general rules could differ from this path's shortcut, it hands over
 not yet confirmed (the same refusal), and a person who already has a draft in the
 round (the comment joins it and nothing is sent). The draft check is the insert
 itself: `ON CONFLICT DO NOTHING` on the one-draft-per-person index, so a draft that
-appears meanwhile (another tab, committed first) also sends the comment there.
+appears meanwhile (another tab, committed first) is joined the same way.
 """
 
 from __future__ import annotations
