@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.audit.service import record
 from app.auth.permissions import SYSTEM
 from app.benchcorpus import corpus
-from app.committee import ballots
+from app.committee import ballots, synopsis
 from app.committee.models import SynopsisPublication
 from app.database import utcnow
 from app.drafting.models import Standard
@@ -82,6 +82,7 @@ def build_corpus(
         round_id=first.id,
         published_at=answered_at + dt.timedelta(days=5),
         published_by_id=secretariat.id,
+        counts=synopsis.count_snapshot(session, first),
     )
     session.add(publication)
     session.flush()

@@ -100,6 +100,13 @@ class SynopsisPublication(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("consultation_round.id"), unique=True)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The round's counts when published, over every submitted comment (hidden ones
+    # included): {"decision": {decision: n}, "group": {stakeholder group: n}}. Afterwards
+    # only moderation changes what the public counts (dispositions are final, a closed
+    # round takes no submission or withdrawal), so the public synopsis subtracts the few
+    # hidden comments instead of counting the round (app.committee.synopsis).
+    # NULL: published before these were kept; the page counts the round.
+    counts: Mapped[dict | None] = mapped_column(JSON, default=None)
 
     round = relationship("ConsultationRound", lazy="raise")
 

@@ -21,6 +21,7 @@ from app.committee.models import Disposition, SynopsisPublication
 from app.committee.permissions import can_publish_synopsis
 from app.consultation.models import (
     Comment,
+    CommentState,
     ConsultationRound,
     RoundState,
     Submission,
@@ -97,7 +98,10 @@ def publish(
     if reasons:
         raise Conflict(" ".join(reasons))
     publication = SynopsisPublication(
-        round_id=round_.id, published_at=now, published_by_id=actor.id
+        round_id=round_.id,
+        published_at=now,
+        published_by_id=actor.id,
+        counts=count_snapshot(session, round_),
     )
     session.add(publication)
     session.flush()
@@ -164,6 +168,37 @@ def _group_rows(rows: list[CommentRow]) -> list[ClauseGroup]:
     return list(groups.values())
 
 
+def count_snapshot(session: Session, round_: ConsultationRound) -> dict:
+    """The counts a publication keeps: every submitted comment by decision and by group."""
+    return {
+        "decision": dict(listing.decision_counts(session, round_, public=False)),
+        "group": dict(listing.group_counts(session, round_, public=False)),
+    }
+
+
+def _published_counts(
+    session: Session, round_: ConsultationRound, counts: dict, *, public: bool
+) -> tuple[Counter, Counter]:
+    """The counts kept at publication, less the comments hidden since (public): two small
+    reads instead of two GROUP BYs over the round (comment_state's hidden rows are few)."""
+    by_decision, by_group = Counter(counts["decision"]), Counter(counts["group"])
+    if public:
+        # The hidden rows one by one, counted here: a GROUP BY on these columns makes
+        # SQLite walk the round's whole progress index (6 ms) instead of the few rows
+        # that ix_comment_state_public (round_id, hidden) finds (0.03 ms).
+        cs = CommentState
+        hidden = session.execute(
+            select(cs.agreed, cs.decision, cs.stakeholder_group).where(
+                cs.round_id == round_.id, cs.hidden.is_(True)
+            )
+        )
+        for agreed, decision, group in hidden:
+            if agreed:
+                by_decision[str(decision)] -= 1
+            by_group[group or "other"] -= 1
+    return +by_decision, +by_group  # unary +: only counts above zero, as a GROUP BY gives
+
+
 def build(
     session: Session,
     round_: ConsultationRound,
@@ -171,13 +206,25 @@ def build(
     public: bool = True,
     after: str | None = None,
     before: str | None = None,
+    with_progress: bool = True,
 ) -> Synopsis:
-    """Assemble one page of a round's synopsis; the public version leaves hidden comments out."""
-    progress = listing.round_progress(session, round_)
+    """Assemble one page of a round's synopsis; the public version leaves hidden comments out.
+
+    with_progress=False: a published synopsis's page does not show the committee's progress
+    (every comment was agreed), so it is not counted (`progress` stays empty)."""
     publication = synopsis_publication(session, round_)
+    progress = (
+        listing.round_progress(session, round_)
+        if with_progress or publication is None
+        else Progress()
+    )
     page = listing.synopsis_page(session, round_, public=public, after=after, before=before)
     result = Synopsis(round_, publication, progress, _group_rows(page.items), page)
-    if publication is not None:
+    if publication is not None and publication.counts is not None:
+        result.by_decision, result.by_group = _published_counts(
+            session, round_, publication.counts, public=public
+        )
+    elif publication is not None:
         result.by_decision = listing.decision_counts(session, round_, public=public)
         result.by_group = listing.group_counts(session, round_, public=public)
     return result

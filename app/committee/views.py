@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -15,7 +17,7 @@ from app.committee.forms import AgreeForm, DispositionForm, DuplicatesForm, Meet
 from app.committee.models import DECISION_LABELS
 from app.committee.permissions import can_use_workspace
 from app.consultation.models import COMMENT_TYPE_LABELS
-from app.consultation.names import public_submitter
+from app.consultation.names import Words, public_submitter
 from app.database import utcnow
 from app.drafting import editing
 from app.drafting import service as drafting
@@ -412,19 +414,26 @@ def synopsis(round_id: int):
         public=True,
         after=request.args.get("after"),
         before=request.args.get("before"),
+        with_progress=False,  # counted below only while unpublished (what the page shows)
     )
-    blockers = service.publish_blockers(db.session, round_, progress=result.progress)
+    blockers = (
+        []
+        if result.published
+        else service.publish_blockers(db.session, round_, progress=result.progress)
+    )
     return render_template(
         "committee/synopsis.html",
         round=round_,
         synopsis=result,
         blockers=blockers,
         publish_form=AgreeForm(),
-        public_submitter=public_submitter,
+        # A page names 100 submitters and labels 100 answers: each label is translated
+        # once for the page, not once per entry.
+        public_submitter=functools.partial(public_submitter, words=Words()),
         label_of=service.comment_label,
-        decision_labels=DECISION_LABELS,
-        group_labels=STAKEHOLDER_LABELS,
-        type_labels=COMMENT_TYPE_LABELS,
+        decision_labels={key: str(label) for key, label in DECISION_LABELS.items()},
+        group_labels={key: str(label) for key, label in STAKEHOLDER_LABELS.items()},
+        type_labels={key: str(label) for key, label in COMMENT_TYPE_LABELS.items()},
     )
 
 

@@ -152,6 +152,15 @@ class Submission(Base):
         CheckConstraint(
             "status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_has_time"
         ),
+        # The record's formal submissions (a few per round among tens of thousands).
+        Index(
+            "ix_submission_formal",
+            "round_id",
+            "status",
+            "submitted_at",
+            sqlite_where=text("kind = 'formal'"),
+            postgresql_where=text("kind = 'formal'"),
+        ),
         # One draft per person per round: two tabs adding a first comment at once
         # must end in one draft (the loser of the race joins the winner's draft).
         Index(

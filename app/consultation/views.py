@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
@@ -36,7 +38,7 @@ from app.consultation.permissions import (
 )
 from app.database import utcnow
 from app.drafting.models import clause_kind_names
-from app.drafting.service import version_nodes, version_reading
+from app.drafting.service import version_nodes, version_outline, version_reading
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize
@@ -58,6 +60,15 @@ def _clause_choices(nodes) -> list[tuple[str, str]]:
     return [("", _("The whole draft"))] + [
         (n.uid, "\u2003" * n.depth + (n.title or n.uid)) for n in nodes
     ]
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~/-]*")
+
+
+def _uids_in_url(nodes) -> dict[str, str]:
+    """Each clause uid as a query value, as Jinja's `urlencode` writes it (600 of them:
+    clause uids are letters, digits, '.', '-' and '_', which need no quoting)."""
+    return {n.uid: n.uid if _URL_SAFE.fullmatch(n.uid) else quote(n.uid, safe="/") for n in nodes}
 
 
 def _anchor_input(form: CommentForm) -> service.AnchorInput:
@@ -216,6 +227,7 @@ def round_page(round_id: int):
         form=form,
         # Translated once per page, not once per clause (600 clauses).
         kind_names=clause_kind_names(),
+        uid_in_url=_uids_in_url(nodes),
         count_labels={
             n: ngettext("%(num)d comment", "%(num)d comments", n) for n in set(counts.values())
         },
@@ -545,7 +557,7 @@ def _record_page(
     moderation_form: ModerationForm | None = None,
     moderating: int | None = None,
 ):
-    nodes = version_nodes(db.session, round_.version)
+    nodes = version_outline(db.session, round_.version)  # the clause filter: plain rows
     filters = service.CommentFilters(
         comment_type=request.args.get("type", ""),
         stakeholder_group=request.args.get("group", ""),
@@ -566,6 +578,7 @@ def _record_page(
         before=request.args.get("before"),
         limit=PER_PAGE,
     )
+    may_moderate = can_moderate(current_user, round_)
     return render_template(
         "consultation/comments.html",
         round=round_,
@@ -577,13 +590,13 @@ def _record_page(
         formal=service.formal_submissions(db.session, current_user, round_),
         public=service.comments_public(round_),
         staff=can_read_every_comment(current_user, round_),
-        may_moderate=can_moderate(current_user, round_),
-        moderation_form=moderation_form or ModerationForm(),
+        may_moderate=may_moderate,
+        moderation_form=moderation_form or (ModerationForm() if may_moderate else None),
         moderating=moderating,
         record_args=_record_args(),
-        type_labels=COMMENT_TYPE_LABELS,
-        author_line=service.author_line,
-        stakeholder_label=service.stakeholder_label,
+        # Translated once per page, not once per comment.
+        type_labels={key: str(label) for key, label in COMMENT_TYPE_LABELS.items()},
+        author_line=service.author_lines(),
     ), status
 
 

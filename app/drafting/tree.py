@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.drafting.models import ClauseRevision
 
@@ -25,6 +26,14 @@ class DraftNode:
     @property
     def title(self) -> str:
         return self.revision.title
+
+
+class ClauseOutline(NamedTuple):
+    """A frozen clause as a clause picker lists it (app.drafting.service.version_outline)."""
+
+    uid: str
+    depth: int
+    title: str  # number and heading, as ClauseRevision.title
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 18:09:50.069236
+Create Date: 2026-11-26 19:15:20.283561
 """
 from alembic import op
 import sqlalchemy as sa
@@ -435,6 +435,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_submission_formal', ['round_id', 'status', 'submitted_at'], unique=False, sqlite_where=sa.text("kind = 'formal'"), postgresql_where=sa.text("kind = 'formal'"))
         batch_op.create_index(batch_op.f('ix_submission_round_id'), ['round_id'], unique=False)
         batch_op.create_index('ix_submission_round_order', ['round_id', 'status', 'submitted_at', 'id'], unique=False)
         batch_op.create_index('uq_submission_one_draft', ['round_id', 'author_id'], unique=True, sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
@@ -444,6 +445,7 @@ def upgrade() -> None:
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('published_at', app.database.UTCDateTime(), nullable=False),
     sa.Column('published_by_id', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['published_by_id'], ['user_account.id'], name=op.f('fk_synopsis_publication_published_by_id_user_account')),
     sa.ForeignKeyConstraint(['round_id'], ['consultation_round.id'], name=op.f('fk_synopsis_publication_round_id_consultation_round')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_synopsis_publication')),
@@ -621,6 +623,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_submission_one_draft', sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
         batch_op.drop_index('ix_submission_round_order')
         batch_op.drop_index(batch_op.f('ix_submission_round_id'))
+        batch_op.drop_index('ix_submission_formal', sqlite_where=sa.text("kind = 'formal'"), postgresql_where=sa.text("kind = 'formal'"))
         batch_op.drop_index(batch_op.f('ix_submission_author_id'))
 
     op.drop_table('submission')

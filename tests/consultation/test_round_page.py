@@ -67,3 +67,29 @@ def test_round_page_prints_the_stored_clause_html(client, session, make_standard
     round_ = make_round(standard)
     page = client.get(f"/consultations/{round_.id}").get_data(as_text=True)
     assert "<p>See <em>this</em>.</p>" in page
+
+
+def test_round_page_escapes_clause_text_it_prints_by_hand(
+    client, session, make_standard, make_round, file_comment, commenter
+):
+    """The clause loops escape each text value themselves (not every output): a hostile
+    heading is printed as text in the contents, the heading and the screen-reader title."""
+    standard = make_standard(clauses=1)
+    hostile = '<script>alert(1)</script> & "quoted" <b>'
+    editing.add_clause(
+        session, SYSTEM, standard, kind="guidance", number="2", heading=hostile, body="Body."
+    )
+    round_ = make_round(standard)
+    uid = re.findall(r'data-clause-uid="([^"]+)"', _page(client, round_))[-1]  # the new one
+    file_comment(commenter, round_, clause_uid=uid)
+    session.flush()
+    page = _page(client, round_)
+    assert "<script>alert(1)</script>" not in page and "<b>" not in page
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;quoted&#34; &lt;b&gt;"
+    # The contents, the heading, and the titles of "1 comment on …" and "Comment on …".
+    assert page.count(escaped) == 4
+    assert f'id="{uid}"' in page and f"?clause={uid}" in page
+
+
+def _page(client, round_) -> str:
+    return client.get(f"/consultations/{round_.id}").get_data(as_text=True)
