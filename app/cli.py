@@ -240,6 +240,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(standards_cli)
     standards_cli.add_command(publishing_cli.publish_command)
+    standards_cli.add_command(publishing_cli.print_pdfs_command)
     app.cli.add_command(jobs_cli)
     jobs_cli.add_command(jobs_worker.work_command)
     app.cli.add_command(rounds_cli)

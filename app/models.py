@@ -21,7 +21,7 @@ from app.consultation.models import (
 from app.drafting.models import Clause, ClauseRevision, Standard, Version, VersionEntry
 from app.jobs.models import Job
 from app.publishing.following import Follow
-from app.publishing.models import Publication
+from app.publishing.models import Publication, PublicationPdf
 from app.rendering import store_html
 from app.translation.models import ClauseTranslation, VersionTranslation
 
@@ -48,6 +48,7 @@ immutability.register(Vote)
 immutability.register(BallotVoter)
 immutability.register(SynopsisPublication)
 immutability.register(Publication)
+immutability.register(PublicationPdf)
 immutability.register(ClauseTranslation)
 immutability.register(VersionTranslation, "title")
 # A submission may change while it is a draft; once submitted, only withdrawal.
@@ -86,6 +87,7 @@ __all__ = [
     "Moderation",
     "PageText",
     "Publication",
+    "PublicationPdf",
     "RoleGrant",
     "Standard",
     "Submission",

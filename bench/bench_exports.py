@@ -1,28 +1,32 @@
-"""Benchmark the round exports (CSV, XLSX, Web Annotations): wall time and peak memory.
+"""Benchmark the round exports (CSV, XLSX, Web Annotations): CPU, wall time, peak memory.
 
 Run:
   .venv/bin/python bench/bench_exports.py                            # SQLite, 100,000 comments
   .venv/bin/python bench/bench_exports.py --database-url \
       postgresql+psycopg://clausewise@127.0.0.1:54329/DB              # PostgreSQL (DB is emptied)
   .venv/bin/python bench/bench_exports.py --comments 20000           # a quicker look
-  .venv/bin/python bench/bench_exports.py --workdir DIR --reuse ROUND_ID  # corpus built before
+  .venv/bin/python bench/bench_exports.py --database-url URL --reuse ROUND  # a corpus built before
 
-The corpus is bench_search's (imported, not copied): a 600-clause standard in three
-frozen versions, a round on the third and --comments submitted comments inserted in
-bulk, a fifth of them answered. The round is then closed, every answer agreed at a
-committee meeting (a quarter of them answered a second time, so "latest disposition"
-is exercised) and the synopsis published, so the exports carry the committee's
-responses. Each export is then fetched through the Flask test client in a child
-process of its own, with a GET /healthz baseline timed in the same child; the child
-reports the wall time, the bytes and its peak resident memory (VmHWM), and the
-parent checks that every comment came out. See bench/README.md.
+The corpus is `flask bench corpus`'s (app/benchcorpus), built with twice --comments so
+that its first round holds --comments comments: a 600-clause standard in three frozen
+versions, the round on the first, a quarter of the comments anchored to passages,
+every comment answered, a few hidden, the synopsis published (so the exports carry
+the committee's responses and the anchor states are computed against the newest
+draft). With --reuse, the round of an existing database (e.g. after `flask bench
+corpus --comments 200000`, its first round) is exported and nothing is built.
+
+Each export is fetched through the Flask test client in a child process of its own,
+with a GET /healthz baseline timed in the same child; the child reports the wall
+time, its CPU time, the time it was runnable but waiting for a core (the scheduler's
+run-queue delay, /proc/self/schedstat), the bytes and its peak resident memory
+(VmHWM), and the parent checks that every comment came out. Wall time minus CPU minus
+run-queue wait is time blocked: on the database server, on the disk. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import os
 import resource
@@ -38,8 +42,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from bench.bench_search import build  # noqa: E402
 
 EXPORTS = {
     "csv": "/consultations/{round_id}/comments.csv",
@@ -64,46 +66,37 @@ def _app(url: str, index_dir: Path):
     )
 
 
-def publish(app, round_id: int, member: int) -> None:
-    """Close the round, agree every answer (some twice) and publish the synopsis, in bulk."""
-    from sqlalchemy import insert, literal, select, update
-    from sqlalchemy.orm import aliased
+def build(url: str, index_dir: Path, comments: int) -> int:
+    """Empty the database, migrate it and add `flask bench corpus`; return the round to export."""
+    from sqlalchemy import text
 
-    from app.committee.models import Disposition, SynopsisPublication
-    from app.consultation.models import ConsultationRound
-    from app.database import utcnow
+    from app.benchcorpus.cli import build_corpus
+    from app.cli import upgrade_schema
     from app.extensions import db
 
-    with app.app_context(), db.transaction() as session:
-        round_ = session.get(ConsultationRound, round_id)
-        now = utcnow()
-        session.execute(
-            update(ConsultationRound)
-            .where(ConsultationRound.id == round_id)
-            .values(closes_at=now - dt.timedelta(minutes=1))
-        )
-        # Dispositions are append-only: agreement (and a later revision) are new rows.
-        columns = ["comment_id", "author_id", "decision", "response", "seq", "agreed"]
-        columns += ["meeting_on", "minutes_ref"]
-        for seq, revised in ((2, False), (3, True)):
-            prior = aliased(Disposition)
-            wanted = [prior.seq == seq - 1]
-            if revised:
-                wanted.append(prior.comment_id % 4 == 0)
-            decision = literal("accepted") if revised else prior.decision
-            response = (
-                literal("Revised: the committee accepts this.") if revised else prior.response
+    app = _app(url, index_dir)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade_schema()
+        with db.transaction() as session:
+            report = build_corpus(
+                session,
+                comments=2 * comments,  # two rounds: the first, answered, is exported
+                accounts=max(1, 2 * comments // 5),
+                clauses=600,
+                uid_prefix="VB1",
+                seed=1,
+                echo=print,
             )
-            agreed = [literal(seq), literal(True), literal(now.date()), literal(f"Meeting {seq}")]
-            session.execute(
-                insert(Disposition).from_select(
-                    columns,
-                    select(prior.comment_id, prior.author_id, decision, response, *agreed).where(
-                        *wanted
-                    ),
-                )
-            )
-        session.add(SynopsisPublication(round_id=round_.id, published_by_id=member))
+    return report.rounds[0]
+
+
+def schedstat() -> tuple[float, float]:
+    """Seconds this process has run on a core and waited for one (runnable, not running)."""
+    on_cpu, waiting, _slices = Path("/proc/self/schedstat").read_text().split()
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
 
 
 def vm_hwm_mb() -> float:
@@ -131,6 +124,7 @@ def child(url: str, index_dir: Path, path: str, out: Path) -> dict:
     before = healthz()
     rss_before = vm_hwm_mb()
     cpu = resource.getrusage(resource.RUSAGE_SELF)
+    _ran, waited = schedstat()
     started = time.perf_counter()
     response = client.get(path)
     if response.status_code != 200:
@@ -144,10 +138,13 @@ def child(url: str, index_dir: Path, path: str, out: Path) -> dict:
     seconds = time.perf_counter() - started
     used = resource.getrusage(resource.RUSAGE_SELF)
     cpu_s = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
+    runq_s = schedstat()[1] - waited
     after = healthz()
     return {
         "seconds": seconds,
         "cpu_s": cpu_s,
+        "runq_wait_s": runq_s,
+        "blocked_s": max(0.0, seconds - cpu_s - runq_s),
         "load": os.getloadavg()[0],
         "bytes": size,
         "healthz_ms": 1000 * statistics.median([before, after]),
@@ -204,23 +201,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     round_id, setup_s = args.reuse, 0.0
     if not round_id:
-        print(f"building the corpus ({args.comments} comments) in {workdir} …", flush=True)
+        print(f"building the corpus ({args.comments} comments a round) in {workdir} …", flush=True)
         started = time.perf_counter()
-        app, facts = build(
-            url,
-            "postgresql" if url.startswith("postgresql") else "whoosh",
-            index_dir,
-            args.comments,
-        )
-        round_id = facts["round_id"]
-        publish(app, round_id, facts["member"])
+        round_id = build(url, index_dir, args.comments)
         setup_s = time.perf_counter() - started
         print(f"corpus built in {setup_s:.0f} s (round {round_id})", flush=True)
     database = url.split(":", 1)[0]
     results: dict = {"database": database, "round_id": round_id, "setup_s": setup_s, "cases": {}}
     print(f"\nexports on {database}, round {round_id}")
     print(
-        f"{'export':<12}{'rows':>8}{'s':>7}{'cpu s':>7}{'MB out':>7}{'peak MB':>8}"
+        f"{'export':<12}{'rows':>8}{'s':>7}{'cpu s':>7}{'runq s':>7}{'blkd s':>7}{'MB out':>7}"
+        f"{'peak MB':>8}"
         f"{'healthz ms':>11}{'x':>7}{'load':>6}"
     )
     for kind in args.only or list(EXPORTS):
@@ -230,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             results["cases"].setdefault(kind, []).append(r)
             print(
                 f"{kind:<12}{r['rows']:>8}{r['seconds']:>7.1f}{r['cpu_s']:>7.1f}"
+                f"{r['runq_wait_s']:>7.1f}{r['blocked_s']:>7.1f}"
                 f"{r['bytes'] / 2**20:>7.1f}{r['vm_hwm_mb']:>8.0f}{r['healthz_ms']:>11.2f}"
                 f"{r['x_healthz']:>7.0f}{r['load']:>6.1f}",
                 flush=True,

@@ -209,6 +209,8 @@ class Site:
                 str(workers),
                 "-b",
                 f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",  # as scripts/run: long exports on a busy machine
                 "--log-level",
                 "warning",
                 "bench.baseline_app:app",

@@ -1,4 +1,4 @@
-"""`flask standards publish`: publish an adopted version from the shell."""
+"""`flask standards publish` and `print-pdfs`, `flask rounds archive`: publishing from the shell."""
 
 from __future__ import annotations
 
@@ -98,3 +98,13 @@ def archive_command(round_id: int, into: Path | None, base_url: str) -> None:
         raise click.ClickException(exc.message) from None
     for path in written:
         click.echo(f"Wrote {path}")
+
+
+@click.command("print-pdfs")
+def print_pdfs_command() -> None:
+    """Queue the printing of every edition's PDF not stored yet (run by `flask jobs work`)."""
+    from app.publishing import printing
+
+    with db.transaction() as session:
+        queued = printing.queue_missing(session)
+    click.echo(f"{queued} PDF prints queued")

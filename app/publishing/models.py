@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UTCDateTime, utcnow
@@ -40,3 +49,23 @@ class Publication(Base):
     version = relationship("Version", lazy="joined")
     published_by = relationship("User", lazy="joined")
     corrects: Mapped[Publication | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class PublicationPdf(Base):
+    """The PDF of a publication in one interface language, printed once and kept as printed.
+
+    Printed by a job queued in the transaction that publishes (app/publishing/printing.py);
+    append-only like the publication itself (migration 0009_publication_pdf_append_only):
+    a later layout change never alters an edition already printed.
+    """
+
+    __tablename__ = "publication_pdf"
+    __table_args__ = (UniqueConstraint("publication_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
+    locale: Mapped[str] = mapped_column(String(16))
+    layout: Mapped[int] = mapped_column(Integer)  # pdf.LAYOUT when printed
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    printed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

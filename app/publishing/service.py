@@ -27,6 +27,7 @@ from app.drafting.models import (
 )
 from app.drafting.tree import DraftNode
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.publishing import printing
 from app.publishing.models import Publication
 from app.text.markdown import render_markdown
 
@@ -356,4 +357,6 @@ def publish(
         corrects=corrects.number if corrects else None,
         ballot=ballot.id if ballot else None,
     )
+    # Printed by a job committed with the publication: no reader waits for the first print.
+    printing.queue_prints(session, publication)
     return publication

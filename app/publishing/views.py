@@ -27,7 +27,7 @@ from app.drafting.models import CLAUSE_KIND_LABELS
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.forms import show_error
-from app.publishing import caching, history, pdf, service
+from app.publishing import caching, history, pdf, printing, service
 from app.publishing.forms import PublishForm
 
 bp = Blueprint("publishing", __name__)
@@ -140,21 +140,29 @@ def changes(slug: str, number: str):
 
 @bp.get("/standards/<slug>/<edition:number>.pdf")
 def publication_pdf(slug: str, number: str):
-    standard, publication, publications = _edition(slug, number)
+    standard, publication, _publications = _edition(slug, number)
     locale = str(get_locale() or "en")
-
-    def document() -> str:
-        return render_template(
-            "publishing/print.html",
-            standard=standard,
-            publication=publication,
-            corrects=service.standing(publication, publications).corrects,
-            nodes=service.read(db.session, publication),
-            kind_labels=CLAUSE_KIND_LABELS,
-        )
-
+    download = f"{standard.slug}-{publication.number}.pdf"
+    stored = printing.stored_digest(db.session, publication.id, locale)
+    if stored is not None:
+        return _send_stored_pdf(publication, locale, stored.sha256, download)
+    # Not printed yet (its job has not run): print on demand as before publishing queued
+    # it, into the disk cache (no write to the database on a GET). A reader who asked
+    # for the edition gets it; a "being prepared" page would break plain links.
     name = f"publication-{publication.id}-{locale}"
-    return _send_pdf(name, document, f"{standard.slug}-{publication.number}.pdf", publication)
+    return _send_pdf(
+        name, lambda: printing.document_html(db.session, publication), download, publication
+    )
+
+
+def _send_stored_pdf(publication, locale: str, sha256: str, download: str) -> Response:
+    etag = sha256[:32]
+    if caching.fresh(etag):
+        return caching.not_modified(etag)
+    data = printing.stored_bytes(db.session, publication.id, locale)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{download}"'
+    return _pdf_headers(response, etag, publication)
 
 
 def _send_pdf(name: str, document, download: str, subject) -> Response:
@@ -171,7 +179,12 @@ def _send_pdf(name: str, document, download: str, subject) -> Response:
         etag=False,
         last_modified=subject.published_at,
     )
+    return _pdf_headers(response, etag, subject)
+
+
+def _pdf_headers(response: Response, etag: str, subject) -> Response:
     response.set_etag(etag)
+    response.last_modified = subject.published_at
     response.headers["Cache-Control"] = "public, max-age=86400"
     response.vary.add("Accept-Language")
     return response

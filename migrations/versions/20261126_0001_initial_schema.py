@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:15:20.283561
+Create Date: 2026-11-26 20:05:32.837651
 """
 from alembic import op
 import sqlalchemy as sa
@@ -499,6 +499,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_comment_clause_id'), ['clause_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comment_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('publication_pdf',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=False),
+    sa.Column('layout', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('printed_at', app.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], name=op.f('fk_publication_pdf_publication_id_publication')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publication_pdf')),
+    sa.UniqueConstraint('publication_id', 'locale', name=op.f('uq_publication_pdf_publication_id_locale'))
+    )
     op.create_table('vote',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ballot_id', sa.Integer(), nullable=False),
@@ -609,6 +621,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vote_ballot_id'))
 
     op.drop_table('vote')
+    op.drop_table('publication_pdf')
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comment_submission_id'))
         batch_op.drop_index(batch_op.f('ix_comment_clause_id'))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -12,9 +13,11 @@ from app.auth.permissions import SYSTEM
 from app.committee import ballots, diffs
 from app.database import utcnow
 from app.drafting import service as drafting
+from app.publishing import pdf
 from app.publishing import service as publishing
 from tests.committee.conftest import (  # noqa: F401 - shared fixtures
     clause_of,
+    edit,
     freeze,
     make_comment,
     make_round,
@@ -98,3 +101,11 @@ def published(session, secretariat, adopted):
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def pdf_cache(monkeypatch, tmp_path) -> Path:
+    """A PDF disk cache of each test's own: publication ids repeat between rolled-back tests,
+    so a shared instance/pdf would serve one test the PDF another test printed."""
+    monkeypatch.setattr(pdf, "cache_dir", lambda: tmp_path)
+    return tmp_path

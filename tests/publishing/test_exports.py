@@ -326,3 +326,47 @@ def test_annotations_bigger_than_one_batch_are_complete_and_ordered(
     assert [item["body"][0]["value"] for item in collection["first"]["items"]] == [
         f"Note {n}." for n in range(7)
     ]
+
+
+@pytest.mark.parametrize("fetch", [_csv, _xlsx])
+def test_spreadsheets_keep_markup_as_text(
+    client, make_standard, freeze, make_round, clause_of, make_comment, fetch
+):
+    standard = make_standard()
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    body = '<r><t>not rich text</t></is></c> & "more"</r>'
+    make_comment(round_, clause_of(standard, "1.1"), body=body)
+    _header, row = fetch(client, round_.id)
+    assert row[4] == body  # XlsxWriter wrote a "<r>…</r>" string as raw XML
+
+
+def test_anchor_states_are_the_locators_against_the_newest_draft(
+    session, client, make_standard, freeze, clause_of, make_round, make_comment, edit
+):
+    from app.auth.permissions import SYSTEM
+    from app.committee.reanchoring import Locator
+    from app.drafting import editing
+    from app.drafting import service as drafting
+
+    standard = make_standard(clauses=4)
+    round_ = make_round(freeze(standard, "d1"), number=1)
+    c11, c12, c13, c14 = (clause_of(standard, f"1.{i}") for i in range(1, 5))
+    made = [
+        make_comment(round_, c11, quote="report on topic 1 every year"),  # text kept
+        make_comment(round_, c11, quote="The Entity shall"),  # kept, found twice over
+        make_comment(round_, c12, quote="every year, where practicable"),  # edited
+        make_comment(round_, c13, quote="report on topic 3"),  # clause deleted
+        make_comment(round_, c14),  # the clause, no quote
+        make_comment(round_, c13),  # a deleted clause, no quote
+        make_comment(round_, None),  # the whole draft
+    ]
+    edit(c12, "The Entity shall report on topic 2 every year, where it is practicable.")
+    editing.delete_clause(session, SYSTEM, c13)
+    session.flush()
+    newest = freeze(standard, "d2")
+    placed = Locator(drafting.version_nodes(session, newest)).place_all(made)
+    _header, *rows = _csv(client, round_.id)
+    assert [row[10] for row in rows] == [str(placed[c.id].status) for c in made]
+    assert [row[10] for row in rows] == [
+        "anchored", "anchored", "moved", "orphaned", "anchored", "orphaned", "anchored"
+    ]  # fmt: skip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -98,7 +97,7 @@ def test_etag_and_not_modified(client, session, make_standard, published):
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
 
 
-def test_pdf_holds_the_clauses_and_is_cached(client, session, make_standard, published, app):
+def test_pdf_holds_the_clauses_and_is_cached(client, session, make_standard, published, pdf_cache):
     standard = make_standard()
     publication = published(standard, "1.0", notes="Release notes for the PDF.")
     path = f"/standards/{standard.slug}/1.0.pdf"
@@ -111,7 +110,7 @@ def test_pdf_holds_the_clauses_and_is_cached(client, session, make_standard, pub
     assert "Release notes for the PDF." in text and "Edition 1.0" in text
     etag = response.headers["ETag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
-    assert list((Path(app.instance_path) / "pdf").glob(f"publication-{publication.id}-*.pdf"))
+    assert list(pdf_cache.glob(f"publication-{publication.id}-*.pdf"))
 
 
 def test_history_timeline(client, session, make_standard, published):
