@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 
 from flask import Flask, g, has_request_context, request
@@ -79,6 +80,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Set by Database.reading(): the transactions begun in this context only read.
+_reading: ContextVar[bool] = ContextVar("clausewise_reading", default=False)
+# Set by Database.writing_briefly(): how long (ms) to wait for SQLite's write lock.
+_lock_wait_ms: ContextVar[int | None] = ContextVar("clausewise_lock_wait_ms", default=None)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Apply the pragmas and BEGIN IMMEDIATE recipe for SQLite under several workers."""
 
@@ -100,10 +107,22 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # Reads stay deferred so readers never queue behind writers; any
         # request that may write takes the write lock up front, where the busy
         # timeout applies, instead of failing on lock upgrade.
-        if has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}:
+        if _reading.get() or (
+            has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+        ):
             conn.exec_driver_sql("BEGIN")
-        else:
+            return
+        wait_ms = _lock_wait_ms.get()
+        if wait_ms is None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A shorter wait for this one transaction; the connection goes back to the
+        # pool with the usual timeout (holding the lock, COMMIT waits for nothing in WAL).
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
 
 
 class Database:
@@ -147,6 +166,35 @@ class Database:
             if exc is not None:
                 session.rollback()
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Like transaction(), for a block that only reads.
+
+        On SQLite its transaction begins deferred, so a background reader (the
+        search indexer) does not queue for the write lock behind every request.
+        """
+        token = _reading.set(True)
+        try:
+            with self.transaction() as session:
+                yield session
+        finally:
+            _reading.reset(token)
+
+    @contextmanager
+    def writing_briefly(self, wait_ms: int) -> Iterator[Session]:
+        """Like transaction(), but on SQLite wait at most wait_ms for the write lock.
+
+        Past that, OperationalError ("database is locked"). For a background write that
+        can be retried later rather than wait behind a stream of requests (SQLite's busy
+        handler is not a queue: a waiter can lose the lock to others for seconds).
+        """
+        token = _lock_wait_ms.set(wait_ms)
+        try:
+            with self.transaction() as session:
+                yield session
+        finally:
+            _lock_wait_ms.reset(token)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -168,8 +168,12 @@ def _claim(db: Database, job_id: int) -> tuple[str, dict] | None:
         return (claimed.kind, claimed.payload) if claimed is not None else None
 
 
-def run_pending(db: Database, limit: int = 100) -> int:
-    """Run queued jobs not yet done; return how many succeeded."""
+def run_pending(db: Database, limit: int = 100, *, batches: bool = True) -> int:
+    """Run queued jobs not yet done; return how many succeeded.
+
+    With batches=False the batch kinds (search updates) are left to their own
+    pass (`run_batches`, the indexer thread of `flask jobs work`).
+    """
     write_pending_ends(db)
     with db.transaction() as session:
         ids = session.scalars(
@@ -182,10 +186,10 @@ def run_pending(db: Database, limit: int = 100) -> int:
             .order_by(Job.id)
             .limit(limit)
         ).all()
-    return run_jobs(db, list(ids))
+    return run_jobs(db, list(ids), batches=batches)
 
 
-def run_jobs(db: Database, ids: list[int]) -> int:
+def run_jobs(db: Database, ids: list[int], *, batches: bool = True) -> int:
     """Claim and run the given jobs, each at most once; return how many succeeded.
 
     A job's work and its `done_at` commit together, so a job whose work is
@@ -232,6 +236,14 @@ def run_jobs(db: Database, ids: list[int]) -> int:
         finally:
             session.close()
         done += 1
+    if batches:
+        done += run_batches(db)
+    return done
+
+
+def run_batches(db: Database) -> int:
+    """Apply the queued jobs of every batch kind; return how many were applied."""
+    done = 0
     for kind, batch in _batch_handlers.items():
         try:
             done += batch(db)

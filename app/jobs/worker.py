@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from app.database import Database
-from app.jobs.service import run_pending
+from app.jobs.service import run_batches, run_pending
 
 log = logging.getLogger(__name__)
+
+
+INDEX_INTERVAL = 0.1  # seconds between polls of the indexer thread when nothing waits
+JOBS_SLICE = 10  # other jobs run between two looks at the indexer
+YIELD_SECONDS = 1.0  # longest wait of the other jobs for an indexer pass
 
 
 def work(
@@ -31,15 +38,64 @@ def work(
     stop: Callable[[], bool] = lambda: False,
     limit: int = 200,
     until_idle: bool = False,
+    index_interval: float | None = INDEX_INTERVAL,
 ) -> int:
     """Run jobs until stop() says so; sleep `interval` s whenever the queue is empty.
 
-    With until_idle, return as soon as a pass finds nothing to do.
+    Batch kinds (search updates) get their own thread, polling every
+    `index_interval` s, so a comment becomes findable within one short poll and
+    one batch even while mail jobs queue up or wait for the SMTP server; the
+    main loop runs the other jobs. With until_idle (or index_interval None) one
+    thread does both and returns as soon as a pass finds nothing to do.
     """
+    if until_idle or index_interval is None:
+        return _loop(db, lambda: run_pending(db, limit), interval, stop, until_idle)
+    stopping = threading.Event()
+    indexing = threading.Event()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    counts: list[int] = []
+
+    def index_pass() -> int:
+        indexing.set()
+        try:
+            return run_batches(db)
+        finally:
+            indexing.clear()
+
+    def indexer() -> None:
+        with app.app_context():
+            counts.append(_loop(db, index_pass, index_interval, stopping.is_set))
+
+    def jobs_slice() -> int:
+        # Let an indexer pass finish first: on SQLite both need the write lock, and the
+        # busy handler is not fair (a loop of mail jobs kept a finished batch from being
+        # marked done, and the next batch from starting, for seconds).
+        deadline = time.monotonic() + YIELD_SECONDS
+        while indexing.is_set() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return run_pending(db, min(limit, JOBS_SLICE), batches=False)
+
+    thread = threading.Thread(target=indexer, name="search-indexer", daemon=True)
+    thread.start()
+    try:
+        total = _loop(db, jobs_slice, interval, stop)
+    finally:
+        stopping.set()
+        thread.join()
+    return total + sum(counts)
+
+
+def _loop(
+    db: Database,
+    run: Callable[[], int],
+    interval: float,
+    stop: Callable[[], bool],
+    until_idle: bool = False,
+) -> int:
     total = 0
     while not stop():
         try:
-            done = run_pending(db, limit)
+            done = run()
         except OperationalError as exc:  # locked past the busy timeout: try again shortly
             log.warning("jobs worker: database unavailable (%s); retrying", exc.orig)
             done = 0
@@ -47,15 +103,31 @@ def work(
         if not done:
             if until_idle:
                 break
-            time.sleep(interval)
+            _sleep_until(interval, stop)
     return total
+
+
+def _sleep_until(seconds: float, stop: Callable[[], bool]) -> None:
+    """Sleep, waking every 0.1 s to see whether stop() says so."""
+    deadline = time.monotonic() + seconds
+    while not stop():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.1))
 
 
 @click.command("work")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between empty polls.")
+@click.option(
+    "--index-interval",
+    default=INDEX_INTERVAL,
+    show_default=True,
+    help="Seconds between polls of the search indexer thread.",
+)
 @click.option("--until-idle", is_flag=True, help="Stop once the queue is empty.")
 @with_appcontext
-def work_command(interval: float, until_idle: bool) -> None:
+def work_command(interval: float, index_interval: float, until_idle: bool) -> None:
     """Run queued jobs (mail, search updates) until stopped (SIGTERM or Ctrl-C)."""
     from app.extensions import db
 
@@ -67,7 +139,13 @@ def work_command(interval: float, until_idle: bool) -> None:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo("jobs worker running (stop with Ctrl-C)")
     try:
-        total = work(db, interval=interval, stop=lambda: bool(stopping), until_idle=until_idle)
+        total = work(
+            db,
+            interval=interval,
+            stop=lambda: bool(stopping),
+            until_idle=until_idle,
+            index_interval=index_interval,
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

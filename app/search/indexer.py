@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.consultation.models import Comment, Submission
@@ -31,7 +32,9 @@ from app.search.engines import get_engine
 from app.search.queue import JOB_KIND, UpdateKind
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 500  # updates per engine batch (one Whoosh commit)
+UNMARKED_MOST = 4 * BATCH  # applied updates waiting for their "done" mark, at most
+MARK_WAIT_MS = 50  # the brief wait for SQLite's write lock before the next batch
 LAGGING_AFTER = dt.timedelta(seconds=60)
 
 
@@ -44,7 +47,7 @@ def _chunks(db: Database, target: str, target_id: int) -> Iterator[Chunk]:
     if kind in (UpdateKind.CLAUSE, UpdateKind.STANDARD, UpdateKind.VERSION):
         # Read, close the transaction, then hand over: the writer's own transaction
         # must not nest inside a reading one.
-        with db.transaction() as session:
+        with db.reading() as session:
             if kind == UpdateKind.VERSION:
                 chunk: Chunk = ([], documents.version_documents(session, target_id))
             elif kind == UpdateKind.STANDARD:
@@ -63,10 +66,36 @@ def _chunks(db: Database, target: str, target_id: int) -> Iterator[Chunk]:
     yield from _comment_chunks(db, where)
 
 
+def _batch_chunks(db: Database, targets: Iterable[tuple[str, int]]) -> Iterator[Chunk]:
+    """Read what a batch of updates names: its comments and submissions in one statement.
+
+    Under intake every accepted post queues one submission update; reading them
+    one transaction each made the indexer fall behind. A batch holds at most
+    BATCH updates, so the IN lists stay small.
+    """
+    comments: list[int] = []
+    submissions: list[int] = []
+    others: list[tuple[str, int]] = []
+    for target, target_id in targets:
+        if target == UpdateKind.COMMENT:
+            comments.append(target_id)
+        elif target == UpdateKind.SUBMISSION:
+            submissions.append(target_id)
+        else:
+            others.append((target, target_id))
+    # Two statements, not one with OR: each walks its own index.
+    if submissions:
+        yield from _comment_chunks(db, Comment.submission_id.in_(submissions))
+    if comments:
+        yield from _comment_chunks(db, Comment.id.in_(comments))
+    for target, target_id in others:
+        yield from _chunks(db, target, target_id)
+
+
 def _comment_chunks(db: Database, where) -> Iterator[Chunk]:
     last_id = 0
     while True:
-        with db.transaction() as session:
+        with db.reading() as session:
             rows = documents.comment_chunk(session, where, last_id)
         if not rows:
             return
@@ -75,37 +104,69 @@ def _comment_chunks(db: Database, where) -> Iterator[Chunk]:
 
 
 def apply_pending(db: Database, engine: Engine | None = None) -> int:
-    """Apply every queued update; return how many were applied (0 if another process is at it)."""
+    """Apply every queued update; return how many were applied (0 if another process is at it).
+
+    Each round takes up to BATCH queued updates, reads what they name and writes
+    it in one engine batch (for Whoosh one commit, one new segment), then marks
+    them done: under intake the cost per update falls as the queue grows.
+
+    Marking done needs SQLite's write lock, which a stream of posts can keep from
+    the indexer for seconds. So the mark is tried briefly; if the lock is busy the
+    applied updates wait in `unmarked` (left out of the next reads) and the next
+    batch goes to the index meanwhile. Once the queue is drained, or `unmarked`
+    grows to UNMARKED_MOST, the mark waits as long as any write does.
+    """
     engine = engine or get_engine()
     applied = 0
-    with db.transaction() as session:  # most requests queue nothing: one query, no lock
+    with db.reading() as session:  # most requests queue nothing: one query, no lock
         if session.scalar(_pending().limit(1)) is None:
             return 0
     with engine.writer_lock(db) as held:
         if not held:
             return 0
+        unmarked: list[int] = []
         while True:
-            with db.transaction() as session:
-                jobs = session.execute(
-                    select(Job.id, Job.payload)
-                    .where(Job.kind == JOB_KIND, Job.done_at.is_(None))
-                    .order_by(Job.id)
-                    .limit(BATCH)
-                ).all()
+            with db.reading() as session:
+                query = _pending().add_columns(Job.payload)
+                if unmarked:
+                    query = query.where(Job.id.not_in(unmarked))
+                jobs = session.execute(query.order_by(Job.id).limit(BATCH)).all()
             if not jobs:
-                return applied
+                if not unmarked:
+                    return applied
+                _mark_done(db, unmarked)
+                unmarked = []
+                continue
             targets = dict.fromkeys((j.payload["target"], j.payload["id"]) for j in jobs)
             with engine.batch(db) as batch:
-                for target, target_id in targets:
-                    for deletes, docs in _chunks(db, target, target_id):
-                        batch.write(deletes, docs)
-            with db.transaction() as session:
-                session.execute(
-                    update(Job)
-                    .where(Job.id.in_([j.id for j in jobs]))
-                    .values(done_at=utcnow(), attempts=Job.attempts + 1)
-                )
+                for deletes, docs in _batch_chunks(db, targets):
+                    batch.write(deletes, docs)
+            unmarked += [j.id for j in jobs]
             applied += len(jobs)
+            if len(unmarked) >= UNMARKED_MOST:
+                _mark_done(db, unmarked)
+                unmarked = []
+            elif _mark_done(db, unmarked, briefly=True):
+                unmarked = []
+
+
+def _mark_done(db: Database, ids: list[int], *, briefly: bool = False) -> bool:
+    """Record updates as applied; with briefly, give up (False) if the lock stays busy."""
+    statement = (
+        update(Job).where(Job.id.in_(ids)).values(done_at=utcnow(), attempts=Job.attempts + 1)
+    )
+    if not briefly:
+        with db.transaction() as session:
+            session.execute(statement)
+        return True
+    try:
+        with db.writing_briefly(MARK_WAIT_MS) as session:
+            session.execute(statement)
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        return False
+    return True
 
 
 def _pending():

@@ -18,7 +18,6 @@ from whoosh.highlight import ContextFragmenter, highlight
 from whoosh.searching import Searcher
 
 from app.database import Database
-from app.search.documents import AFTER_CLOSE, HIDDEN, PUBLIC, STAFF
 from app.search.query import (
     FACETS,
     FacetValue,
@@ -31,8 +30,8 @@ from app.search.query import (
     capped_results,
     segments,
 )
+from app.search.whoosh_filters import collect, hidden_docs, leaf_sets
 from app.search.whoosh_index import (
-    TEXT_FIELDS,
     AndNot,
     MarkerFormatter,
     WhooshBatch,
@@ -115,29 +114,29 @@ class WhooshEngine:
 
     # --- queries -----------------------------------------------------------------------------
 
-    def _item_query(self, ix, item: Item) -> wq.Query | None:
-        per_field = []
-        for name in TEXT_FIELDS:
-            analyzer = ix.schema[name].analyzer
-            if item.kind == "prefix":
-                stems = {item.text} | {t.text for t in analyzer(item.text)}
-                per_field.append(wq.Or([wq.Prefix(name, stem) for stem in sorted(stems)]))
-                continue
-            tokens = [t.text for t in analyzer(item.text)]
-            if not tokens:
-                return None  # only stop words
-            if len(tokens) == 1:
-                per_field.append(wq.Term(name, tokens[0]))
-            else:
-                per_field.append(wq.Phrase(name, tokens))
-        return wq.Or(per_field)
+    @staticmethod
+    def _item_query(analyzer, item: Item) -> wq.Query | None:
+        if item.kind == "prefix":
+            stems = sorted({item.text} | {t.text for t in analyzer(item.text)})
+            prefixes = [wq.Prefix("text", stem) for stem in stems]
+            return prefixes[0] if len(prefixes) == 1 else wq.Or(prefixes)
+        tokens = [t.text for t in analyzer(item.text)]
+        if not tokens:
+            return None  # only stop words
+        if len(tokens) == 1:
+            return wq.Term("text", tokens[0])
+        # A phrase: every pair of neighbouring words, from the `pairs` field. Exact for
+        # two words; for more, a document with each pair but not the whole run matches too.
+        pairs = [wq.Term("pairs", f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)]
+        return pairs[0] if len(pairs) == 1 else wq.And(pairs)
 
     def _text_query(self, ix, items: list[Item]) -> wq.Query | None:
         """Compile query items; ix is a searcher (its schema: FileIndex.schema reads the TOC)."""
+        analyzer = ix.schema["text"].analyzer
         groups: list[list[wq.Query]] = []
         excluded: list[wq.Query] = []
         for item in items:
-            q = self._item_query(ix, item)
+            q = self._item_query(analyzer, item)
             if q is None:
                 continue
             if item.negated:
@@ -148,65 +147,25 @@ class WhooshEngine:
                 groups.append([q])
         if not groups:
             return None
-        positive = wq.And([wq.Or(g) if len(g) > 1 else g[0] for g in groups])
+        positive = [wq.Or(g) if len(g) > 1 else g[0] for g in groups]
+        query = positive[0] if len(positive) == 1 else wq.And(positive)
         if excluded:
-            return AndNot(positive, wq.Or(excluded))
-        return positive
+            return AndNot(query, excluded[0] if len(excluded) == 1 else wq.Or(excluded))
+        return query
 
     @staticmethod
-    def _hidden_from(searcher, viewer: Viewer, now: dt.datetime) -> wq.Query | None:
-        """What this viewer may not see, as documents to exclude.
-
-        Excluding the few non-public documents (working draft, hidden comments,
-        after-close comments not yet public) is cheap; requiring access=public
-        meant intersecting with nearly every document (about 20 ms per search at
-        100,000). Should the index hold an access value this code does not know,
-        the query requires what is public instead (never shows too much).
-        """
-        if viewer.staff:
-            return None
-        known = {PUBLIC, STAFF, AFTER_CLOSE, HIDDEN}
-        present = set(searcher.reader().field_terms("access"))
-        if not present <= known:
-            return wq.Not(
-                wq.Or(
-                    [
-                        wq.Term("access", PUBLIC),
-                        wq.And(
-                            [
-                                wq.Term("access", AFTER_CLOSE),
-                                wq.NumericRange("public_from", 1, int(now.timestamp())),
-                            ]
-                        ),
-                    ]
-                )
-            )
-        excluded: list[wq.Query] = [wq.Term("access", v) for v in (STAFF, HIDDEN) if v in present]
-        if AFTER_CLOSE in present:
-            excluded.append(
-                wq.And(
-                    [
-                        wq.Term("access", AFTER_CLOSE),
-                        wq.NumericRange("public_from", int(now.timestamp()) + 1, None),
-                    ]
-                )
-            )
-        return wq.Or(excluded) if excluded else None
-
-    @staticmethod
-    def _filters(request: SearchRequest, viewer: Viewer) -> list[wq.Query]:
-        """Terms for the chosen facet values, leaving out what another filter implies.
+    def _conditions(request: SearchRequest, viewer: Viewer) -> tuple[tuple[str, str], ...]:
+        """(field, value) of the chosen facet values, leaving out what another filter implies.
 
         Only comments have a round, group, type or decision, only clauses a kind:
-        with one of those chosen, what=comment (or what=clause) admits nearly every
-        document and only slows the intersection.
+        with one of those chosen, what=comment (or what=clause) adds nothing.
         """
         chosen = {n: v for n, v in request.filters.items() if n in FACETS}
         implied = {"comment": {"round", "group", "type", "decision"}, "clause": {"kind"}}
         if chosen.get("what") in implied and implied[chosen["what"]] & chosen.keys():
             del chosen["what"]
         field = WhooshEngine._field
-        return [wq.Term(field(name, viewer), value) for name, value in chosen.items()]
+        return tuple(sorted((field(name, viewer), value) for name, value in chosen.items()))
 
     @staticmethod
     def _field(name: str, viewer: Viewer) -> str:
@@ -228,87 +187,82 @@ class WhooshEngine:
 
         Whoosh is pure Python: collecting every match of a word found in a third
         of 100,000 comments (scoring each, then counting facets for each) took
-        over a second. Here the matcher stops after cap + 1 matches; facet values
-        come from the stored columns of those documents only, and only the
-        page's hits are highlighted.
+        over a second. Here the matcher stops after cap + 1 matches; filters and
+        what the viewer may not see are document sets cached per segment
+        (`whoosh_filters`); facet values come from the stored columns of the
+        matches only, and only the page's hits are highlighted.
         """
         searcher = self._searcher()
         text_query = self._text_query(searcher, request.items)
         if text_query is None:
             return SearchResults(request, [], 0, {})
-        # Filters join the text query (not Whoosh's filter=, which lists every
-        # document a condition admits on each search) through Require: only the text
-        # scores. (ConstantScoreQuery listed every id its condition admits, too.)
-        filters = self._filters(request, viewer)
-        query = text_query
-        if filters:
-            query = wq.Require(query, filters[0] if len(filters) == 1 else wq.And(filters))
-        hidden = self._hidden_from(searcher, viewer, now)
-        if hidden is not None:
-            query = AndNot(query, hidden)
-        found = self._collect(searcher, query, request.cap + 1)
+        conditions = self._conditions(request, viewer)
+        found: list[tuple] = []
+        context = searcher.context()
+        for leaf_searcher, offset in searcher.leaf_searchers():
+            sets = leaf_sets(leaf_searcher.reader())
+            allowed = ordered = None
+            if conditions:
+                allowed, ordered = sets.allowed(conditions)
+                if not allowed:
+                    continue
+            hidden = hidden_docs(leaf_searcher, sets, viewer.staff, now)
+            matcher = text_query.matcher(leaf_searcher, context)
+            collect(matcher, allowed, ordered, hidden, request.cap + 1, found, (offset, sets))
+            if len(found) > request.cap:
+                break
         matched, found = len(found), found[: request.cap]  # one more tells there are more
-        counts = self._facet_counts(searcher, viewer, [d for _, d in found]) if facets else {}
-        found.sort(key=lambda pair: (-pair[0], pair[1]))
+        counts = self._facet_counts(viewer, found) if facets else {}
+        found.sort(key=lambda hit: (-hit[0], hit[1]))
         page = found[request.offset : request.offset + request.per_page]
         positive = self._text_query(searcher, [i for i in request.items if not i.negated])
-        terms = self._highlight_terms(searcher.reader(), positive)
-        hits = [self._hit(searcher, docnum, score, terms, viewer) for score, docnum in page]
+        words = self._highlight_words(searcher.reader(), positive)
+        hits = [self._hit(searcher, hit[1], hit[0], words, viewer) for hit in page]
         return capped_results(request, hits, matched, counts)
 
     @staticmethod
-    def _highlight_terms(reader, query: wq.Query) -> set[tuple[str, str]]:
-        """The (field, word) pairs to mark, prefixes expanded to the words in the index.
+    def _highlight_words(reader, query: wq.Query) -> set[str]:
+        """The indexed words to mark, prefixes expanded to the words in the index.
 
         Not Query.existing_terms(): it reuses its fieldname argument as a loop
         variable, so after the first leaf it skips every other field.
         """
-        found = set()
+        found: set[str] = set()
         for leaf in query.leaves():
             for name, word in leaf.expanded_terms(reader, phrases=True):
-                if name in TEXT_FIELDS and (name, word) in reader:
-                    found.add((name, word if isinstance(word, str) else word.decode("utf-8")))
+                if name in ("text", "pairs") and (name, word) in reader:
+                    text = word if isinstance(word, str) else word.decode("utf-8")
+                    found.update(text.split(" "))
         return found
 
-    @staticmethod
-    def _collect(searcher, query: wq.Query, most: int) -> list[tuple[float, int]]:
-        """Return (score, docnum) of the first `most` matches, in index order."""
-        found: list[tuple[float, int]] = []
-        context = searcher.context()
-        for leaf, offset in searcher.leaf_searchers():
-            matcher = query.matcher(leaf, context)
-            while matcher.is_active() and len(found) < most:
-                found.append((matcher.score(), offset + matcher.id()))
-                matcher.next()
-            if len(found) >= most:
-                break
-        return found
-
-    def _facet_counts(self, searcher, viewer: Viewer, docnums: list[int]) -> dict:
+    def _facet_counts(self, viewer: Viewer, found: list[tuple]) -> dict:
+        """Count facet values over the matches, from each segment's own columns."""
         counts: dict[str, list[FacetValue]] = {}
-        if not docnums:
+        if not found:
             return counts
-        reader = searcher.reader()
         for name in FACETS:
-            # Raw column values (bytes), decoded once per distinct value.
-            column = reader.column_reader(self._field(name, viewer), translate=False)
-            tally = Counter(column[docnum] for docnum in docnums)
+            field = self._field(name, viewer)
+            tally: Counter = Counter()
+            for leaf, docnums in _by_leaf(found):
+                codes, values = leaf[1].column(field)  # raw values (bytes), decoded once each
+                for code, n in Counter(map(codes.__getitem__, docnums)).items():
+                    tally[values[code]] += n
             counts[name] = [
                 FacetValue(value.decode("utf-8"), n) for value, n in tally.items() if value
             ]
         return counts
 
-    def _hit(self, searcher, docnum: int, score: float, terms, viewer: Viewer) -> Hit:
+    def _hit(self, searcher, docnum: int, score: float, words: set[str], viewer: Viewer) -> Hit:
         stored = searcher.stored_fields(docnum)
+        analyzer = searcher.schema["text"].analyzer
         snippets = []
         for name in ("body", "proposed", "response", "heading"):
             if not stored.get(name):
                 continue
-            words = {word for field, word in terms if field == name}
             marked = words and highlight(
                 stored[name],
                 words,
-                searcher.schema[name].analyzer,
+                analyzer,
                 ContextFragmenter(maxchars=240, surround=70),
                 MarkerFormatter(),
                 top=2,
@@ -339,3 +293,15 @@ class WhooshEngine:
 
     def candidates(self, session: Session, word: str) -> list[str]:
         return list(self._searcher().corrector("words").suggest(word, limit=5))
+
+
+def _by_leaf(found: list[tuple]) -> Iterator[tuple[tuple, list[int]]]:
+    """Group (score, global, local, leaf) matches by segment, in the order collected."""
+    start = 0
+    while start < len(found):
+        leaf = found[start][3]
+        end = start
+        while end < len(found) and found[end][3] is leaf:
+            end += 1
+        yield leaf, [hit[2] for hit in found[start:end]]
+        start = end
