@@ -36,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     immutability.install()
     db.init_app(app)
     csrf.init_app(app)
+    from app.ratelimit_storage import storage_uri
+
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
     login_manager.init_app(app)

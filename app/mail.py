@@ -17,7 +17,13 @@ sent_in_process: list[EmailMessage] = []  # the last messages, for the developme
 
 def queue_mail(session: Session, *, to: str, subject: str, body: str) -> None:
     """Queue a message to go out after the current transaction commits."""
-    enqueue(session, "mail", to=to, subject=subject, body=body)
+    kind, payload = mail_job(to=to, subject=subject, body=body)
+    enqueue(session, kind, **payload)
+
+
+def mail_job(*, to: str, subject: str, body: str) -> tuple[str, dict]:
+    """The job (kind, payload) that sends a message: for app.jobs.service.enqueue_rows."""
+    return "mail", {"to": to, "subject": subject, "body": body}
 
 
 @handler("mail")

@@ -9,7 +9,13 @@ the rate limiter on. Prints the SQL statements of one post (--sql), the median
 statements and milliseconds per post, and with --profile a pyinstrument profile
 of all the timed posts. With --jobs-inline the jobs a post queues run after its
 response in the same process (the test client closes each response), as before
-`flask jobs work`; without it they are left to that worker and not counted.
+`flask jobs work`; without it they are left to that worker and counted apart:
+after the timed posts, one drain of the worker (`flask jobs work --until-idle`,
+in-process) runs the jobs they queued and its CPU is reported per post.
+
+The bare INSERT route of bench/baseline_app.py (`/bench/insert`, one row, no
+session, form or template) is timed in the same run through the same client,
+and every CPU figure is also given as a ratio to it.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import event, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.auth import service as accounts  # noqa: E402
@@ -36,10 +42,33 @@ from app.consultation.models import ConsultationRound  # noqa: E402
 from app.database import utcnow  # noqa: E402
 from app.demo.loader import load_demo  # noqa: E402
 from app.drafting.models import Clause, VersionEntry  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.extensions import csrf, db  # noqa: E402
+from app.jobs.worker import work  # noqa: E402
 
 PASSWORD = "tangerine harbour lantern intake"  # noqa: S105 - throwaway accounts
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def add_bare_insert(app) -> None:
+    """The baseline: bench/baseline_app.py's `/bench/insert`, on this app."""
+    import datetime as dt
+
+    from flask import request
+
+    @app.post("/bench/insert")
+    @csrf.exempt
+    def bench_insert():
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO bench_baseline (body, created_at) VALUES (:body, :at)"),
+                {"body": request.form.get("body", ""), "at": dt.datetime.now(dt.UTC).isoformat()},
+            )
+        return "", 201
+
+
+def bare(client, n: int) -> None:
+    response = client.post("/bench/insert", data={"body": f"The requirement is vague. {n}."})
+    assert response.status_code == 201, response.status_code
 
 
 def main(argv: list[str]) -> int:
@@ -47,6 +76,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--profile", help="write a pyinstrument profile here")
+    parser.add_argument("--cprofile", help="write cProfile stats of the timed posts here")
     parser.add_argument("--sql", action="store_true", help="print the statements of one post")
     parser.add_argument(
         "--jobs-inline",
@@ -70,8 +100,16 @@ def main(argv: list[str]) -> int:
             "JOBS_AFTER_RESPONSE": args.jobs_inline,
         }
     )
+    add_bare_insert(app)
     with app.app_context():
         upgrade_schema()
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "CREATE TABLE bench_baseline (id INTEGER PRIMARY KEY, body TEXT NOT NULL, "
+                    "created_at VARCHAR(40) NOT NULL)"
+                )
+            )
         load_demo(db)
         with db.transaction() as session:
             now = utcnow()
@@ -148,27 +186,71 @@ def main(argv: list[str]) -> int:
     times, counts = [], []
     profiler = None
     if args.profile:
-        from pyinstrument import Profiler
+        from pyinstrument import Profiler  # noqa: PLC0415 - optional, not a dependency
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
-    cpu_started = time.process_time()
+    if args.cprofile:
+        import cProfile  # noqa: PLC0415
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    bare_client = app.test_client()
+    for n in range(20):  # warm up
+        bare(bare_client, n)
+    # Alternate: each post is followed by a bare INSERT, so a neighbour's load falls on both.
+    post_cpu, bare_cpu = [], []
     for n in range(args.posts):
         statements.clear()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         status = post(n)
+        post_cpu.append(time.process_time() - cpu_started)
         times.append(time.perf_counter() - started)
         counts.append(len(statements))
         assert status == 201, status
-    cpu = (time.process_time() - cpu_started) / args.posts
-    if profiler is not None:
+        cpu_started = time.process_time()
+        bare(bare_client, n)
+        bare_cpu.append(time.process_time() - cpu_started)
+    cpu, bare_cost = sum(post_cpu) / args.posts, sum(bare_cpu) / args.posts
+    if args.cprofile:
+        profiler.disable()
+        profiler.dump_stats(args.cprofile)
+    elif profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_text(unicode=True, show_all=False))
+        Path(args.profile + ".all").write_text(profiler.output_text(unicode=True, show_all=True))
+    drain = 0.0
+    if not args.jobs_inline:
+        with app.app_context():
+            if args.profile:
+                profiler = Profiler(interval=0.0005)
+                profiler.start()
+            if args.cprofile:
+                profiler = cProfile.Profile()
+                profiler.enable()
+            drain_started = time.process_time()
+            work(db, until_idle=True)
+            drain = (time.process_time() - drain_started) / args.posts
+            if args.cprofile:
+                profiler.disable()
+                profiler.dump_stats(args.cprofile + ".jobs")
+            if args.profile:
+                profiler.stop()
+                Path(args.profile + ".jobs").write_text(
+                    profiler.output_text(unicode=True, show_all=False)
+                )
     print(
         f"{args.posts} one-step posts: median {statistics.median(times) * 1000:.2f} ms, "
         f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms, "
-        f"{cpu * 1000:.2f} ms CPU per post, "
         f"median {statistics.median(counts):.0f} SQL statements per post"
+    )
+    print(
+        f"CPU per post: request {cpu * 1000:.2f} ms, jobs drain {drain * 1000:.2f} ms, "
+        f"all-in {(cpu + drain) * 1000:.2f} ms; bare INSERT {bare_cost * 1000:.2f} ms; "
+        f"ratio all-in / bare {(cpu + drain) / bare_cost:.1f} "
+        f"(request alone {cpu / bare_cost:.1f}; medians {statistics.median(post_cpu) * 1000:.2f} / "
+        f"{statistics.median(bare_cpu) * 1000:.2f} ms, ratio "
+        f"{statistics.median(post_cpu) / statistics.median(bare_cpu):.1f})"
     )
     return 0
 

@@ -25,6 +25,7 @@ LAYERS = [
         "app.immutability",
         "app.loading",
         "app.pagination",
+        "app.ratelimit_storage",
         "app.request_guard",
         "app.rendering",
         "app.safe_redirect",

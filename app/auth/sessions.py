@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.auth.models import User, UserSession
@@ -63,6 +63,20 @@ def start(
     return row
 
 
+# Built once (not per request): the statement and its cache key are reused.
+_LIVE_SESSION = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.user_id == bindparam("user_id"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+    )
+    .options(joinedload(User.role_grants))
+)
+
+
 def load(session: Session, cookie_id: str, now: dt.datetime | None = None) -> User | None:
     """Return the active user whose live session the cookie names, or None."""
     user_id, _, token = (cookie_id or "").partition(":")
@@ -71,15 +85,8 @@ def load(session: Session, cookie_id: str, now: dt.datetime | None = None) -> Us
     # One statement on every signed-in request: the live session row, its user and roles.
     found = (
         session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(
-                UserSession.token_hash == _hash(token),
-                UserSession.user_id == int(user_id),
-                UserSession.revoked_at.is_(None),
-                UserSession.expires_at > (now or utcnow()),
-            )
-            .options(joinedload(User.role_grants))
+            _LIVE_SESSION,
+            {"token_hash": _hash(token), "user_id": int(user_id), "now": now or utcnow()},
         )
         .unique()
         .first()

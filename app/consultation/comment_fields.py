@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.consultation.models import (
@@ -155,6 +155,36 @@ def version_clause(session: Session, round_: ConsultationRound, uid: str) -> Cla
     return revision
 
 
+_REVISION, _ENTRY, _CLAUSE = ClauseRevision.__table__, VersionEntry.__table__, Clause.__table__
+# What a comment needs of its clause, as plain columns (built once: no ORM entity per post).
+_CLAUSE_IN_VERSION = (
+    select(
+        _REVISION.c.id,
+        _REVISION.c.clause_id,
+        _REVISION.c.body,
+        _REVISION.c.number,
+        _REVISION.c.heading,
+    )
+    .join(_ENTRY, _ENTRY.c.revision_id == _REVISION.c.id)
+    .join(_CLAUSE, _CLAUSE.c.id == _ENTRY.c.clause_id)
+    .where(_ENTRY.c.version_id == bindparam("version"), _CLAUSE.c.uid == bindparam("uid"))
+)
+
+
+def _clause_in_version(session: Session, round_: ConsultationRound, uid: str):
+    """Return (id, clause_id, body, number, heading) of a clause's revision in the round."""
+    row = (
+        session.connection()
+        .execute(_CLAUSE_IN_VERSION, {"version": round_.version_id, "uid": uid})
+        .first()
+    )
+    if row is None:
+        raise ValidationError(
+            _("Clause %(uid)s is not in the draft under consultation.", uid=uid), field="clause_uid"
+        )
+    return row
+
+
 @dataclass(frozen=True)
 class CommentFields:
     clause_id: int | None
@@ -164,6 +194,8 @@ class CommentFields:
     proposed_change: str
     anchor: Anchor | None
     language: str = "en"
+    # The clause's title in the round's version ("1.2 Heading"), for a receipt shown at once.
+    revision_title: str = ""
 
     def values(self) -> dict:
         a = self.anchor
@@ -209,8 +241,16 @@ def clean_comment(
         if anchor.given:
             raise ValidationError(_("Choose the clause the passage is in."), field="clause_uid")
         return CommentFields(None, None, kind, body, proposed_change, None, language)
-    revision = version_clause(session, round_, clause_uid)
+    revision = _clause_in_version(session, round_, clause_uid)
     found = _resolve_anchor(plain_text(revision.body), anchor, clause_uid)
+    title = " ".join(part for part in (revision.number, revision.heading) if part)
     return CommentFields(
-        revision.clause_id, revision.id, kind, body, proposed_change, found, language
+        revision.clause_id,
+        revision.id,
+        kind,
+        body,
+        proposed_change,
+        found,
+        language,
+        revision_title=title,  # as ClauseRevision.title
     )

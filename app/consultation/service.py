@@ -53,6 +53,7 @@ from app.consultation.models import (
 )
 from app.consultation.moderation_notice import tell_author
 from app.consultation.names import author_line, author_lines, public_submitter, stakeholder_label
+from app.consultation.one_step import send_comment
 from app.consultation.permissions import (
     can_moderate,
     can_open_round,
@@ -648,6 +649,7 @@ __all__ = [
     "start_submission",
     "submit",
     "comment_and_submit",
+    "send_comment",
     "update_submission",
     "version_clause",
     "withdraw",

@@ -30,7 +30,7 @@ from app.drafting.models import Standard
 from app.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationError
 from app.formatting import format_when
 from app.loading import ensure_loaded
-from app.mail import queue_mail
+from app.mail import mail_job, queue_mail
 from app.search.queue import UpdateKind, queue_update
 
 MAX_REASON = 500
@@ -129,19 +129,42 @@ def submit(
         kind=str(submission.kind),
         consent_publish_name=submission.consent_publish_name,
     )
-    queue_mail(
-        session,
-        to=actor.email,
-        subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
-        body=_acknowledgement(
-            submission, round_, len(comments), link_for(submission.receipt) if link_for else None
-        ),
-    )
+    acknowledgement_mail(session, actor, submission, round_, len(comments), link_for)
     return submission
 
 
+def acknowledgement_mail(
+    session: Session,
+    actor: User,
+    submission,
+    round_: ConsultationRound,
+    count: int,
+    link_for: Callable[[str], str] | None,
+) -> None:
+    """Queue the receipt mail of a submission just submitted (the outbox: sent by the worker)."""
+    _kind, payload = acknowledgement_job(actor, submission, round_, count, link_for)
+    queue_mail(session, **payload)
+
+
+def acknowledgement_job(
+    actor: User,
+    submission,
+    round_: ConsultationRound,
+    count: int,
+    link_for: Callable[[str], str] | None,
+) -> tuple[str, dict]:
+    """The receipt mail's job (kind, payload), in the person's language and zone."""
+    return mail_job(
+        to=actor.email,
+        subject=_("Received: your submission %(receipt)s", receipt=submission.receipt),
+        body=_acknowledgement(
+            submission, round_, count, link_for(submission.receipt) if link_for else None
+        ),
+    )
+
+
 def _acknowledgement(
-    submission: Submission, round_: ConsultationRound, count: int, receipt_url: str | None
+    submission, round_: ConsultationRound, count: int, receipt_url: str | None
 ) -> str:
     lines = [
         _("Thank you. We received your submission to \u201c%(title)s\u201d.", title=round_.title),

@@ -285,7 +285,7 @@ def comment_new(round_id: int):
     if form.validate_on_submit():
         try:
             if request.form.get("send_now"):
-                sent = service.comment_and_submit(
+                sent = service.send_comment(
                     db.session,
                     current_user,
                     round_,
@@ -484,7 +484,9 @@ def receipt(receipt: str):
 
 
 def _receipt_page(sub, status: int = 200):
-    decisions = service.moderation_of(db.session, [c.id for c in sub.comments])
+    # A submission written by this very request (one_step.SentSubmission) has no moderation yet.
+    fresh = getattr(sub, "fresh", False)
+    decisions = {} if fresh else service.moderation_of(db.session, [c.id for c in sub.comments])
     return render_template(
         "consultation/receipt.html",
         submission=sub,

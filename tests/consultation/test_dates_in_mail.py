@@ -21,7 +21,7 @@ SECONDS = re.compile(r"\d:\d{2}:\d{2}")
 def _notices(session) -> dict[str, dict]:
     for job in session.scalars(select(Job).where(Job.kind == "round.change-notice")).all():
         _notify(session, job.payload)
-    mails = session.scalars(select(Job).where(Job.kind == "mail")).all()
+    mails = session.scalars(select(Job).where(Job.kind == "mail").order_by(Job.id)).all()
     return {m.payload["to"]: m.payload for m in mails if "round.change" not in m.payload["to"]}
 
 
