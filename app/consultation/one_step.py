@@ -75,6 +75,7 @@ class SentComment:
     anchor_prefix: str | None
     anchor_suffix: str | None
     clause_id: int | None = None
+    ordinal: int = 1  # the one comment of a one-step submission
 
 
 @dataclass

@@ -96,7 +96,9 @@ def test_one_step_writes_what_adding_and_submitting_write(
     assert sent.receipt == b_sub.receipt
     assert _row(b_comment, "submission_id") == _row(a_comment, "submission_id")
     assert b_comment.anchor_exact == PASSAGE and "<strong>" in b_comment.body_html
-    assert _row(b_state, "comment_id") == _row(a_state, "comment_id")
+    receipt_order = ("comment_id", "submission_id", "submitted_at")  # each submission's own
+    assert _row(b_state, *receipt_order) == _row(a_state, *receipt_order)
+    assert (b_state.submission_id, b_state.submitted_at) == (b_sub.id, b_sub.submitted_at)
 
     def trail(events, sub, comment):
         return [
