@@ -11,12 +11,20 @@ search_cli = AppGroup("search", help="The search index: rebuild it, see how far 
 
 
 @search_cli.command("rebuild")
-def rebuild() -> None:
+@click.option(
+    "--if-outdated",
+    is_flag=True,
+    help="Only if the index on disk was written for an older schema (scripts/run uses this).",
+)
+def rebuild(if_outdated: bool) -> None:
     """Recreate the search index from the database."""
     from app.search import indexer
     from app.search.engines import get_engine
 
     engine = get_engine()
+    if if_outdated and not engine.outdated():
+        click.echo("The search index is up to date.")
+        return
     total = indexer.rebuild_size(db)
     with click.progressbar(length=total, label=f"Indexing ({engine.name})") as bar:
         written = indexer.rebuild(db, engine, progress=bar.update)

@@ -50,3 +50,6 @@ class Engine(Protocol):
 
     def document_count(self, session: Session) -> int:
         """Count what is indexed (clause documents and comments; status and tests)."""
+
+    def outdated(self) -> bool:
+        """Say whether the stored index was written for an older schema (rebuild it)."""

@@ -64,6 +64,13 @@ class WhooshEngine:
                 self._index = index.create_in(str(self.directory), schema())
         return self._index
 
+    def outdated(self) -> bool:
+        """An index on disk whose fields are not the current schema's (an older release)."""
+        if self._index is None and index.exists_in(str(self.directory)):
+            stored = index.open_dir(str(self.directory)).schema
+            return set(stored.names()) != set(schema().names())
+        return False  # none yet, or opened (and recreated if it was older) by this process
+
     def _searcher(self):
         """This thread's searcher, reused until the index changes.
 

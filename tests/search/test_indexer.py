@@ -138,3 +138,36 @@ def test_a_searcher_kept_between_searches_sees_each_change_once(session, world, 
     apply()
     assert total(session, None, "fluoride") == 1
     assert total(session, world.member, "fluoride") == 1
+
+
+def test_rebuild_if_outdated_rebuilds_an_index_of_an_older_release_only(
+    runner, session, world, app, tmp_path
+):
+    """scripts/run runs `flask search rebuild --if-outdated`: an index on disk written
+    with other fields (an older release) is rebuilt from the database, a current one kept."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+
+    from app.search.whoosh_engine import WhooshEngine
+
+    directory = tmp_path / "older"
+    directory.mkdir()
+    older = whoosh_index.create_in(
+        str(directory), Schema(key=ID(unique=True, stored=True), heading=TEXT, body=TEXT)
+    )
+    writer = older.writer()
+    writer.add_document(key="clause:1", heading="Stale", body="vanadium")
+    writer.commit()
+    saved = {k: app.config.get(k) for k in ("SEARCH_ENGINE", "SEARCH_INDEX_DIR")}
+    app.config.update(SEARCH_ENGINE="whoosh", SEARCH_INDEX_DIR=str(directory))
+    try:
+        assert get_engine(app).outdated()
+        result = runner.invoke(args=["search", "rebuild", "--if-outdated"])
+        assert result.exit_code == 0, result.output
+        assert "documents indexed" in result.output
+        assert total(session, None, "vanadium") == 1  # the database's text, in the new fields
+        assert not WhooshEngine(directory).outdated()  # as a new process sees it
+        result = runner.invoke(args=["search", "rebuild", "--if-outdated"])
+        assert result.exit_code == 0 and "up to date" in result.output
+    finally:
+        app.config.update(saved)
