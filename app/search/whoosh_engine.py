@@ -132,10 +132,14 @@ class WhooshEngine:
             return None  # only stop words
         if len(tokens) == 1:
             return wq.Term("text", tokens[0])
-        # A phrase: every pair of neighbouring words, from the `pairs` field. Exact for
-        # two words; for more, a document with each pair but not the whole run matches too.
+        # A phrase: every pair of neighbouring words, from the `pairs` field, which is
+        # exact for two words. For more, a document can hold each pair but not the whole
+        # run, so the positions in `text` are checked too: the pairs' short posting lists
+        # lead the intersection, and only the documents they share are checked.
         pairs = [wq.Term("pairs", f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)]
-        return pairs[0] if len(pairs) == 1 else wq.And(pairs)
+        if len(pairs) == 1:
+            return pairs[0]
+        return wq.And([*pairs, wq.Phrase("text", tokens)])
 
     def _text_query(self, ix, items: list[Item]) -> wq.Query | None:
         """Compile query items; ix is a searcher (its schema: FileIndex.schema reads the TOC)."""

@@ -53,6 +53,24 @@ def test_phrase_queries_match_words_in_order_only(session, world, apply):
     assert find(session, None, '"informed prior"').total == 0
 
 
+def test_a_long_phrase_needs_its_words_in_one_run(session, world, apply, make_user):
+    """Each neighbouring pair of the phrase is in this comment, but never the whole run."""
+    from tests.search.conftest import _comment
+
+    pairs_only = _comment(
+        session,
+        make_user(name="Pat"),
+        world.rounds.live,
+        None,
+        "Consent must be free, prior. Prior and informed? Informed consent is the rule.",
+    )
+    session.commit()
+    apply()
+    hits = find(session, None, '"free, prior and informed consent"').hits
+    assert {h.clause_uid for h in hits} == {world.clauses.fpic.uid}
+    assert pairs_only.id in comment_ids(find(session, None, '"informed consent"'))
+
+
 def test_prefix_queries_match_the_start_of_words(session, world, apply):
     apply()
     results = find(session, None, "bauxit*")
