@@ -61,7 +61,9 @@ def main(argv: list[str]) -> int:
     # other people's jobs share the cores (the database is in-process on SQLite).
     print(
         f"{'path':<36} {'median':>7} {'p95':>7} {'p99':>7} {'x med':>6} {'x p95':>6} {'cpu med':>8}"
+        f" {'x cpu':>6}"
     )
+    base_cpu = statistics.median(cpu["/healthz"])
     for path, values in times.items():
         median, p95, p99 = (
             statistics.median(values),
@@ -71,6 +73,7 @@ def main(argv: list[str]) -> int:
         print(
             f"{path:<36} {median:7.1f} {p95:7.1f} {p99:7.1f} "
             f"{median / base_median:6.1f} {p95 / base_p95:6.1f} {statistics.median(cpu[path]):8.1f}"
+            f" {statistics.median(cpu[path]) / base_cpu:6.1f}"
         )
     return 0
 

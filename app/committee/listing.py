@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, case, false, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
+from app.committee.dashboard_rows import AGREED, DRAFTED, NONE, dashboard_rows
 from app.committee.models import Disposition, SynopsisPublication
 from app.consultation.clause_order import clause_order_page
 from app.consultation.models import (
@@ -31,7 +32,6 @@ from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.history import is_latest
 from app.pagination import Page, paginate
 
-NONE, DRAFTED, AGREED = "none", "drafted", "agreed"
 PAGE_SIZE = 100
 
 Current = aliased(Disposition, name="current_disposition")
@@ -204,65 +204,8 @@ def round_page(
         before=before,
         limit=limit,
     )
-    page.items = _dashboard_rows(session, page.items)
+    page.items = dashboard_rows(session, page.items)
     return page
-
-
-def _dashboard_rows(session: Session, keys: list) -> list[CommentRow]:
-    """Load a page's comments (at most a page of ids) in the order of `keys`."""
-    if not keys:
-        return []
-    query = (
-        select(Comment, Current, CommentState.hidden)
-        .join(Submission, Comment.submission_id == Submission.id)
-        .join(User, Submission.author_id == User.id)
-        .join(CommentState, CommentState.comment_id == Comment.id)
-        .outerjoin(Current, Current.id == CommentState.disposition_id)
-        .outerjoin(Clause, Comment.clause_id == Clause.id)
-        .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
-        .where(Comment.id.in_([row.comment_id for row in keys]))
-        .options(
-            # Only what a row of the dashboard shows; anything else raises, not loads.
-            load_only(
-                Comment.submission_id,
-                Comment.ordinal,
-                Comment.clause_id,
-                Comment.revision_id,
-                Comment.comment_type,
-                Comment.body,
-                Comment.language,
-                Comment.anchor_exact,
-                Comment.anchor_prefix,
-                Comment.anchor_suffix,
-                Comment.anchor_start,
-                Comment.anchor_end,
-                raiseload=True,
-            ),
-            contains_eager(Comment.submission).load_only(
-                Submission.author_id,
-                Submission.round_id,
-                Submission.kind,
-                Submission.stakeholder_group,
-                Submission.receipt,
-                Submission.submitted_at,
-                raiseload=True,
-            ),
-            contains_eager(Comment.submission)
-            .contains_eager(Submission.author)
-            .load_only(User.name, raiseload=True),
-            contains_eager(Comment.submission)
-            .contains_eager(Submission.author)
-            .raiseload(User.role_grants),
-            contains_eager(Comment.clause).load_only(Clause.uid, raiseload=True),
-            # The revision's title only (its body is read on access, by re-anchoring).
-            contains_eager(Comment.revision).load_only(
-                ClauseRevision.number, ClauseRevision.heading
-            ),
-        )
-    )
-    found = {c.id: CommentRow(c, d, bool(h)) for c, d, h in session.execute(query)}
-    # A comment withdrawn between the two statements (another transaction) is left out.
-    return [found[row.comment_id] for row in keys if row.comment_id in found]
 
 
 def count_matching(session: Session, round_: ConsultationRound, filters: RowFilters) -> int:

@@ -139,7 +139,6 @@ def round_dashboard(round_id: int):
         publication=service.synopsis_publication(db.session, round_),
         duplicates_form=DuplicatesForm(),
         meeting_form=MeetingForm(),
-        label_of=service.comment_label,
         clause_titles=service.clause_titles(db.session, round_.version_id),
     )
 

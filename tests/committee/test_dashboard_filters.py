@@ -185,14 +185,14 @@ def test_pages_of_every_filter_cover_its_comments_once_both_ways(session, dashbo
         forward, after = [], None
         while True:
             page = listing.round_page(session, round_, filters, after=after, limit=limit)
-            forward += [row.comment.id for row in page.items]
+            forward += [row.id for row in page.items]
             if not page.has_next:
                 break
             after = page.next_cursor
         backward, before = [], "last"
         while True:
             page = listing.round_page(session, round_, filters, before=before, limit=limit)
-            backward = [row.comment.id for row in page.items] + backward
+            backward = [row.id for row in page.items] + backward
             if not page.has_prev:
                 break
             before = page.prev_cursor
@@ -205,7 +205,7 @@ def test_rows_carry_the_current_answer_and_hidden_flag(session, dashboard_round)
     assert [row.state for row in rows] == [f["state"] for f in facts]
     assert [row.stakeholder_group for row in rows] == [f["group"] for f in facts]
     assert [row.is_formal for row in rows] == [f["formal"] for f in facts]
-    hidden = [row.comment.id for row in rows if row.hidden]
+    hidden = [row.id for row in rows if row.hidden]
     assert hidden == [facts[2]["id"]]
     agreed = rows[0].disposition
     assert (agreed.decision, agreed.agreed, agreed.seq) == ("accepted", True, 2)
@@ -216,7 +216,7 @@ def test_search_matches_are_shown_in_receipt_order(session, dashboard_round):
     chosen = (facts[5]["id"], facts[1]["id"], gone.id, 10**9)
     filters = listing.RowFilters(q="x", comment_ids=chosen)
     rows = listing.round_page(session, round_, filters).items
-    assert [row.comment.id for row in rows] == [facts[1]["id"], facts[5]["id"]]
+    assert [row.id for row in rows] == [facts[1]["id"], facts[5]["id"]]
     assert listing.count_matching(session, round_, filters) == 2
 
 

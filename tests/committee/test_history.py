@@ -66,7 +66,7 @@ def test_a_rounds_rows_are_read_without_a_list_of_every_id(
         assert len(statements) == 2
         assert all(len(parameters or ()) <= 5 + 3 for _, parameters in statements)
         assert not any("FROM disposition" in s or "FROM moderation" in s for s, _ in statements)
-        seen += [row.comment.id for row in page.items]
+        seen += [row.id for row in page.items]
         pages += 1
         if not page.has_next:
             break

@@ -7,7 +7,13 @@ from sqlalchemy import select
 from app.committee import listing, synopsis
 from app.committee.models import Ballot, BallotOutcome
 from app.committee.reanchoring import Locator
-from app.consultation.models import ConsultationRound, SubmissionKind, round_parts
+from app.consultation.models import (
+    Comment,
+    ConsultationRound,
+    SubmissionKind,
+    comment_parts,
+    round_parts,
+)
 from app.demo import first_round
 from app.demo.accounts import load_accounts
 from app.demo.standard import load_standard
@@ -30,7 +36,7 @@ def test_demo_round_ballot_and_reanchoring(db, app):
         rows = listing.round_page(session, round_).items
         assert 15 <= len(rows) <= 25
         assert listing.round_progress(session, round_).complete
-        assert sum(1 for r in rows if r.submission.kind == SubmissionKind.FORMAL) == 3
+        assert sum(1 for r in rows if r.kind == SubmissionKind.FORMAL) == 3
         assert synopsis.synopsis_publication(session, round_) is not None
         assert any(r.disposition.addressed_by_revision_id for r in rows)
         assert len({r.stakeholder_group for r in rows}) >= 5
@@ -39,14 +45,12 @@ def test_demo_round_ballot_and_reanchoring(db, app):
         assert ballot.tally["yes"] == 3 and len(ballot.tally["roll"]) == 4
         standard = round_.standard
         draft2 = drafting.get_version(session, standard, "3.0-draft-2")
-        placements = Locator(drafting.version_nodes(session, draft2)).place_all(
-            r.comment for r in rows
-        )
-        by_clause = {
-            r.comment.clause.uid: placements[r.comment.id].status
-            for r in rows
-            if r.comment.anchor_exact
-        }
+        # The dashboard's rows are plain values: re-anchoring reads the comments themselves.
+        comments = session.scalars(
+            select(Comment).where(Comment.id.in_([r.id for r in rows])).options(*comment_parts())
+        ).all()
+        placements = Locator(drafting.version_nodes(session, draft2)).place_all(comments)
+        by_clause = {c.clause.uid: placements[c.id].status for c in comments if c.anchor_exact}
         assert by_clause["RA-e3d5"] == AnchorStatus.ANCHORED
         assert by_clause["RA-07d0"] == AnchorStatus.MOVED
         assert by_clause["RA-8767"] == AnchorStatus.MOVED
