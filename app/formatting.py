@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import zoneinfo
 
 from babel import Locale
@@ -42,6 +43,26 @@ def _when_patterns(locale: Locale) -> tuple[DateTimePattern, DateTimePattern, st
     )
 
 
+# A list page prints a hundred moments, many on the same days and minutes: the texts of a
+# day and of a time of day are kept per pattern and locale (bounded; locale data never
+# changes while the process runs).
+@functools.lru_cache(maxsize=4096)
+def _date_text(pattern: DateTimePattern, day: dt.date, locale: Locale) -> str:
+    return pattern.apply(day, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_text(pattern: DateTimePattern, hour: int, minute: int, locale: Locale) -> str:
+    return pattern.apply(dt.time(hour, minute), locale)
+
+
+@functools.cache
+def _names_no_zone(pattern: DateTimePattern) -> bool:
+    """Whether a time pattern prints no zone and no seconds (CLDR's short times)."""
+    fields = re.sub(r"'[^']*'", "", pattern.pattern)
+    return not any(letter in fields for letter in "zZvVOxXsSA")
+
+
 def format_when(value: dt.datetime | None, zone: bool = True) -> str:
     """A moment in the reader's zone: medium date, short time, and the zone's name.
 
@@ -58,8 +79,11 @@ def format_when(value: dt.datetime | None, zone: bool = True) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     local = tz.normalize(value.astimezone(tz))
-    date = date_pattern.apply(local.date(), locale)
-    time = time_pattern.apply(local.timetz(), locale, reference_date=value.date())
+    date = _date_text(date_pattern, local.date(), locale)
+    if _names_no_zone(time_pattern):  # the text depends on the hour and minute only
+        time = _time_text(time_pattern, local.hour, local.minute, locale)
+    else:
+        time = time_pattern.apply(local.timetz(), locale, reference_date=value.date())
     text = pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
     return f"{text} {tz.zone}" if zone else text
 

@@ -21,6 +21,7 @@ the segments cover the round exactly once.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Select, literal
@@ -34,17 +35,19 @@ WHOLE_DRAFT = -1
 _KINDS = [int, int]
 
 
-def _whole(query: Select, forward: bool, after_id: int | None) -> Select:
+def _whole(query: Select, keys: tuple, forward: bool, after_id: int | None) -> Select:
+    clause_id, comment_id = keys
     query = query.add_columns(literal(WHOLE_DRAFT).label("clause_ordinal")).where(
-        Comment.clause_id.is_(None)
+        clause_id.is_(None)
     )
     if after_id is not None:
-        query = query.where(Comment.id > after_id if forward else Comment.id < after_id)
-    return query.order_by(Comment.id if forward else Comment.id.desc())
+        query = query.where(comment_id > after_id if forward else comment_id < after_id)
+    return query.order_by(comment_id if forward else comment_id.desc())
 
 
 def _entries(
     query: Select,
+    keys: tuple,
     version_id: int,
     forward: bool,
     *,
@@ -53,9 +56,10 @@ def _entries(
     after_id: int | None = None,
 ) -> Select:
     """Comments of the clause at `ordinal` (after `after_id`), or of the clauses beyond `beyond`."""
+    clause_id, comment_id = keys
     query = query.join(
         VersionEntry,
-        (VersionEntry.clause_id == Comment.clause_id) & (VersionEntry.version_id == version_id),
+        (VersionEntry.clause_id == clause_id) & (VersionEntry.version_id == version_id),
     ).add_columns(VersionEntry.ordinal.label("clause_ordinal"))
     if ordinal is not None:
         query = query.where(VersionEntry.ordinal == ordinal)
@@ -64,37 +68,45 @@ def _entries(
             VersionEntry.ordinal > beyond if forward else VersionEntry.ordinal < beyond
         )
     if after_id is not None:
-        query = query.where(Comment.id > after_id if forward else Comment.id < after_id)
+        query = query.where(comment_id > after_id if forward else comment_id < after_id)
     if forward:
-        return query.order_by(VersionEntry.ordinal, Comment.id)
-    return query.order_by(VersionEntry.ordinal.desc(), Comment.id.desc())
+        return query.order_by(VersionEntry.ordinal, comment_id)
+    return query.order_by(VersionEntry.ordinal.desc(), comment_id.desc())
 
 
-def _statements(query: Select, version_id: int, forward: bool, cursor: list[int] | None):
+def _statements(
+    query: Select, keys: tuple, version_id: int, forward: bool, cursor: list[int] | None
+):
     """The segment statements of a page, in page order, each to be read until the page is full."""
+    whole = functools.partial(_whole, query, keys)
+    entries = functools.partial(_entries, query, keys, version_id)
     if forward:
         if cursor is None:
-            yield _whole(query, True, None)
-            yield _entries(query, version_id, True, beyond=WHOLE_DRAFT)
+            yield whole(True, None)
+            yield entries(True, beyond=WHOLE_DRAFT)
             return
         ordinal, after_id = cursor
         if ordinal == WHOLE_DRAFT:
-            yield _whole(query, True, after_id)
+            yield whole(True, after_id)
         else:
-            yield _entries(query, version_id, True, ordinal=ordinal, after_id=after_id)
-        yield _entries(query, version_id, True, beyond=ordinal)
+            yield entries(True, ordinal=ordinal, after_id=after_id)
+        yield entries(True, beyond=ordinal)
         return
     if cursor is None:  # the last page
-        yield _entries(query, version_id, False, beyond=2**31 - 1)
-        yield _whole(query, False, None)
+        yield entries(False, beyond=2**31 - 1)
+        yield whole(False, None)
         return
     ordinal, before_id = cursor
     if ordinal == WHOLE_DRAFT:
-        yield _whole(query, False, before_id)
+        yield whole(False, before_id)
         return
-    yield _entries(query, version_id, False, ordinal=ordinal, after_id=before_id)
-    yield _entries(query, version_id, False, beyond=ordinal)
-    yield _whole(query, False, None)
+    yield entries(False, ordinal=ordinal, after_id=before_id)
+    yield entries(False, beyond=ordinal)
+    yield whole(False, None)
+
+
+def _comment_id(first: Any) -> int:
+    return first if isinstance(first, int) else first.id
 
 
 def clause_order_page(
@@ -105,12 +117,15 @@ def clause_order_page(
     after: str | None = None,
     before: str | None = None,
     limit: int = 100,
+    keys: tuple = (Comment.clause_id, Comment.id),
 ) -> Page:
     """Return a page of `query`'s rows (Comment first) in clause order, then comment id.
 
-    `query` selects Comment (and any other columns) with its joins and filters;
-    each row of the page gets the clause's ordinal (-1: the whole draft) as its
-    last column. Cursors work as in `app.pagination.paginate`, "last" included.
+    `query` selects Comment, or the comment's id first (and any other columns), with
+    its joins and filters; each row of the page gets the clause's ordinal (-1: the whole
+    draft) as its last column. Cursors work as in `app.pagination.paginate`, "last"
+    included. `keys`: the (clause id, comment id) columns the segments filter and order
+    on — comment_state's, for a query driven from the read model's index.
     """
     forward = before is None
     raw = after if forward else before
@@ -119,7 +134,7 @@ def clause_order_page(
         forward = False
     cursor = decode(raw, _KINDS) if raw and not last else None
     rows: list[Any] = []
-    for statement in _statements(query, version_id, forward, cursor):
+    for statement in _statements(query, keys, version_id, forward, cursor):
         rows += session.execute(statement.limit(limit + 1 - len(rows))).all()
         if len(rows) > limit:
             break
@@ -129,8 +144,8 @@ def clause_order_page(
         rows.reverse()
     page = Page(rows, last=last)
     if rows:
-        first_key = encode([rows[0][-1], rows[0][0].id])
-        last_key = encode([rows[-1][-1], rows[-1][0].id])
+        first_key = encode([rows[0][-1], _comment_id(rows[0][0])])
+        last_key = encode([rows[-1][-1], _comment_id(rows[-1][0])])
         if forward:
             page.next_cursor = last_key if more else None
             page.prev_cursor = first_key if raw else None

@@ -320,15 +320,22 @@ def hidden_now():
 
 
 def _visible_comments(round_: ConsultationRound):
+    """The round's public comments, driven from the read model: submitted, not hidden.
+
+    The record's segments filter and order on comment_state's clause and comment ids
+    (`_PUBLIC_KEYS`), so each walks ix_comment_state_record in page order within the
+    round; on comment's own clause index a segment walked every round's comments on that
+    clause (the whole draft of an earlier round: 5,000 rows before page 1 began).
+    """
     return (
         select(Comment)
+        .join(CommentState, CommentState.comment_id == Comment.id)
         .join(Submission, Comment.submission_id == Submission.id)
-        .where(
-            Submission.round_id == round_.id,
-            Submission.status == SubmissionStatus.SUBMITTED,
-            ~hidden_now(),
-        )
+        .where(CommentState.round_id == round_.id, CommentState.hidden.is_(False))
     )
+
+
+_PUBLIC_KEYS = (CommentState.clause_id, CommentState.comment_id)
 
 
 def public_comment_counts(session: Session, round_: ConsultationRound) -> dict[int | None, int]:
@@ -464,16 +471,16 @@ def record_page(
         query = _visible_comments(round_)
     else:
         return Page(), 0
+    keys = (Comment.clause_id, Comment.id) if staff else _PUBLIC_KEYS
     if filters.comment_type:
         query = query.where(Comment.comment_type == filters.comment_type)
     if filters.stakeholder_group:
         query = query.where(Submission.stakeholder_group == filters.stakeholder_group)
     if filters.clause_uid == "-":
-        query = query.where(Comment.clause_id.is_(None))
+        query = query.where(keys[0].is_(None))
     elif filters.clause_uid:
         query = query.where(
-            Comment.clause_id
-            == select(Clause.id).where(Clause.uid == filters.clause_uid).scalar_subquery()
+            keys[0] == select(Clause.id).where(Clause.uid == filters.clause_uid).scalar_subquery()
         )
     total = _record_total(session, round_, filters, staff=staff) if count else 0
     query = (
@@ -501,7 +508,7 @@ def record_page(
         )
     )
     page = clause_order_page(
-        session, query, round_.version_id, after=after, before=before, limit=limit
+        session, query, round_.version_id, after=after, before=before, limit=limit, keys=keys
     )
     comments = [row[0] for row in page.items]
     moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
