@@ -223,12 +223,25 @@ def synopsis_page(
     before: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> Page:
-    """Return a page of the synopsis: clause order (whole draft first), then comment id."""
-    query = with_details(_submitted([round_.id]))
+    """Return a page of the synopsis: clause order (whole draft first), then comment id.
+
+    The public page is driven from the read model (visible rows, the current answer by
+    its id): each clause segment is a range of ix_comment_state_record in page order.
+    """
+    keys = (Comment.clause_id, Comment.id)
     if public:
-        query = query.where(~hidden_now())
+        query = with_row_parts(
+            select(Comment, Current, false().label("hidden"))
+            .join(CommentState, CommentState.comment_id == Comment.id)
+            .join(Submission, Comment.submission_id == Submission.id)
+            .outerjoin(Current, Current.id == CommentState.disposition_id)
+            .where(CommentState.round_id == round_.id, CommentState.hidden.is_(False))
+        )
+        keys = (CommentState.clause_id, CommentState.comment_id)
+    else:
+        query = with_details(_submitted([round_.id]))
     page = clause_order_page(
-        session, query, round_.version_id, after=after, before=before, limit=limit
+        session, query, round_.version_id, after=after, before=before, limit=limit, keys=keys
     )
     page.items = [(c, d, h) for c, d, h, _ordinal in page.items]
     return _rows(page)

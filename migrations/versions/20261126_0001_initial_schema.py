@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:02:43.785370
+Create Date: 2026-11-26 22:12:32.055651
 """
 from alembic import op
 import sqlalchemy as sa
@@ -560,6 +560,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'comment_type', 'stakeholder_group', 'decision', 'formal', 'hidden'], unique=False)
         batch_op.create_index('ix_comment_state_public', ['round_id', 'hidden', 'clause_id', 'stakeholder_group', 'agreed', 'decision'], unique=False)
         batch_op.create_index('ix_comment_state_receipt', ['round_id', 'submitted_at', 'submission_id', 'ordinal', 'agreed', 'decision', 'comment_type', 'stakeholder_group', 'clause_id', 'language', 'formal', 'comment_id'], unique=False)
+        batch_op.create_index('ix_comment_state_record', ['round_id', 'hidden', 'clause_id', 'comment_id'], unique=False)
 
     op.create_table('disposition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -620,6 +621,7 @@ def downgrade() -> None:
 
     op.drop_table('disposition')
     with op.batch_alter_table('comment_state', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_state_record')
         batch_op.drop_index('ix_comment_state_receipt')
         batch_op.drop_index('ix_comment_state_public')
         batch_op.drop_index('ix_comment_state_progress')
