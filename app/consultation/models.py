@@ -325,7 +325,7 @@ class CommentState(Base):
         ),
         # The public record and synopsis in clause order, then comment id: each clause's
         # segment is a range of this index in page order (app.consultation.clause_order).
-        Index("ix_comment_state_record", "round_id", "hidden", "clause_id", "comment_id"),
+        Index("ix_comment_state_record", "clause_id", "round_id", "hidden", "comment_id"),
         # The languages of a round (a loose index scan: one probe per language).
         Index("ix_comment_state_language", "round_id", "language"),
         # Public counts: per clause (the round page) and per group (the synopsis); with

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:12:32.055651
+Create Date: 2026-11-26 22:16:55.708445
 """
 from alembic import op
 import sqlalchemy as sa
@@ -560,7 +560,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_comment_state_progress', ['round_id', 'agreed', 'comment_type', 'stakeholder_group', 'decision', 'formal', 'hidden'], unique=False)
         batch_op.create_index('ix_comment_state_public', ['round_id', 'hidden', 'clause_id', 'stakeholder_group', 'agreed', 'decision'], unique=False)
         batch_op.create_index('ix_comment_state_receipt', ['round_id', 'submitted_at', 'submission_id', 'ordinal', 'agreed', 'decision', 'comment_type', 'stakeholder_group', 'clause_id', 'language', 'formal', 'comment_id'], unique=False)
-        batch_op.create_index('ix_comment_state_record', ['round_id', 'hidden', 'clause_id', 'comment_id'], unique=False)
+        batch_op.create_index('ix_comment_state_record', ['clause_id', 'round_id', 'hidden', 'comment_id'], unique=False)
 
     op.create_table('disposition',
     sa.Column('id', sa.Integer(), nullable=False),
