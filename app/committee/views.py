@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from app.auth.models import STAKEHOLDER_LABELS
@@ -26,6 +27,7 @@ from app.drafting.permissions import can_read_working_draft
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.forms import show_error
+from app.i18n.names import language_name
 
 bp = Blueprint("committee", __name__)
 bp.register_blueprint(ballots_bp)
@@ -448,7 +450,17 @@ def synopsis(round_id: int):
         decision_labels={key: str(label) for key, label in DECISION_LABELS.items()},
         group_labels={key: str(label) for key, label in STAKEHOLDER_LABELS.items()},
         type_labels={key: str(label) for key, label in COMMENT_TYPE_LABELS.items()},
+        written=_written_in({row.comment.language for row in result.entries}),
     )
+
+
+def _written_in(languages: set[str]) -> dict[str, Markup]:
+    """ "Written in …" for each language of a page's comments, translated once for the page
+    (as the template's `_()` would: the translation is markup, the name is escaped)."""
+    locale = str(get_locale())
+    # The translation is trusted text, as in templates; `%` escapes the language name.
+    written = Markup(_("Written in %(lang)s."))  # noqa: S704
+    return {code: written % {"lang": language_name(code, locale, False)} for code in languages}
 
 
 @bp.post("/consultations/<int:round_id>/synopsis/publish")

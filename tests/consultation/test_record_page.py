@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from app.auth.permissions import SYSTEM
+from app.consultation import service
+from app.drafting import editing
 from app.drafting import service as drafting
 
 
@@ -76,3 +79,48 @@ def test_formal_submissions_head_the_first_page_only(
     assert '<span class="badge badge-formal">Formal submission</span>' in first
     last = client.get(f"/consultations/{round_.id}/comments?after=last").get_data(as_text=True)
     assert 'id="formal-h"' in last  # one page only: the last page is also the first
+
+
+HOSTILE = '<script>alert(1)</script> & "quoted" <b>'
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;quoted&#34; &lt;b&gt;"
+
+
+def test_record_escapes_what_it_prints_by_hand(
+    client, auth, session, make_standard, make_round, make_user, secretariat, file_comment
+):
+    """The record's entries and its clause list are printed with autoescape off, each text
+    value escaped by hand (render, issue 12): hostile text comes out as text. Fails if one
+    `|e` goes missing (a clause heading, an author line, a moderation reason, a comment)."""
+    standard = make_standard(clauses=1)
+    editing.add_clause(
+        session, SYSTEM, standard, kind="guidance", number="2", heading=HOSTILE, body="Body."
+    )
+    round_ = make_round(standard)
+    uid = drafting.version_nodes(session, round_.version)[-1].uid  # the hostile clause
+    author = make_user(name=HOSTILE, organisation=HOSTILE)
+    shown = file_comment(
+        author,
+        round_,
+        clause_uid=uid,
+        body=HOSTILE,
+        consent=True,
+        kind="organisation",
+        organisation=HOSTILE,
+    )
+    hidden = file_comment(author, round_, body="To be hidden.")
+    session.flush()
+    service.moderate(session, secretariat, hidden, hidden=True, reason=HOSTILE)
+    session.flush()
+    for signed_in in (False, True):
+        if signed_in:
+            auth.sign_in(secretariat)  # staff also see the hidden comment and its reason
+        page = client.get(f"/consultations/{round_.id}/comments").get_data(as_text=True)
+        assert "<script>" not in page and "<b>" not in page
+        # The clause list and the entry's clause link; the author line (name and
+        # organisation); for staff, the moderation reason.
+        assert page.count(ESCAPED) == (5 if signed_in else 4), signed_in
+        assert f'<option value="{uid}" lang="en">2 {ESCAPED}</option>' in page
+        assert f"Hidden from the public: {ESCAPED}</p>" in page if signed_in else True
+        # The comment's text is the renderer's stored HTML, printed as it is.
+        assert "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted" in page
+        assert f'id="comment-{shown.id}"' in page
