@@ -43,24 +43,60 @@ def _when_patterns(locale: Locale) -> tuple[DateTimePattern, DateTimePattern, st
     )
 
 
-# A list page prints a hundred moments, many on the same days and minutes: the texts of a
-# day and of a time of day are kept per pattern and locale (bounded; locale data never
-# changes while the process runs).
-@functools.lru_cache(maxsize=4096)
-def _date_text(pattern: DateTimePattern, day: dt.date, locale: Locale) -> str:
-    return pattern.apply(day, locale)
+class _WhenTexts:
+    """A locale's patterns (`_when_patterns`) and the texts already made with them.
+
+    A list page prints a hundred moments, many on the same days and minutes: the text of
+    a day, and of a time of day when the time pattern prints no zone (CLDR's short times),
+    is kept (bounded; locale data never changes while the process runs).
+    """
+
+    __slots__ = ("date", "days", "joined", "locale", "time", "times", "zoneless")
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+        self.date, self.time, self.joined = _when_patterns(locale)
+        fields = re.sub(r"'[^']*'", "", self.time.pattern)
+        self.zoneless = not any(letter in fields for letter in "zZvVOxXsSA")
+        self.days: dict[dt.date, str] = {}
+        self.times: dict[tuple[int, int], str] = {}
+
+    def day(self, day: dt.date) -> str:
+        text = self.days.get(day)
+        if text is None:
+            if len(self.days) >= 4096:
+                self.days.clear()
+            text = self.days[day] = self.date.apply(day, self.locale)
+        return text
+
+    def time_of_day(self, local: dt.datetime, reference: dt.date) -> str:
+        if not self.zoneless:
+            return self.time.apply(local.timetz(), self.locale, reference_date=reference)
+        key = (local.hour, local.minute)
+        text = self.times.get(key)
+        if text is None:
+            text = self.times[key] = self.time.apply(dt.time(*key), self.locale)
+        return text
 
 
-@functools.lru_cache(maxsize=4096)
-def _time_text(pattern: DateTimePattern, hour: int, minute: int, locale: Locale) -> str:
-    return pattern.apply(dt.time(hour, minute), locale)
+@functools.lru_cache(maxsize=64)
+def _texts_of(locale: Locale) -> _WhenTexts:
+    return _WhenTexts(locale)
 
 
-@functools.cache
-def _names_no_zone(pattern: DateTimePattern) -> bool:
-    """Whether a time pattern prints no zone and no seconds (CLDR's short times)."""
-    fields = re.sub(r"'[^']*'", "", pattern.pattern)
-    return not any(letter in fields for letter in "zZvVOxXsSA")
+# Flask-Babel gives each request its own Locale object, and hashing and comparing one
+# (an lru_cache key) cost more than the lookup: the request's object is looked up by id,
+# kept beside it so that its id is not reused while it is here.
+_BY_OBJECT: dict[int, tuple[Locale, _WhenTexts]] = {}
+
+
+def _when_texts(locale: Locale) -> _WhenTexts:
+    found = _BY_OBJECT.get(id(locale))
+    if found is None or found[0] is not locale:
+        if len(_BY_OBJECT) >= 256:
+            _BY_OBJECT.clear()
+        found = _BY_OBJECT[id(locale)] = (locale, _texts_of(locale))
+    return found[1]
 
 
 def format_when(value: dt.datetime | None, zone: bool = True) -> str:
@@ -75,16 +111,13 @@ def format_when(value: dt.datetime | None, zone: bool = True) -> str:
     locale, tz = get_locale(), get_timezone()
     if locale is None or tz is None:  # outside a request: Flask-Babel's own defaults
         return _format_when_slow(value, zone)
-    date_pattern, time_pattern, pattern = _when_patterns(locale)
+    texts = _when_texts(locale)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     local = tz.normalize(value.astimezone(tz))
-    date = _date_text(date_pattern, local.date(), locale)
-    if _names_no_zone(time_pattern):  # the text depends on the hour and minute only
-        time = _time_text(time_pattern, local.hour, local.minute, locale)
-    else:
-        time = time_pattern.apply(local.timetz(), locale, reference_date=value.date())
-    text = pattern.replace("{1}", date).replace("{0}", time).replace("'", "")
+    date = texts.day(local.date())
+    time = texts.time_of_day(local, value.date())
+    text = texts.joined.replace("{1}", date).replace("{0}", time).replace("'", "")
     return f"{text} {tz.zone}" if zone else text
 
 
