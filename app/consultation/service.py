@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selecti
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.permissions import require
-from app.consultation import iseal
+from app.consultation import iseal, record_rows
 from app.consultation import state as comment_state
 from app.consultation.clause_order import clause_order_page
 from app.consultation.comment_fields import (
@@ -448,8 +448,12 @@ def record_page(
     before: str | None = None,
     limit: int = RECORD_PAGE,
     count: bool = True,
+    plain: bool = False,
 ) -> tuple[Page, int]:
     """Return a keyset page of the round's record as this reader may see it, and the total.
+
+    `plain`: the entries' comments are `record_rows.PlainComment` values (what the
+    record's HTML shows, no ORM objects), not Comment objects.
 
     The public sees submitted, unhidden comments once the round's comments are
     public; staff always see everything submitted, withdrawn and hidden included.
@@ -487,33 +491,50 @@ def record_page(
         query.join(User, Submission.author_id == User.id)
         .outerjoin(Clause, Comment.clause_id == Clause.id)
         .outerjoin(ClauseRevision, Comment.revision_id == ClauseRevision.id)
-        .options(
-            # Authors are shown by name: their role grants are not loaded (a page of
-            # authors would otherwise select role grants in batches of 500 ids).
-            # Only the columns a record entry shows are read (raiseload: reading any
-            # other fails loudly instead of a query per row): not the clause revision's
-            # text, the author's account or the submission's cover statement.
-            contains_eager(Comment.submission).load_only(*_ENTRY_SUBMISSION, raiseload=True),
-            contains_eager(Comment.submission)
-            .contains_eager(Submission.author)
-            .load_only(User.name, raiseload=True)
-            .raiseload(User.role_grants),
-            contains_eager(Comment.clause).load_only(Clause.uid, raiseload=True),
-            contains_eager(Comment.revision).load_only(
-                ClauseRevision.clause_id,
-                ClauseRevision.number,
-                ClauseRevision.heading,
-                raiseload=True,
-            ),
+    )
+    if plain:
+        page = clause_order_page(
+            session,
+            query.with_only_columns(*record_rows.COLUMNS),
+            round_.version_id,
+            after=after,
+            before=before,
+            limit=limit,
+            keys=keys,
         )
+        comments = [record_rows.plain_comment(row) for row in page.items]
+    else:
+        comments, page = _record_objects(session, query, round_, keys, after, before, limit)
+    moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
+    page.items = [CommentEntry(c, moderation.get(c.id)) for c in comments]
+    return page, total
+
+
+def _record_objects(session, query, round_, keys, after, before, limit):
+    """The record page's comments as ORM objects (the API, moderation), and the page."""
+    query = query.options(
+        # Authors are shown by name: their role grants are not loaded (a page of
+        # authors would otherwise select role grants in batches of 500 ids).
+        # Only the columns a record entry shows are read (raiseload: reading any
+        # other fails loudly instead of a query per row): not the clause revision's
+        # text, the author's account or the submission's cover statement.
+        contains_eager(Comment.submission).load_only(*_ENTRY_SUBMISSION, raiseload=True),
+        contains_eager(Comment.submission)
+        .contains_eager(Submission.author)
+        .load_only(User.name, raiseload=True)
+        .raiseload(User.role_grants),
+        contains_eager(Comment.clause).load_only(Clause.uid, raiseload=True),
+        contains_eager(Comment.revision).load_only(
+            ClauseRevision.clause_id,
+            ClauseRevision.number,
+            ClauseRevision.heading,
+            raiseload=True,
+        ),
     )
     page = clause_order_page(
         session, query, round_.version_id, after=after, before=before, limit=limit, keys=keys
     )
-    comments = [row[0] for row in page.items]
-    moderation = moderation_of(session, [c.id for c in comments]) if staff else {}
-    page.items = [CommentEntry(c, moderation.get(c.id)) for c in comments]
-    return page, total
+    return [row[0] for row in page.items], page
 
 
 def record_comments(

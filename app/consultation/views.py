@@ -577,6 +577,7 @@ def _record_page(
         after=request.args.get("after"),
         before=request.args.get("before"),
         limit=PER_PAGE,
+        plain=True,  # the page reads plain values (record_rows), not ORM objects
     )
     may_moderate = can_moderate(current_user, round_)
     return render_template(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from app.auth.permissions import SYSTEM
-from app.consultation import service
+from app.consultation import record_rows, service
+from app.consultation.names import author_line
 from app.drafting import editing
 from app.drafting import service as drafting
 
@@ -124,3 +125,53 @@ def test_record_escapes_what_it_prints_by_hand(
         # The comment's text is the renderer's stored HTML, printed as it is.
         assert "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted" in page
         assert f'id="comment-{shown.id}"' in page
+
+
+def test_plain_entries_carry_what_the_orm_entries_show(
+    session, make_round, commenter, file_comment, uid_of
+):
+    """The HTML page reads plain values (record_rows); they equal the ORM entries' fields."""
+    round_ = make_round()
+    uid = uid_of(round_, "1.1")
+    body = next(
+        n.revision.body for n in drafting.version_nodes(session, round_.version) if n.uid == uid
+    )
+    file_comment(commenter, round_, clause_uid=uid, passage=" ".join(body.split()[:3]))
+    file_comment(commenter, round_, body="On the whole draft.", consent=True)
+    session.flush()
+    objects, total = service.record_page(session, None, round_)
+    plain, plain_total = service.record_page(session, None, round_, plain=True)
+    assert total == plain_total == 2 and len(plain.items) == 2
+    assert (objects.next_cursor, objects.prev_cursor) == (plain.next_cursor, plain.prev_cursor)
+    for o, p in zip(objects.items, plain.items, strict=True):
+        assert isinstance(p.comment, record_rows.PlainComment)
+        oc, pc = o.comment, p.comment
+        for name in (
+            "id",
+            "anchor_exact",
+            "anchor_prefix",
+            "anchor_suffix",
+            "comment_type",
+            "language",
+            "body_html",
+            "proposed_change",
+            "proposed_change_html",
+        ):
+            assert getattr(oc, name) == getattr(pc, name), name
+        assert (oc.clause and oc.clause.uid) == (pc.clause and pc.clause.uid)
+        assert (oc.revision and oc.revision.title) == (pc.revision and pc.revision.title)
+        for name in (
+            "kind",
+            "submitted_at",
+            "receipt",
+            "stakeholder_group",
+            "consent_publish_name",
+            "organisation",
+            "status",
+        ):
+            assert getattr(oc.submission, name) == getattr(pc.submission, name), name
+        assert oc.submission.author.name == pc.submission.author.name
+        assert author_line(oc.submission) == author_line(pc.submission)
+        assert (o.hidden, o.withdrawn) == (p.hidden, p.withdrawn)
+    assert any(p.comment.clause for p in plain.items)
+    assert any(p.comment.clause is None for p in plain.items)
