@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, case, false, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
+from app.committee import synopsis_rows
 from app.committee.dashboard_rows import AGREED, DRAFTED, NONE, dashboard_rows
 from app.committee.models import Disposition, SynopsisPublication
 from app.consultation.clause_order import clause_order_page
@@ -222,13 +223,28 @@ def synopsis_page(
     after: str | None = None,
     before: str | None = None,
     limit: int = PAGE_SIZE,
+    plain: bool = False,
 ) -> Page:
     """Return a page of the synopsis: clause order (whole draft first), then comment id.
 
     The public page is driven from the read model (visible rows, the current answer by
     its id): each clause segment is a range of ix_comment_state_record in page order.
+    `plain` (public only): the rows' comments and answers are plain values
+    (`synopsis_rows`), not ORM objects.
     """
     keys = (Comment.clause_id, Comment.id)
+    if public and plain:
+        page = clause_order_page(
+            session,
+            synopsis_rows.public_rows(round_.id),
+            round_.version_id,
+            after=after,
+            before=before,
+            limit=limit,
+            keys=(CommentState.clause_id, CommentState.comment_id),
+        )
+        page.items = [CommentRow(*synopsis_rows.plain_row(row)) for row in page.items]
+        return page
     if public:
         query = with_row_parts(
             select(Comment, Current, false().label("hidden"))

@@ -207,18 +207,22 @@ def build(
     after: str | None = None,
     before: str | None = None,
     with_progress: bool = True,
+    plain: bool = False,
 ) -> Synopsis:
     """Assemble one page of a round's synopsis; the public version leaves hidden comments out.
 
     with_progress=False: a published synopsis's page does not show the committee's progress
-    (every comment was agreed), so it is not counted (`progress` stays empty)."""
+    (every comment was agreed), so it is not counted (`progress` stays empty).
+    plain=True (the public HTML page): rows of plain values (`synopsis_rows`)."""
     publication = synopsis_publication(session, round_)
     progress = (
         listing.round_progress(session, round_)
         if with_progress or publication is None
         else Progress()
     )
-    page = listing.synopsis_page(session, round_, public=public, after=after, before=before)
+    page = listing.synopsis_page(
+        session, round_, public=public, after=after, before=before, plain=plain
+    )
     result = Synopsis(round_, publication, progress, _group_rows(page.items), page)
     if publication is not None and publication.counts is not None:
         result.by_decision, result.by_group = _published_counts(

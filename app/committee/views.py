@@ -431,6 +431,7 @@ def synopsis(round_id: int):
         after=request.args.get("after"),
         before=request.args.get("before"),
         with_progress=False,  # counted below only while unpublished (what the page shows)
+        plain=True,  # the page reads plain values (synopsis_rows), not ORM objects
     )
     blockers = (
         []
