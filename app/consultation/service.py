@@ -368,13 +368,13 @@ def public_comment_counts(session: Session, round_: ConsultationRound) -> dict[i
 
 @dataclass
 class CommentEntry:
-    """A comment as the record shows it to one reader."""
+    """A comment as the record shows it to one reader (its comment plain on the HTML page)."""
 
-    comment: Comment
+    comment: Comment | record_rows.PlainComment
     moderation: Moderation | None = None
 
     @property
-    def submission(self) -> Submission:
+    def submission(self) -> Submission | record_rows.PlainSubmission:
         return self.comment.submission
 
     @property
