@@ -94,7 +94,13 @@ def test_record_escapes_what_it_prints_by_hand(
     `|e` goes missing (a clause heading, an author line, a moderation reason, a comment)."""
     standard = make_standard(clauses=1)
     editing.add_clause(
-        session, SYSTEM, standard, kind="guidance", number="2", heading=HOSTILE, body="Body."
+        session,
+        SYSTEM,
+        standard,
+        kind="guidance",
+        number="2",
+        heading=HOSTILE,
+        body="Report <every> year & more.",
     )
     round_ = make_round(standard)
     uid = drafting.version_nodes(session, round_.version)[-1].uid  # the hostile clause
@@ -108,6 +114,7 @@ def test_record_escapes_what_it_prints_by_hand(
         kind="organisation",
         organisation=HOSTILE,
     )
+    file_comment(author, round_, clause_uid=uid, passage="<every> year & more")
     hidden = file_comment(author, round_, body="To be hidden.")
     session.flush()
     service.moderate(session, secretariat, hidden, hidden=True, reason=HOSTILE)
@@ -119,7 +126,9 @@ def test_record_escapes_what_it_prints_by_hand(
         assert "<script>" not in page and "<b>" not in page
         # The clause list and the entry's clause link; the author line (name and
         # organisation); for staff, the moderation reason.
-        assert page.count(ESCAPED) == (5 if signed_in else 4), signed_in
+        assert page.count(ESCAPED) == (6 if signed_in else 5), signed_in
+        assert '<mark class="anchor">&lt;every&gt; year &amp; more</mark>' in page
+        assert "<every>" not in page
         assert f'<option value="{uid}" lang="en">2 {ESCAPED}</option>' in page
         assert f"Hidden from the public: {ESCAPED}</p>" in page if signed_in else True
         # The comment's text is the renderer's stored HTML, printed as it is.
