@@ -431,21 +431,9 @@ def round_progress(
     """Count a round's comments; breakdown: what lacks an agreed answer by clause, type, group."""
     progress = progress_by_round(session, [round_.id])[round_.id]
     if breakdown and progress.lacking:
-        # Open by clause: the clause counters of the round (~600 keys at most).
-        per_clause = counters.clause_counts(session, round_.id, agreed=False)
-        uids = dict(
-            session.execute(
-                select(Clause.id, Clause.uid).where(
-                    Clause.id.in_(
-                        select(counters.ClauseTally.clause_key).where(
-                            counters.ClauseTally.round_id == round_.id
-                        )
-                    )
-                )
-            ).all()
-        )
+        # Open by clause: the round's clause counters (~600 keys), with the clause's uid.
         progress.open_by_clause = Counter(
-            {(uids.get(cid, "") if cid is not None else ""): n for cid, n in per_clause.items()}
+            {uid or "": n for uid, n in counters.open_by_clause_uid(session, round_.id)}
         )
     return progress
 

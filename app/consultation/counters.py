@@ -27,6 +27,7 @@ only if their comments fall in the same shard. Reads sum the shards.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    bindparam,
     except_,
     func,
     literal,
@@ -46,6 +48,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.consultation.models import CommentState
 from app.database import Base
+from app.drafting.models import Clause
 
 SHARDS = 4
 
@@ -97,11 +100,9 @@ class Cell:
     n: int
 
 
-def cells(session: Session, round_ids: Iterable[int]) -> list[Cell]:
-    """The rounds' counts by every key of comment_tally (a few hundred rows a round)."""
-    round_ids = list(round_ids)
-    if not round_ids:
-        return []
+@functools.cache
+def _cells_query():
+    """Built once per process (a statement is immutable; its compiled form is cached)."""
     t = CommentTally
     keys = (
         t.round_id,
@@ -113,10 +114,22 @@ def cells(session: Session, round_ids: Iterable[int]) -> list[Cell]:
         t.hidden,
     )
     # Grouped in the primary key's order (shard last): a streaming sum, no sort.
-    query = select(*keys, func.sum(t.n)).where(t.round_id.in_(round_ids)).group_by(*keys)
+    return (
+        select(*keys, func.sum(t.n))
+        .where(t.round_id.in_(bindparam("round_ids", expanding=True)))
+        .group_by(*keys)
+    )
+
+
+def cells(session: Session, round_ids: Iterable[int]) -> list[Cell]:
+    """The rounds' counts by every key of comment_tally (a few hundred rows a round)."""
+    round_ids = list(round_ids)
+    if not round_ids:
+        return []
+    query = _cells_query()
     return [
         Cell(r, bool(a), d or None, str(ty), g or "", bool(f), bool(h), int(n))
-        for r, a, d, ty, g, f, h, n in session.execute(query)
+        for r, a, d, ty, g, f, h, n in session.execute(query, {"round_ids": round_ids})
         if n
     ]
 
@@ -144,6 +157,19 @@ def clause_counts(
         query = query.where(t.clause_key == (clause_id or 0))
     query = query.group_by(t.clause_key)
     return {(key or None): int(n) for key, n in session.execute(query) if n}
+
+
+def open_by_clause_uid(session: Session, round_id: int) -> list[tuple[str | None, int]]:
+    """(clause uid, open comments) of a round's clauses with any (uid None: whole draft)."""
+    t = ClauseTally
+    query = (
+        select(Clause.uid, func.sum(t.n))
+        .select_from(t)
+        .outerjoin(Clause, Clause.id == t.clause_key)
+        .where(t.round_id == round_id, t.agreed.is_(False))
+        .group_by(t.clause_key, Clause.uid)
+    )
+    return [(uid, int(n)) for uid, n in session.execute(query) if n]
 
 
 # --- check and repair ------------------------------------------------------------------
@@ -238,6 +264,7 @@ __all__ = [
     "CommentTally",
     "cells",
     "clause_counts",
+    "open_by_clause_uid",
     "differences",
     "repair",
 ]

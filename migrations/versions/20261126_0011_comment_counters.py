@@ -200,6 +200,9 @@ def upgrade() -> None:
         for statement in _sqlite_triggers():
             op.execute(statement)
     _fill()
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ANALYZE comment_tally")
+        op.execute("ANALYZE clause_tally")
 
 
 def downgrade() -> None:
