@@ -11,7 +11,7 @@ instead, so a count is a sum over a few hundred rows whatever the round's size:
   round page's comments per clause, the committee's open-by-clause list, the
   record's total for one clause).
 
-**Kept by triggers on `comment_state`** (migration `0011_comment_counters`): every
+**Kept by triggers on `comment_state`** (migration `0012_comment_counters`): every
 INSERT, DELETE and UPDATE of a counted column of `comment_state` adds +1/-1 to the
 rows of its old and new keys by an upsert (`n = n + excluded.n`), in the statement
 that changes the read model, so in the transaction of the event: submit (both

@@ -1,7 +1,7 @@
 """comment counters per round and per clause, kept by triggers on comment_state
 
-Revision ID: 0011_comment_counters
-Revises: 0010_comment_state_receipt_order
+Revision ID: 0012_comment_counters
+Revises: 0011_job_waiting_index
 Create Date: 2026-11-26 22:10:00
 
 `comment_tally` (round, agreed, decision, type, group, formal, hidden, shard) and
@@ -25,8 +25,8 @@ they exist at head).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_comment_counters"
-down_revision = "0010_comment_state_receipt_order"
+revision = "0012_comment_counters"
+down_revision = "0011_job_waiting_index"
 branch_labels = None
 depends_on = None
 
