@@ -12,6 +12,9 @@ takes 1 from the old row's, an UPDATE that changes a counted column moves 1
 from the old keys to the new, each an upsert `n = n + excluded.n` in the
 statement that changed comment_state (so in the event's transaction). The shard
 is `comment_id % 4`: concurrent intake rarely locks the same counter row.
+On PostgreSQL a transaction that rebuilds comment_state wholesale sets
+`clausewise.counters` to 'off' (SET LOCAL) and recounts at its end: a row
+trigger costs ~0.15 ms, 15 s for a 50,000-comment round's delete and insert.
 
 0001 creates the tables on a new database; on one created before, this
 migration creates them. Either way it creates the triggers and fills the tables
@@ -152,6 +155,9 @@ def _postgresql_function() -> str:
     return f"""
 CREATE OR REPLACE FUNCTION comment_state_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('clausewise.counters', true) = 'off' THEN
+    RETURN NULL;  -- a rebuild of comment_state recounts the counters once at its end
+  END IF;
   IF TG_OP = 'INSERT' THEN
     {_upsert(TALLY, TALLY_KEYS, TALLY_VALUES, "NEW", 1)};
     {_upsert(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, "NEW", 1)};
