@@ -36,6 +36,12 @@ from app.database import utcnow  # noqa: E402
 from app.drafting.models import Clause, VersionEntry  # noqa: E402
 from app.extensions import db  # noqa: E402
 
+TRIGGERS = (
+    "comment_state_tally_insert",
+    "comment_state_tally_delete",
+    "comment_state_tally_update",
+)
+
 
 def _batch(app, user_ids, round_id, uid, posts) -> tuple[float, float]:
     def work(user_id):
@@ -109,9 +115,8 @@ def main() -> int:
             for mode in ("off", "on"):
                 state = "DISABLE" if mode == "off" else "ENABLE"
                 with db.engine.begin() as conn:
-                    conn.execute(
-                        text(f"ALTER TABLE comment_state {state} TRIGGER comment_state_tally")
-                    )
+                    for name in TRIGGERS:
+                        conn.execute(text(f"ALTER TABLE comment_state {state} TRIGGER {name}"))
                 rate, cpu = _batch(app, user_ids, round_id, uid, args.posts)
                 found[mode].append((rate, cpu))
                 with db.transaction() as session:

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, delete, false, func, insert, or_, select, text, update
+from sqlalchemy import Select, delete, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.consultation import counters
 from app.consultation.models import (
     Comment,
     CommentState,
@@ -180,22 +179,13 @@ def source(round_id: int | None = None) -> Select:
 
 
 def replace(session: Session, rows: Select, round_id: int | None = None) -> int:
-    """Replace the rows of a round (or all rows) by `rows` (BASE + ANSWER columns).
-
-    On PostgreSQL the counters' row trigger is switched off for these two statements
-    (this transaction only) and the round's counters are recounted once after them."""
-    bulk = session.get_bind().dialect.name == "postgresql"
-    if bulk:
-        session.execute(text("SET LOCAL clausewise.counters = 'off'"))
+    """Replace the rows of a round (or all rows) by `rows` (BASE + ANSWER columns)."""
     wipe = delete(CommentState)
     if round_id is not None:
         wipe = wipe.where(CommentState.round_id == round_id)
     session.execute(wipe.execution_options(synchronize_session=False))
     columns = [getattr(CommentState, name) for name in BASE_COLUMNS + ANSWER_COLUMNS]
     session.execute(insert(CommentState).from_select(columns, rows))
-    if bulk:
-        session.execute(text("SET LOCAL clausewise.counters = 'on'"))
-        counters.repair(session, round_id)
     count = select(func.count()).select_from(CommentState)
     if round_id is not None:
         count = count.where(CommentState.round_id == round_id)

@@ -12,16 +12,20 @@ takes 1 from the old row's, an UPDATE that changes a counted column moves 1
 from the old keys to the new, each an upsert `n = n + excluded.n` in the
 statement that changed comment_state (so in the event's transaction). The shard
 is `comment_id % 4`: concurrent intake rarely locks the same counter row.
-On PostgreSQL a transaction that rebuilds comment_state wholesale sets
-`clausewise.counters` to 'off' (SET LOCAL) and recounts at its end: a row
-trigger costs ~0.15 ms, 15 s for a 50,000-comment round's delete and insert.
+
+SQLite: row triggers (one writer at a time). PostgreSQL: statement triggers
+with transition tables: each statement's net change per key is one upsert,
+in key order (round counters, then clause counters), so two single-statement
+events (a submit of many comments, a one-step post, a moderation) lock
+counter rows in one global order and cannot deadlock; a rebuild's DELETE and
+INSERT of 50,000 rows is two grouped upserts, not 100,000 trigger calls.
 
 0001 creates the tables on a new database; on one created before, this
 migration creates them. Either way it creates the triggers and fills the tables
 from comment_state (a GROUP BY over it, seconds at 100,000 comments).
 
 On SQLite, a later batch migration that recreates comment_state drops these
-triggers: it must create them again (tests/consultation/test_counters.py checks
+triggers: it must create them again (tests/committee/test_counters.py checks
 they exist at head).
 """
 
@@ -149,33 +153,46 @@ def _sqlite_triggers() -> list[str]:
     ]
 
 
+def _delta(table: str, keys: tuple[str, ...], values: tuple[str, ...], sources) -> str:
+    """One upsert of a statement's net change per key, in key order (PostgreSQL)."""
+    selects = " UNION ALL ".join(
+        f"SELECT {', '.join(v.replace('R.', '') for v in values)}, {sign} FROM {rows}"
+        for rows, sign in sources
+    )
+    names = ", ".join(keys)
+    return (
+        f"INSERT INTO {table} ({names}, n) "
+        f"SELECT {names}, SUM(delta) FROM ({selects}) AS d ({names}, delta) "
+        f"GROUP BY {names} HAVING SUM(delta) <> 0 ORDER BY {names} "
+        f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n"
+    )
+
+
 def _postgresql_function() -> str:
-    tally_moves = _changed(TALLY_SOURCE, "IS DISTINCT FROM")
-    clause_moves = _changed(CLAUSE_SOURCE, "IS DISTINCT FROM")
+    inserted, deleted = [("new_rows", 1)], [("old_rows", -1)]
+    updated = [("old_rows", -1), ("new_rows", 1)]
     return f"""
 CREATE OR REPLACE FUNCTION comment_state_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF current_setting('clausewise.counters', true) = 'off' THEN
-    RETURN NULL;  -- a rebuild of comment_state recounts the counters once at its end
-  END IF;
   IF TG_OP = 'INSERT' THEN
-    {_upsert(TALLY, TALLY_KEYS, TALLY_VALUES, "NEW", 1)};
-    {_upsert(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, "NEW", 1)};
+    {_delta(TALLY, TALLY_KEYS, TALLY_VALUES, inserted)};
+    {_delta(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, inserted)};
   ELSIF TG_OP = 'DELETE' THEN
-    {_upsert(TALLY, TALLY_KEYS, TALLY_VALUES, "OLD", -1)};
-    {_upsert(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, "OLD", -1)};
+    {_delta(TALLY, TALLY_KEYS, TALLY_VALUES, deleted)};
+    {_delta(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, deleted)};
   ELSE
-    IF {tally_moves} THEN
-      {_upsert(TALLY, TALLY_KEYS, TALLY_VALUES, "OLD", -1)};
-      {_upsert(TALLY, TALLY_KEYS, TALLY_VALUES, "NEW", 1)};
-    END IF;
-    IF {clause_moves} THEN
-      {_upsert(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, "OLD", -1)};
-      {_upsert(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, "NEW", 1)};
-    END IF;
+    {_delta(TALLY, TALLY_KEYS, TALLY_VALUES, updated)};
+    {_delta(CLAUSE, CLAUSE_KEYS, CLAUSE_VALUES, updated)};
   END IF;
   RETURN NULL;
 END $$"""
+
+
+PG_TRIGGERS = {
+    "comment_state_tally_insert": ("INSERT", "NEW TABLE AS new_rows"),
+    "comment_state_tally_delete": ("DELETE", "OLD TABLE AS old_rows"),
+    "comment_state_tally_update": ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+}
 
 
 def _fill() -> None:
@@ -195,11 +212,14 @@ def upgrade() -> None:
     _create_tables()
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_postgresql_function())
-        op.execute("DROP TRIGGER IF EXISTS comment_state_tally ON comment_state")
-        op.execute(
-            "CREATE TRIGGER comment_state_tally AFTER INSERT OR UPDATE OR DELETE "
-            "ON comment_state FOR EACH ROW EXECUTE FUNCTION comment_state_tally()"
-        )
+        op.execute("DROP TRIGGER IF EXISTS comment_state_tally ON comment_state")  # a draft's
+        for name, (event, transition) in PG_TRIGGERS.items():
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON comment_state")
+            op.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON comment_state "
+                f"REFERENCING {transition} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION comment_state_tally()"
+            )
     else:
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -214,7 +234,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The tables stay (0001 drops them with the others); the triggers go.
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS comment_state_tally ON comment_state")
+        for name in PG_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON comment_state")
         op.execute("DROP FUNCTION IF EXISTS comment_state_tally()")
     else:
         for name in TRIGGERS:
