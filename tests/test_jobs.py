@@ -107,3 +107,24 @@ def test_with_a_jobs_worker_the_request_leaves_its_mail_in_the_outbox(
     assert [m["To"] for m in mail.sent_in_process] == [user.email]
     session.expire_all()
     assert session.get(Job, queued[0].id).done_at is not None
+
+
+def test_waiting_jobs_are_found_without_walking_the_done_ones(session):
+    """The indexer's poll and /healthz's lag read the partial index of waiting jobs."""
+    from sqlalchemy import text
+
+    from app.search import indexer
+
+    dialect = session.get_bind().dialect.name
+    statement = indexer.status_query().compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    if dialect == "sqlite":
+        plan = " ".join(
+            str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {statement}"))
+        )
+    else:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {statement}")))
+    assert "ix_job_waiting" in plan, plan
