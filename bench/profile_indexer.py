@@ -45,7 +45,7 @@ def copy_workdir(source: Path, target: Path) -> None:
 
 def insert_batch(db, rng: random.Random, n: int, serial: int) -> None:
     """Insert n submitted comments, each submission queuing its index update."""
-    from sqlalchemy import func, insert, select, update
+    from sqlalchemy import insert, select, update
 
     from app.auth.models import User
     from app.benchcorpus.standard import TOPICS
@@ -103,17 +103,16 @@ def insert_batch(db, rng: random.Random, n: int, serial: int) -> None:
                 }
             )
         session.execute(insert(Comment), rows)
-        base = session.scalar(select(func.count(Submission.id)))
         session.execute(
             update(Submission),
             [
                 {
                     "id": sid,
                     "status": "submitted",
-                    "receipt": f"IDX-{base + i:07d}",
+                    "receipt": f"IDX-{sid:07d}",
                     "submitted_at": round_.opens_at,
                 }
-                for i, sid in enumerate(ids)
+                for sid in ids
             ],
         )
         enqueue_rows(session, [(JOB_KIND, {"target": "submission", "id": sid}) for sid in ids])
@@ -147,6 +146,85 @@ def time_queries(app, runs: int) -> dict[str, float]:
     return out
 
 
+def under_intake(db, rate: float, seconds: float, profiler=None) -> dict:
+    """Insert comments at `rate` per second for `seconds` while `flask jobs work`'s loop
+    (its indexer thread; the other jobs left alone) applies them; return the indexer
+    thread's CPU per comment and its passes."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from app.jobs import worker
+    from app.jobs.models import Job
+    from app.search.queue import JOB_KIND
+
+    cpu = [0.0]
+    passes = [0]
+
+    def timed_batches(db_):
+        if profiler:
+            profiler.start()
+        started = time.thread_time()
+        try:
+            return real_batches(db_)
+        finally:
+            cpu[0] += time.thread_time() - started
+            passes[0] += 1
+            if profiler:
+                profiler.stop()
+
+    real_batches = worker.run_batches
+    worker.run_batches = timed_batches
+    real_pending = worker.run_pending
+    worker.run_pending = lambda db_, limit, batches=True: 0  # mail and the rest: not measured
+    stop = threading.Event()
+    rng = random.Random(11)  # noqa: S311 - a reproducible load
+    inserted = [0]
+
+    from flask import current_app
+
+    app = current_app._get_current_object()
+
+    def feed() -> None:
+        try:
+            with app.app_context():
+                _feed()
+        finally:
+            stop.set()
+
+    def _feed() -> None:
+        tick, started = 0.05, time.monotonic()
+        while time.monotonic() < started + seconds:
+            due = int((time.monotonic() - started) * rate) - inserted[0]
+            if due > 0:
+                insert_batch(db, rng, due, 10_000 + inserted[0])
+                inserted[0] += due
+            time.sleep(tick)
+        while True:  # until the queue is drained
+            with db.reading() as session:
+                age = session.scalar(
+                    select(func.min(Job.created_at)).where(
+                        Job.kind == JOB_KIND, Job.done_at.is_(None)
+                    )
+                )
+            if age is None:
+                break
+            time.sleep(0.05)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        worker.work(db, interval=0.5, stop=stop.is_set)
+    finally:
+        feeder.join()
+        worker.run_batches, worker.run_pending = real_batches, real_pending
+    return {
+        "comments": inserted[0],
+        "cpu_per_comment_ms": cpu[0] * 1000 / max(1, inserted[0]),
+        "passes": passes[0],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True)
@@ -154,9 +232,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-batch", type=int, default=25)
     parser.add_argument("--runs", type=int, default=5, help="query runs after the batches")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument text profile here")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="instead of batches: comments per second for --seconds, applied by the jobs worker",
+    )
+    parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args(argv)
 
     from app import create_app
+    from app.cli import upgrade_schema
     from app.extensions import db
     from app.search import indexer
     from app.search.engines import get_engine
@@ -182,7 +267,21 @@ def main(argv: list[str] | None = None) -> int:
             profiler = Profiler(interval=0.0005)
         cpu: list[float] = []
         with app.app_context():
+            upgrade_schema()
             engine = get_engine(app)
+            if args.rate:
+                insert_batch(db, rng, 1, 0)
+                indexer.apply_pending(db, engine)  # opens the index, as a running worker has
+                found = under_intake(db, args.rate, args.seconds, profiler)
+                print(
+                    f"{found['comments']} comments at {args.rate:.0f}/s, applied by the jobs "
+                    f"worker: indexer CPU per comment {found['cpu_per_comment_ms']:.2f} ms "
+                    f"in {found['passes']} passes"
+                )
+                if profiler:
+                    text = profiler.output_text(unicode=True, show_all=False)
+                    args.profile.write_text(text, "utf-8")
+                return 0
             for b in range(args.batches + 1):
                 insert_batch(db, rng, args.per_batch, b)
                 if b and profiler:
