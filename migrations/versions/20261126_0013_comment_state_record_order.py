@@ -1,7 +1,7 @@
 """the public record and synopsis in clause order from the read model
 
-Revision ID: 0012_comment_state_record
-Revises: 0011_job_waiting_index
+Revision ID: 0013_comment_state_record
+Revises: 0012_comment_counters
 Create Date: 2026-11-26 22:45:00
 
 `ix_comment_state_record (clause_id, round_id, hidden, comment_id)`: the public record's
@@ -18,8 +18,8 @@ Databases created from 0001 since have it already (0001 is generated from the mo
 
 from alembic import op
 
-revision = "0012_comment_state_record"
-down_revision = "0011_job_waiting_index"
+revision = "0013_comment_state_record"
+down_revision = "0012_comment_counters"
 branch_labels = None
 depends_on = None
 
