@@ -198,7 +198,7 @@ class Postgres:
 class Site:
     """The app under gunicorn, plus HTTP helpers to prepare signed-in sessions."""
 
-    def __init__(self, env: dict, workers: int) -> None:
+    def __init__(self, env: dict, workers: int, jobs_nice: int = 0) -> None:
         self.env = env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -222,7 +222,7 @@ class Site:
         # Queued jobs (acknowledgement mail, search updates) run in their own process, as
         # scripts/run serves: the web workers only serve (JOBS_AFTER_RESPONSE=0).
         self.jobs = subprocess.Popen(
-            [str(VENV / "flask"), "--app", "wsgi", "jobs", "work"],
+            [str(VENV / "flask"), "--app", "wsgi", "jobs", "work", "--nice", str(jobs_nice)],
             cwd=ROOT,
             env=env,
             start_new_session=True,

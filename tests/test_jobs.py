@@ -139,3 +139,16 @@ def test_sends_are_claimed_and_ended_together_and_a_failed_one_is_retried(db, se
     assert jobs.run_pending(db) == 1
     assert jobs.run_pending(db) == 0  # done jobs never run again
     assert [p["n"] for p in sends] == [0, 2, 1]
+
+
+def test_the_worker_can_run_below_the_web_workers_priority(runner, monkeypatch):
+    from app.jobs import worker
+
+    lowered: list[int] = []
+    monkeypatch.setattr(worker.os, "nice", lowered.append)
+    result = runner.invoke(args=["jobs", "work", "--until-idle", "--nice", "10"])
+    assert result.exit_code == 0, result.output
+    assert lowered == [10]
+    result = runner.invoke(args=["jobs", "work", "--until-idle"])
+    assert lowered == [10]  # not lowered unless asked
+    assert runner.invoke(args=["jobs", "work", "--nice", "40"]).exit_code == 2  # bad input
