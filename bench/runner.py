@@ -222,7 +222,11 @@ class Site:
         # Queued jobs (acknowledgement mail, search updates) run in their own process, as
         # scripts/run serves: the web workers only serve (JOBS_AFTER_RESPONSE=0).
         self.jobs = subprocess.Popen(
-            [str(VENV / "flask"), "--app", "wsgi", "jobs", "work", "--nice", str(jobs_nice)],
+            [
+                str(VENV / "flask"),
+                *("--app", "wsgi", "jobs", "work"),
+                *(("--nice", str(jobs_nice)) if jobs_nice else ()),
+            ],
             cwd=ROOT,
             env=env,
             start_new_session=True,
