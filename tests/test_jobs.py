@@ -152,3 +152,24 @@ def test_the_worker_can_run_below_the_web_workers_priority(runner, monkeypatch):
     result = runner.invoke(args=["jobs", "work", "--until-idle"])
     assert lowered == [10]  # not lowered unless asked
     assert runner.invoke(args=["jobs", "work", "--nice", "40"]).exit_code == 2  # bad input
+
+
+def test_waiting_jobs_are_found_without_walking_the_done_ones(session):
+    """The indexer's poll and /healthz's lag read the partial index of waiting jobs."""
+    from sqlalchemy import text
+
+    from app.search import indexer
+
+    dialect = session.get_bind().dialect.name
+    statement = indexer.status_query().compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    if dialect == "sqlite":
+        plan = " ".join(
+            str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {statement}"))
+        )
+    else:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {statement}")))
+    assert "ix_job_waiting" in plan, plan

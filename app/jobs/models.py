@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, UTCDateTime, utcnow
@@ -10,6 +10,17 @@ from app.database import Base, UTCDateTime, utcnow
 
 class Job(Base):
     __tablename__ = "job"
+    __table_args__ = (
+        # The queue's waiting jobs only: the indexer's poll, the worker's claims and
+        # /healthz's lag read this instead of walking every job ever done by kind.
+        Index(
+            "ix_job_waiting",
+            "kind",
+            "id",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)

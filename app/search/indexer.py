@@ -233,12 +233,15 @@ class Status:
         return self.oldest is not None and self.oldest > LAGGING_AFTER
 
 
+def status_query():
+    """How many updates wait and the oldest's time: read from `ix_job_waiting` alone."""
+    return select(func.count(), func.min(Job.created_at)).where(
+        Job.kind == JOB_KIND, Job.done_at.is_(None)
+    )
+
+
 def status(session: Session, now: dt.datetime | None = None) -> Status:
     """Say how many updates wait and how old the oldest is."""
     now = now or utcnow()
-    waiting, oldest = session.execute(
-        select(func.count(), func.min(Job.created_at)).where(
-            Job.kind == JOB_KIND, Job.done_at.is_(None)
-        )
-    ).one()
+    waiting, oldest = session.execute(status_query()).one()
     return Status(get_engine().name, waiting, (now - oldest) if oldest else None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 20:30:50.725987
+Create Date: 2026-11-26 22:02:43.785370
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ def upgrade() -> None:
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_done_at'), ['done_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_kind'), ['kind'], unique=False)
+        batch_op.create_index('ix_job_waiting', ['kind', 'id'], unique=False, sqlite_where=sa.text('done_at IS NULL'), postgresql_where=sa.text('done_at IS NULL'))
 
     op.create_table('sign_in_throttle',
     sa.Column('key', sa.String(length=80), nullable=False),
@@ -729,6 +730,7 @@ def downgrade() -> None:
     op.drop_table('user_account')
     op.drop_table('sign_in_throttle')
     with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.drop_index('ix_job_waiting', sqlite_where=sa.text('done_at IS NULL'), postgresql_where=sa.text('done_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_job_kind'))
         batch_op.drop_index(batch_op.f('ix_job_done_at'))
 
