@@ -71,6 +71,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--jobs-nice", type=int, default=0, help="flask jobs work --nice")
+    parser.add_argument(
+        "--index-window", help="flask jobs work --index-window (its default if not given)"
+    )
     parser.add_argument("--database-url", help="a PostgreSQL database to empty and use")
     args = parser.parse_args(argv)
     import subprocess  # noqa: PLC0415
@@ -119,7 +122,12 @@ def main(argv: list[str]) -> int:
         )
     ]
     form = f"/consultations/{round_id}/comment"
-    site = Site(env, args.workers, jobs_nice=args.jobs_nice)
+    site = Site(
+        env,
+        args.workers,
+        jobs_nice=args.jobs_nice,
+        jobs_args=("--index-window", args.index_window) if args.index_window else (),
+    )
     try:
         lines = []
         for n in range(args.accounts):
@@ -196,7 +204,7 @@ def main(argv: list[str]) -> int:
             f"findable (search update queued -> applied), {len(lags)} posts: "
             f"p50 {statistics.median(lags):.2f} s, p95 {lags[int(len(lags) * 0.95)]:.2f} s, "
             f"max {lags[-1]:.2f} s; backlog drained {drained:.1f} s after wrk stopped "
-            f"(jobs worker nice {args.jobs_nice})"
+            f"(jobs worker nice {args.jobs_nice}, index window {args.index_window or 'default'})"
         )
     stored = after - before
     print(

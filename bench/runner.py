@@ -198,7 +198,9 @@ class Postgres:
 class Site:
     """The app under gunicorn, plus HTTP helpers to prepare signed-in sessions."""
 
-    def __init__(self, env: dict, workers: int, jobs_nice: int = 0) -> None:
+    def __init__(
+        self, env: dict, workers: int, jobs_nice: int = 0, jobs_args: tuple[str, ...] = ()
+    ) -> None:
         self.env = env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -226,6 +228,7 @@ class Site:
                 str(VENV / "flask"),
                 *("--app", "wsgi", "jobs", "work"),
                 *(("--nice", str(jobs_nice)) if jobs_nice else ()),
+                *jobs_args,
             ],
             cwd=ROOT,
             env=env,

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 
 INDEX_INTERVAL = 0.1  # seconds between polls of the indexer thread when nothing waits
+# Under a stream of posts the indexer applies at most one batch per window: a search
+# update's cost is mostly per batch (one index commit), so batches of a second's posts
+# cost far less per post than back-to-back passes of a few posts each. A post that
+# arrives when nothing waited is still picked up within one INDEX_INTERVAL.
+INDEX_WINDOW = 1.0
 JOBS_SLICE = 10  # other jobs run between two looks at the indexer
 YIELD_SECONDS = 1.0  # longest wait of the other jobs for an indexer pass
 
@@ -40,6 +45,7 @@ def work(
     limit: int = 200,
     until_idle: bool = False,
     index_interval: float | None = INDEX_INTERVAL,
+    index_window: float = INDEX_WINDOW,
 ) -> int:
     """Run jobs until stop() says so; sleep `interval` s whenever the queue is empty.
 
@@ -47,7 +53,9 @@ def work(
     `index_interval` s, so a comment becomes findable within one short poll and
     one batch even while mail jobs queue up or wait for the SMTP server; the
     main loop runs the other jobs. With until_idle (or index_interval None) one
-    thread does both and returns as soon as a pass finds nothing to do.
+    thread does both and returns as soon as a pass finds nothing to do. After a pass
+    that applied updates, the indexer's next pass starts `index_window` s after it
+    started at the earliest.
     """
     if until_idle or index_interval is None:
         return _loop(db, lambda: run_pending(db, limit), interval, stop, until_idle)
@@ -65,7 +73,9 @@ def work(
 
     def indexer() -> None:
         with app.app_context():
-            counts.append(_loop(db, index_pass, index_interval, stopping.is_set))
+            counts.append(
+                _loop(db, index_pass, index_interval, stopping.is_set, min_period=index_window)
+            )
 
     def jobs_slice() -> int:
         # Let an indexer pass finish first: on SQLite both need the write lock, and the
@@ -92,9 +102,12 @@ def _loop(
     interval: float,
     stop: Callable[[], bool],
     until_idle: bool = False,
+    *,
+    min_period: float = 0.0,
 ) -> int:
     total = 0
     while not stop():
+        started = time.monotonic()
         try:
             done = run()
         except OperationalError as exc:  # locked past the busy timeout: try again shortly
@@ -105,6 +118,8 @@ def _loop(
             if until_idle:
                 break
             _sleep_until(interval, stop)
+        elif min_period > 0:
+            _sleep_until(min_period - (time.monotonic() - started), stop)
     return total
 
 
@@ -126,6 +141,12 @@ def _sleep_until(seconds: float, stop: Callable[[], bool]) -> None:
     show_default=True,
     help="Seconds between polls of the search indexer thread.",
 )
+@click.option(
+    "--index-window",
+    default=INDEX_WINDOW,
+    show_default=True,
+    help="Under load, seconds between the starts of two search index batches.",
+)
 @click.option("--until-idle", is_flag=True, help="Stop once the queue is empty.")
 @click.option(
     "--nice",
@@ -135,7 +156,9 @@ def _sleep_until(seconds: float, stop: Callable[[], bool]) -> None:
     help="Lower this process's CPU priority by this much (os.nice): web workers first.",
 )
 @with_appcontext
-def work_command(interval: float, index_interval: float, until_idle: bool, nice: int) -> None:
+def work_command(
+    interval: float, index_interval: float, index_window: float, until_idle: bool, nice: int
+) -> None:
     """Run queued jobs (mail, search updates) until stopped (SIGTERM or Ctrl-C)."""
     from app.extensions import db
 
@@ -155,6 +178,7 @@ def work_command(interval: float, index_interval: float, until_idle: bool, nice:
             stop=lambda: bool(stopping),
             until_idle=until_idle,
             index_interval=index_interval,
+            index_window=index_window,
         )
     finally:
         for sig, handler in previous.items():
