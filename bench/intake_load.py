@@ -144,7 +144,7 @@ def main(argv: list[str]) -> int:
         load0 = loadavg()
         cpu0 = site.cpu_seconds()
         base = wrk(site.base, "/bench/insert", INSERT_LUA, args.seconds, args.connections, {})
-        cpu1 = site.cpu_seconds()
+        cpu1, jobs1 = site.cpu_seconds(), site.jobs_cpu_seconds()
         load1 = loadavg()
         case = wrk(
             site.base,
@@ -161,7 +161,7 @@ def main(argv: list[str]) -> int:
             if not waiting:
                 break
             time.sleep(0.5)
-        cpu2 = site.cpu_seconds()
+        cpu2, jobs2 = site.cpu_seconds(), site.jobs_cpu_seconds()
     finally:
         site.stop()
     ((after,),) = query(env, "SELECT count(*) FROM submission WHERE status = 'submitted'")
@@ -194,6 +194,10 @@ def main(argv: list[str]) -> int:
         f"p99 {case['p99'] / 1000:.1f} ms, errors {case['status_errors']}+"
         f"{case['socket_errors']}, {case_cpu:.2f} ms CPU per accepted post with its jobs "
         f"(load {load1} -> {load2}; jobs left queued {waiting})"
+    )
+    print(
+        f"of which the jobs worker {1000 * (jobs2 - jobs1) / max(1, case['accepted']):.2f} ms "
+        "per accepted post"
     )
     print(
         f"ratio accepted/s to the bare INSERT {case['accepted_rps'] / base['accepted_rps']:.2f}; "

@@ -251,8 +251,16 @@ class Site:
         requests/s on a shared machine.
         """
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+        return self._cpu([*out.stdout.split(), str(self.jobs.pid)])
+
+    def jobs_cpu_seconds(self) -> float:
+        """CPU time used so far by the jobs worker alone."""
+        return self._cpu([str(self.jobs.pid)])
+
+    @staticmethod
+    def _cpu(pids: list[str]) -> float:
         total = 0
-        for pid in [*out.stdout.split(), str(self.jobs.pid)]:
+        for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except FileNotFoundError:
