@@ -43,8 +43,8 @@ LAYERS = [
     {"app.publishing"},
     {"app.search"},
 ]
-# Views, the API, the CLI, the demo, the personal-data export, the benchmark corpus and the
-# app factory sit on top and may import anything.
+# Views, the API, the CLI, the demo, the personal-data export, the benchmark corpus, the
+# serving processes' settings (runtime) and the app factory sit on top and may import anything.
 TOP = {
     "app",
     "app.api",
@@ -53,6 +53,7 @@ TOP = {
     "app.data_export",
     "app.demo",
     "app.models",
+    "app.runtime",
     "app.web",
 }
 TOP_MODULE_NAMES = ("views", "cli")
