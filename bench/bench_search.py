@@ -408,6 +408,7 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
         threading.Thread(target=load, args=(i, p), daemon=True) for i, p in enumerate(people[1:])
     ]
     started_load = time.perf_counter()
+    worker_cpu = -_cpu_of(worker)  # after the warm-up: the worker's start is not counted
     for t in threads:
         t.start()
     waits: list[float] = []  # from sending the post
@@ -434,6 +435,7 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
         for t in threads:
             t.join(timeout=30)
         load_s = time.perf_counter() - started_load
+        worker_cpu += _cpu_of(worker)
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=60)
@@ -448,8 +450,18 @@ def findable(app, facts: dict, markers: int, writers: int, worker_env: dict | No
         "writers": writers,
         "intake_per_s": (sum(posted) + markers) / load_s,
         "intake_refused": refused[0],
+        # The worker's CPU (search updates and receipt mails) per accepted post.
+        "worker_cpu_per_post_ms": worker_cpu * 1000 / max(1, sum(posted) + markers),
         "jobs": "flask jobs work" if worker is not None else "after each commit",
     }
+
+
+def _cpu_of(process) -> float:
+    """CPU seconds (user and system) a running child process has used so far (Linux)."""
+    if process is None:
+        return 0.0
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_findable(app, db, word: str, started: float) -> float:
@@ -535,7 +547,8 @@ def main(argv: list[str] | None = None) -> int:
             f"p90 {results['findable_p90_s']:.2f} s, max {results['findable_max_s']:.2f} s "
             f"with {args.writers} writers ({results['intake_per_s']:.0f} posts/s, "
             f"{results['intake_refused']} refused as busy, "
-            f"jobs {results['jobs']}); from the commit: "
+            f"jobs {results['jobs']}, worker CPU "
+            f"{results['worker_cpu_per_post_ms']:.2f} ms per post); from the commit: "
             f"p50 {results['accepted_findable_p50_s']:.2f} s, "
             f"max {results['accepted_findable_max_s']:.2f} s"
         )

@@ -1,7 +1,7 @@
 """A short intake-only load: the one-step post under gunicorn and wrk, without the corpus.
 
 Run: .venv/bin/python bench/intake_load.py [--seconds 15] [--accounts 100] [--workers 2]
-         [--jobs-nice N] [--database-url postgresql+psycopg://…/DB]
+         [--jobs-nice N] [--index-pace S] [--database-url postgresql+psycopg://…/DB]
 
 A fresh SQLite file (demo loaded, --accounts commenters), served as bench/run serves it
 (`bench.baseline_app:app` under `gunicorn -w N`, `flask jobs work` beside it), driven by
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--jobs-nice", type=int, default=0, help="flask jobs work --nice")
     parser.add_argument(
-        "--index-window", help="flask jobs work --index-window (its default if not given)"
+        "--index-pace", help="flask jobs work --index-pace (its default if not given)"
     )
     parser.add_argument("--database-url", help="a PostgreSQL database to empty and use")
     args = parser.parse_args(argv)
@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
         env,
         args.workers,
         jobs_nice=args.jobs_nice,
-        jobs_args=("--index-window", args.index_window) if args.index_window else (),
+        jobs_args=("--index-pace", args.index_pace) if args.index_pace else (),
     )
     try:
         lines = []
@@ -208,7 +208,7 @@ def main(argv: list[str]) -> int:
             f"findable (search update queued -> applied), {len(lags)} posts: "
             f"p50 {statistics.median(lags):.2f} s, p95 {lags[int(len(lags) * 0.95)]:.2f} s, "
             f"max {lags[-1]:.2f} s; backlog drained {drained:.1f} s after wrk stopped "
-            f"(jobs worker nice {args.jobs_nice}, index window {args.index_window or 'default'})"
+            f"(jobs worker nice {args.jobs_nice}, index pace {args.index_pace or 'default'})"
         )
     stored = after - before
     print(

@@ -27,6 +27,7 @@ LAYERS = [
         "app.pagination",
         "app.ratelimit_storage",
         "app.request_guard",
+        "app.runtime",
         "app.rendering",
         "app.safe_redirect",
         "app.text",

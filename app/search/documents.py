@@ -7,6 +7,7 @@ Every function reads columns, never ORM objects, so a rebuild streams a round of
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
@@ -127,8 +128,10 @@ def _latest(column, comment_id_column, order_column):
     )
 
 
+@cache
 def comment_columns() -> Select:
-    """Select what a comment document needs, one row per comment."""
+    """Select what a comment document needs, one row per comment (built once: the
+    indexer reads each batch with it, and building it cost more than running it)."""
     return (
         select(
             Comment.id,

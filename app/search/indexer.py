@@ -100,6 +100,8 @@ def _comment_chunks(db: Database, where) -> Iterator[Chunk]:
         if not rows:
             return
         yield [key for _, key, doc in rows if doc is None], [doc for _, _, doc in rows if doc]
+        if len(rows) < documents.CHUNK:
+            return  # a short chunk is the last: no transaction to find nothing more
         last_id = rows[-1][0]
 
 

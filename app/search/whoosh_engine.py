@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from pickle import UnpicklingError
 
 from sqlalchemy.orm import Session
 from whoosh import index
@@ -31,15 +32,12 @@ from app.search.query import (
     segments,
 )
 from app.search.whoosh_filters import collect, hidden_docs, leaf_sets
-from app.search.whoosh_index import (
-    AndNot,
-    MarkerFormatter,
-    WhooshBatch,
-    open_reader,
-    schema,
-)
+from app.search.whoosh_index import AndNot, MarkerFormatter, WhooshBatch, open_reader
+from app.search.whoosh_phrase import Run
+from app.search.whoosh_schema import SCHEMA_VERSION, IndexStorage, schema, signature
 
 log = logging.getLogger(__name__)
+VERSION_FILE = "schema-version"  # SCHEMA_VERSION of the index in this folder
 
 
 class WhooshEngine:
@@ -55,21 +53,34 @@ class WhooshEngine:
     def _open(self) -> index.Index:
         if self._index is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            if index.exists_in(str(self.directory)):
-                self._index = index.open_dir(str(self.directory))
-                if set(self._index.schema.names()) != set(schema().names()):
-                    log.warning("search index has an older schema: run `flask search rebuild`")
-                    self._index = index.create_in(str(self.directory), schema())
+            storage = IndexStorage(str(self.directory))
+            if index.exists_in(str(self.directory)) and not self._stored_outdated():
+                self._index = storage.open_index()
             else:
-                self._index = index.create_in(str(self.directory), schema())
+                if index.exists_in(str(self.directory)):
+                    log.warning("search index has an older schema: run `flask search rebuild`")
+                self._index = storage.create_index(schema())
+                (self.directory / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
         return self._index
 
     def outdated(self) -> bool:
-        """An index on disk whose fields are not the current schema's (an older release)."""
+        """An index on disk written for an older schema (an older release): rebuild it."""
         if self._index is None and index.exists_in(str(self.directory)):
-            stored = index.open_dir(str(self.directory)).schema
-            return set(stored.names()) != set(schema().names())
+            return self._stored_outdated()
         return False  # none yet, or opened (and recreated if it was older) by this process
+
+    def _stored_outdated(self) -> bool:
+        """Compare the stored fields' names and kinds, and the schema version beside them.
+
+        The version says what the fields do not show (how their words are analysed).
+        An index whose schema no longer loads is outdated too.
+        """
+        try:
+            stored = index.open_dir(str(self.directory)).schema
+            version = (self.directory / VERSION_FILE).read_text().strip()
+        except (OSError, EOFError, ImportError, AttributeError, UnpicklingError, index.IndexError):
+            return True
+        return signature(stored) != signature(schema()) or version != str(SCHEMA_VERSION)
 
     def _searcher(self):
         """This thread's searcher, reused until the index changes.
@@ -132,14 +143,13 @@ class WhooshEngine:
             return None  # only stop words
         if len(tokens) == 1:
             return wq.Term("text", tokens[0])
-        # A phrase: every pair of neighbouring words, from the `pairs` field, which is
-        # exact for two words. For more, a document can hold each pair but not the whole
-        # run, so the positions in `text` are checked too: the pairs' short posting lists
-        # lead the intersection, and only the documents they share are checked.
-        pairs = [wq.Term("pairs", f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)]
+        # A phrase: its pairs of neighbouring words, from the `pairs` field. Two words
+        # are one pair, one term; more must be pairs in a run (positions compared), as
+        # a document can hold each pair of "spent pot lining" apart but never the run.
+        pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
         if len(pairs) == 1:
-            return pairs[0]
-        return wq.And([*pairs, wq.Phrase("text", tokens)])
+            return wq.Term("pairs", pairs[0])
+        return Run("pairs", pairs)
 
     def _text_query(self, ix, items: list[Item]) -> wq.Query | None:
         """Compile query items; ix is a searcher (its schema: FileIndex.schema reads the TOC)."""

@@ -1,4 +1,4 @@
-"""The Whoosh index on disk: schema, batched writes, readers that reuse open segments."""
+"""The Whoosh index on disk: batched writes, their merges, readers that reuse open segments."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from itertools import accumulate
 
 from whoosh import index
 from whoosh import query as wq
-from whoosh.analysis import BiWordFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.codec import whoosh3
-from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import Formatter, get_text
 from whoosh.matching import AndNotMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
@@ -18,6 +16,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
 from app.search.query import MARK_END, MARK_START
+from app.search.whoosh_schema import whoosh_document
 
 # whoosh-reloaded 2.7.5 decodes each posting block's document numbers (running sums
 # of gaps) with a Python generator, a third of a filtered search's time at 100,000
@@ -25,59 +24,48 @@ from app.search.query import MARK_END, MARK_START
 # delta_decode in the codec module.
 whoosh3.delta_decode = accumulate
 
-TEXT_FIELDS = ("heading", "body", "proposed", "response")  # stored, for snippets
-LOCK_TIMEOUT = 30.0
 
+def _cached_reader(self, fieldname, column):
+    """W3PerDocReader._cached_reader, remembering that a column is absent too.
 
-def _facet() -> ID:
-    return ID(stored=True, sortable=True)
-
-
-def schema() -> Schema:
-    stemming = StemmingAnalyzer()
-    return Schema(
-        key=ID(unique=True, stored=True),
-        kind=_facet(),
-        access=ID(),
-        public_from=NUMERIC(bits=64, signed=True),
-        hidden=BOOLEAN(stored=True),
-        standard=_facet(),
-        version=_facet(),
-        round=_facet(),
-        clause=_facet(),
-        clause_kind=_facet(),
-        stakeholder=_facet(),
-        comment_type=_facet(),
-        decision=_facet(),
-        public_decision=_facet(),
-        # One field to match (a word looked up once, not in four fields); the heading
-        # is written twice into it, so a clause whose heading matches ranks higher.
-        text=TEXT(analyzer=stemming),
-        # Each pair of neighbouring words of `text`: a two-word phrase is one term here,
-        # not a walk of two posting lists comparing positions document by document.
-        pairs=TEXT(analyzer=StemmingAnalyzer() | BiWordFilter(sep=" "), phrase=False),
-        heading=STORED(),
-        body=STORED(),
-        proposed=STORED(),
-        response=STORED(),
-        # Unstemmed words, for did-you-mean.
-        words=TEXT(analyzer=RegexTokenizer() | LowercaseFilter()),
-        title=STORED(),
-        receipt=STORED(),
-        comment_id=STORED(),
-    )
-
-
-def whoosh_document(doc: dict) -> dict:
-    """The engine-neutral document with the combined `text` field Whoosh matches on.
-
-    Phrases may run from one part into the next (as in PostgreSQL's concatenated
-    tsvector); the parts are separated by a line break only.
+    Whoosh asked the file system again for every posting of a field without
+    lengths (IDs, `words`): writing a segment spent a fifth of its time in stat().
+    A segment's files never change once written.
     """
-    heading = doc.get("heading", "")
-    parts = (heading, heading, *(doc.get(name, "") for name in ("body", "proposed", "response")))
-    text = "\n".join(p for p in parts if p)
-    return {**doc, "text": text, "pairs": text}
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        pass
+    reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+    self._readers[fieldname] = reader
+    return reader
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+LOCK_TIMEOUT = 30.0
+TIER = 10  # segments of one size class (1-9, 10-99, 100-999 … documents) merged together
+
+
+def merge_tiers(writer, segments):
+    """A Whoosh merge policy: merge the segments of a size class once it has TIER of them.
+
+    Each indexer commit writes a small segment. Whoosh's MERGE_SMALL merged the
+    smallest segments together every few commits, the merged one again with the
+    next few, and so on: a quarter of the indexer's CPU. Here a document is
+    rewritten once per size class it climbs (a few times in all), and the
+    segments stay few (at most TIER - 1 per class). The rebuild's large segment is
+    merged only with TIER - 1 others of its size: never, in practice.
+    """
+    classes: dict[int, list] = {}
+    for segment in segments:
+        classes.setdefault(len(str(segment.doc_count_all())), []).append(segment)
+    merged = [s for group in classes.values() if len(group) >= TIER for s in group]
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in merged]
 
 
 class MarkerFormatter(Formatter):
@@ -110,7 +98,12 @@ class WhooshBatch:
         self.writer = self._writer() if fresh else None
 
     def _writer(self):
-        return self.index.writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=128)
+        storage = self.index.storage
+        storage.spill = self.fresh  # a rebuild's pool spills to disk (IndexStorage)
+        try:
+            return self.index.writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=128)
+        finally:
+            storage.spill = False
 
     def write(self, deletes: Iterable[str], documents: Iterable[dict]) -> None:
         if self.writer is not None:
@@ -139,7 +132,7 @@ class WhooshBatch:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=merge_tiers)
         self.pending.clear()
 
     def _lend_searcher(self, writer) -> None:
