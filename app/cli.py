@@ -16,6 +16,7 @@ from app.auth.permissions import SYSTEM
 from app.backup import cli as backup_cli
 from app.benchcorpus.cli import bench_cli
 from app.committee.cli import comment_state_cli
+from app.consultation.counters_cli import counters_cli
 from app.errors import DomainError
 from app.extensions import db
 from app.publishing import cli as publishing_cli
@@ -250,6 +251,7 @@ def register_cli(app: Flask) -> None:
     backup_cli.register(app)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(comment_state_cli)
+    app.cli.add_command(counters_cli)
 
     @app.cli.command("demo")
     def demo() -> None:

@@ -10,6 +10,7 @@ from app.committee.models import (
     SynopsisPublication,
     Vote,
 )
+from app.consultation.counters import ClauseTally, CommentTally
 from app.consultation.models import (
     Comment,
     ConsultationRound,
@@ -73,6 +74,8 @@ store_html(ClauseTranslation, body="body_html")
 
 __all__ = [
     "AuditEvent",
+    "ClauseTally",
+    "CommentTally",
     "ClauseTranslation",
     "VersionTranslation",
     "Ballot",

@@ -11,11 +11,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, false, func, select
+from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
 
 from app.auth.models import User
 from app.committee.models import Disposition, SynopsisPublication
+from app.consultation import counters
 from app.consultation.clause_order import clause_order_page
 from app.consultation.models import (
     Comment,
@@ -265,8 +266,31 @@ def _dashboard_rows(session: Session, keys: list) -> list[CommentRow]:
     return [found[row.comment_id] for row in keys if row.comment_id in found]
 
 
+def _cell_passes(cell: counters.Cell, filters: RowFilters) -> bool:
+    if filters.comment_type and cell.comment_type != filters.comment_type:
+        return False
+    if filters.group and cell.group != filters.group:
+        return False
+    if filters.formal and not cell.formal:
+        return False
+    if filters.state == "open":
+        return not cell.agreed
+    if filters.state == NONE:
+        return not cell.agreed and cell.decision is None
+    if filters.state == DRAFTED:
+        return not cell.agreed and cell.decision is not None
+    if filters.state == AGREED:
+        return cell.agreed
+    return True
+
+
 def count_matching(session: Session, round_: ConsultationRound, filters: RowFilters) -> int:
-    """Count the round's comments that pass the filters (on the read model, no join)."""
+    """Count the round's comments that pass the filters: from the round's counters when
+    the filters are on their keys (state, type, group, formal), else on the read model
+    (an index range of ix_comment_state_receipt: clause, language, a search's ids)."""
+    if filters.comment_ids is None and not filters.clause and not filters.language:
+        cells = counters.cells(session, [round_.id])
+        return sum(c.n for c in cells if _cell_passes(c, filters))
     query = _state_filtered(_state([round_.id]), filters).with_only_columns(func.count())
     return session.scalar(query) or 0
 
@@ -376,53 +400,28 @@ def _state_filtered(query: Select, filters: RowFilters) -> Select:
     return query
 
 
-def _tally(session: Session, round_ids: list[int]) -> dict[int, Progress]:
-    """Progress with the open-by-type/group breakdown: one GROUP BY in
-    ix_comment_state_progress's order (no sort, index only), summed here."""
-    found = {rid: Progress() for rid in round_ids}
-    if not round_ids:
-        return found
-    columns = (CS.round_id, CS.agreed, CS.comment_type, CS.stakeholder_group)
-    columns += (CS.decision, CS.formal)
-    query = _state(round_ids).with_only_columns(*columns, func.count()).group_by(*columns)
-    for round_id, agreed, comment_type, group, decision, is_formal, n in session.execute(query):
-        p = found[round_id]
-        p.total += n
-        if agreed:
-            p.agreed += n
-        else:
-            p.open_by_type[str(comment_type)] += n
-            p.open_by_group[group or "other"] += n
-            if decision is not None:
-                p.drafted += n
-        if is_formal:
-            p.formal_total += n
-            if not agreed:
-                p.formal_open += n
-    return found
+def _add(p: Progress, cell: counters.Cell) -> None:
+    n = cell.n
+    p.total += n
+    if cell.agreed:
+        p.agreed += n
+    else:
+        p.open_by_type[cell.comment_type] += n
+        p.open_by_group[cell.group or "other"] += n
+        if cell.decision is not None:
+            p.drafted += n
+    if cell.formal:
+        p.formal_total += n
+        if not cell.agreed:
+            p.formal_open += n
 
 
 def progress_by_round(session: Session, round_ids: list[int]) -> dict[int, Progress]:
-    """Count each round's comments by answer state and formality: one GROUP BY on the
-    progress index's first two columns (round, agreed), two rows per round at most."""
+    """Count each round's comments by answer state, formality, and what is open by type and
+    group: a sum over the rounds' counter rows (app.consultation.counters), not the comments."""
     found = {rid: Progress() for rid in round_ids}
-    if not round_ids:
-        return found
-    formal = func.sum(case((CS.formal.is_(True), 1), else_=0))
-    query = (
-        _state(round_ids)
-        .with_only_columns(CS.round_id, CS.agreed, func.count(), func.count(CS.decision), formal)
-        .group_by(CS.round_id, CS.agreed)
-    )
-    for round_id, agreed, n, answered, formal_n in session.execute(query):
-        p = found[round_id]
-        p.total += n
-        p.formal_total += formal_n or 0
-        if agreed:
-            p.agreed += n
-        else:
-            p.drafted += answered
-            p.formal_open += formal_n or 0
+    for cell in counters.cells(session, round_ids):
+        _add(found[cell.round_id], cell)
     return found
 
 
@@ -430,60 +429,35 @@ def round_progress(
     session: Session, round_: ConsultationRound, *, breakdown: bool = False
 ) -> Progress:
     """Count a round's comments; breakdown: what lacks an agreed answer by clause, type, group."""
-    if not breakdown:
-        return progress_by_round(session, [round_.id])[round_.id]
-    progress = _tally(session, [round_.id])[round_.id]
-    if progress.lacking:
-        # Open by clause: ix_comment_state_open_clause in order (~600 groups at most).
-        per_clause = (
-            _state([round_.id])
-            .where(CS.agreed.is_(False))
-            .with_only_columns(CS.clause_id, func.count().label("n"))
-            .group_by(CS.clause_id)
-            .subquery()
+    progress = progress_by_round(session, [round_.id])[round_.id]
+    if breakdown and progress.lacking:
+        # Open by clause: the round's clause counters (~600 keys), with the clause's uid.
+        progress.open_by_clause = Counter(
+            {uid or "": n for uid, n in counters.open_by_clause_uid(session, round_.id)}
         )
-        rows = session.execute(
-            select(Clause.uid, per_clause.c.n)
-            .select_from(per_clause)
-            .outerjoin(Clause, Clause.id == per_clause.c.clause_id)
-        )
-        progress.open_by_clause = Counter({uid or "": n for uid, n in rows})
     return progress
 
 
 def count_unanswered(session: Session, round_ids: list[int]) -> int:
     """Count submitted comments of the rounds that have no agreed disposition."""
-    if not round_ids:
-        return 0
-    query = _state(round_ids).where(CS.agreed.is_(False)).with_only_columns(func.count())
-    return session.scalar(query) or 0
+    return sum(c.n for c in counters.cells(session, round_ids) if not c.agreed)
 
 
 def decision_counts(session: Session, round_: ConsultationRound, *, public: bool = True) -> Counter:
     """Count the round's agreed answers by decision (hidden comments left out for the public)."""
-    query = _state([round_.id]).where(CS.agreed.is_(True))
-    if public:
-        query = query.where(CS.hidden.is_(False))
-    # Grouped in ix_comment_state_progress's order (no sort), summed here.
-    columns = (CS.comment_type, CS.stakeholder_group, CS.decision)
-    query = query.with_only_columns(*columns, func.count()).group_by(*columns)
     counts: Counter = Counter()
-    for _type, _group, d, n in session.execute(query):
-        counts[str(d)] += n
+    for c in counters.cells(session, [round_.id]):
+        if c.agreed and not (public and c.hidden):
+            counts[str(c.decision)] += c.n
     return counts
 
 
 def group_counts(session: Session, round_: ConsultationRound, *, public: bool = True) -> Counter:
     """Count the round's comments by the submitter's stakeholder group."""
-    query = _state([round_.id])
-    if public:
-        query = query.where(CS.hidden.is_(False))
-    # Grouped in ix_comment_state_progress's order (no sort), summed here.
-    columns = (CS.agreed, CS.comment_type, CS.stakeholder_group)
-    query = query.with_only_columns(*columns, func.count()).group_by(*columns)
     counts: Counter = Counter()
-    for _agreed, _type, g, n in session.execute(query):
-        counts[g or "other"] += n
+    for c in counters.cells(session, [round_.id]):
+        if not (public and c.hidden):
+            counts[c.group or "other"] += c.n
     return counts
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from app.committee.models import Ballot, SynopsisPublication
+from app.consultation import counters
 from app.consultation.models import (
-    CommentState,
     ConsultationRound,
     RoundState,
 )
@@ -35,13 +35,13 @@ class Event:
 
 def comment_counts(session: Session, standard: Standard) -> dict[int, int]:
     """Count the comments of submitted (not withdrawn) submissions, per round of the standard."""
-    rows = session.execute(
-        select(CommentState.round_id, func.count())
-        .join(ConsultationRound, ConsultationRound.id == CommentState.round_id)
-        .where(ConsultationRound.standard_id == standard.id)
-        .group_by(CommentState.round_id)
-    )
-    return {round_id: count for round_id, count in rows}
+    round_ids = session.scalars(
+        select(ConsultationRound.id).where(ConsultationRound.standard_id == standard.id)
+    ).all()
+    found: dict[int, int] = {}
+    for cell in counters.cells(session, round_ids):  # the rounds' counters, not the comments
+        found[cell.round_id] = found.get(cell.round_id, 0) + cell.n
+    return found
 
 
 def timeline(session: Session, standard: Standard) -> list[Event]:
