@@ -54,7 +54,6 @@ TOP = {
     "app.data_export",
     "app.demo",
     "app.models",
-    "app.runtime",
     "app.web",
 }
 TOP_MODULE_NAMES = ("views", "cli")
