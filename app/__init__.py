@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
+    from app.i18n import cached
+
+    cached.install(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"

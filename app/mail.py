@@ -26,8 +26,8 @@ def mail_job(*, to: str, subject: str, body: str) -> tuple[str, dict]:
     return "mail", {"to": to, "subject": subject, "body": body}
 
 
-@handler("mail")
-def _send(session: Session, payload: dict) -> None:
+@handler("mail", writes=False)
+def _send(session: Session | None, payload: dict) -> None:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]

@@ -1,20 +1,27 @@
 """A short intake-only load: the one-step post under gunicorn and wrk, without the corpus.
 
 Run: .venv/bin/python bench/intake_load.py [--seconds 15] [--accounts 100] [--workers 2]
+         [--jobs-nice N] [--index-pace S] [--database-url postgresql+psycopg://…/DB]
 
 A fresh SQLite file (demo loaded, --accounts commenters), served as bench/run serves it
 (`bench.baseline_app:app` under `gunicorn -w N`, `flask jobs work` beside it), driven by
 wrk from bench/runner.py: the bare INSERT for --seconds, then the one-step post for as
 long. Prints accepted/s, p50/p99, the ratio to the bare INSERT, the CPU per accepted
 request (web workers and jobs worker, once the outbox has drained) and the load
-average; then checks every accepted post is stored once, whole. bench/run does the
-same at 100,000 comments on both engines; this takes a minute, not fifteen.
+average; then checks every accepted post is stored once, whole. It also reports how
+long the posts' search updates took to be applied (findable: job queued to done, p50 /
+p95 / max, during and after the load) and how long the backlog took to drain after wrk
+stopped. --database-url runs on that (PostgreSQL) database instead, after emptying its
+`public` schema. bench/run does the same at 100,000 comments on both engines; this
+takes a minute, not fifteen.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -47,6 +54,14 @@ with app.app_context(), db.transaction() as session:
         accounts.create_user(session, email=f"load-{n}@intake.example", password=sys.argv[2],
                              name=f"Load {n}", roles=[])
 """
+EMPTY_SCHEMA = """
+from sqlalchemy import create_engine, text
+import os
+engine = create_engine(os.environ["DATABASE_URL"])
+with engine.begin() as connection:
+    connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+    connection.execute(text("CREATE SCHEMA public"))
+"""
 
 
 def main(argv: list[str]) -> int:
@@ -55,13 +70,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--accounts", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--jobs-nice", type=int, default=0, help="flask jobs work --nice")
+    parser.add_argument(
+        "--index-pace", help="flask jobs work --index-pace (its default if not given)"
+    )
+    parser.add_argument("--database-url", help="a PostgreSQL database to empty and use")
     args = parser.parse_args(argv)
     import subprocess  # noqa: PLC0415
 
     workdir = Path(tempfile.mkdtemp(prefix="intake-load-"))
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'intake.sqlite3'}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'intake.sqlite3'}",
         "SECRET_KEY": "intake-load",
         "SESSION_COOKIE_SECURE": "0",
         "PREFERRED_URL_SCHEME": "http",
@@ -72,6 +92,13 @@ def main(argv: list[str]) -> int:
         "SEARCH_INDEX_DIR": str(workdir / "search"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
+    if args.database_url:
+        subprocess.run(
+            [str(VENV / "python"), "-c", EMPTY_SCHEMA],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     flask(env, "db", "upgrade")
     flask(env, "demo")
     subprocess.run(
@@ -95,7 +122,12 @@ def main(argv: list[str]) -> int:
         )
     ]
     form = f"/consultations/{round_id}/comment"
-    site = Site(env, args.workers)
+    site = Site(
+        env,
+        args.workers,
+        jobs_nice=args.jobs_nice,
+        jobs_args=("--index-pace", args.index_pace) if args.index_pace else (),
+    )
     try:
         lines = []
         for n in range(args.accounts):
@@ -104,15 +136,15 @@ def main(argv: list[str]) -> int:
         sessions = workdir / "sessions.tsv"
         sessions.write_text("\n".join(lines) + "\n")
         site.check_post(form, *lines[0].split("\t"))
-        ((before, first),) = query(
+        ((before, first, first_job),) = query(
             env,
             "SELECT (SELECT count(*) FROM submission WHERE status = 'submitted'), "
-            "(SELECT max(id) FROM submission)",
+            "(SELECT max(id) FROM submission), (SELECT coalesce(max(id), 0) FROM job)",
         )
         load0 = loadavg()
         cpu0 = site.cpu_seconds()
         base = wrk(site.base, "/bench/insert", INSERT_LUA, args.seconds, args.connections, {})
-        cpu1 = site.cpu_seconds()
+        cpu1, jobs1 = site.cpu_seconds(), site.jobs_cpu_seconds()
         load1 = loadavg()
         case = wrk(
             site.base,
@@ -123,12 +155,13 @@ def main(argv: list[str]) -> int:
             {"BENCH_SESSIONS": str(sessions)},
         )
         load2 = loadavg()
-        for _ in range(120):
+        stopped = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for _ in range(600):
             ((waiting,),) = query(env, "SELECT count(*) FROM job WHERE done_at IS NULL")
             if not waiting:
                 break
-            time.sleep(1)
-        cpu2 = site.cpu_seconds()
+            time.sleep(0.5)
+        cpu2, jobs2 = site.cpu_seconds(), site.jobs_cpu_seconds()
     finally:
         site.stop()
     ((after,),) = query(env, "SELECT count(*) FROM submission WHERE status = 'submitted'")
@@ -140,6 +173,16 @@ def main(argv: list[str]) -> int:
     ((dupes,),) = query(
         env, "SELECT count(*) - count(DISTINCT receipt) FROM submission WHERE receipt IS NOT NULL"
     )
+    lags = sorted(
+        (dt.datetime.fromisoformat(done) - dt.datetime.fromisoformat(queued)).total_seconds()
+        for queued, done in query(
+            env,
+            f"SELECT created_at, done_at FROM job WHERE kind = 'search' AND id > {first_job} "
+            "AND done_at IS NOT NULL",
+        )
+    )
+    ((last_done,),) = query(env, f"SELECT max(done_at) FROM job WHERE id > {first_job}")
+    drained = (dt.datetime.fromisoformat(last_done) - stopped).total_seconds()
     base_cpu = 1000 * (cpu1 - cpu0) / max(1, base["accepted"])
     case_cpu = 1000 * (cpu2 - cpu1) / max(1, case["accepted"])
     print(
@@ -153,9 +196,20 @@ def main(argv: list[str]) -> int:
         f"(load {load1} -> {load2}; jobs left queued {waiting})"
     )
     print(
+        f"of which the jobs worker {1000 * (jobs2 - jobs1) / max(1, case['accepted']):.2f} ms "
+        "per accepted post"
+    )
+    print(
         f"ratio accepted/s to the bare INSERT {case['accepted_rps'] / base['accepted_rps']:.2f}; "
         f"CPU ratio {case_cpu / base_cpu:.1f}"
     )
+    if lags:
+        print(
+            f"findable (search update queued -> applied), {len(lags)} posts: "
+            f"p50 {statistics.median(lags):.2f} s, p95 {lags[int(len(lags) * 0.95)]:.2f} s, "
+            f"max {lags[-1]:.2f} s; backlog drained {drained:.1f} s after wrk stopped "
+            f"(jobs worker nice {args.jobs_nice}, index pace {args.index_pace or 'default'})"
+        )
     stored = after - before
     print(
         f"stored: {stored} new submitted for {case['accepted']} accepted answers seen "

@@ -198,7 +198,9 @@ class Postgres:
 class Site:
     """The app under gunicorn, plus HTTP helpers to prepare signed-in sessions."""
 
-    def __init__(self, env: dict, workers: int) -> None:
+    def __init__(
+        self, env: dict, workers: int, jobs_nice: int = 0, jobs_args: tuple[str, ...] = ()
+    ) -> None:
         self.env = env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -222,7 +224,12 @@ class Site:
         # Queued jobs (acknowledgement mail, search updates) run in their own process, as
         # scripts/run serves: the web workers only serve (JOBS_AFTER_RESPONSE=0).
         self.jobs = subprocess.Popen(
-            [str(VENV / "flask"), "--app", "wsgi", "jobs", "work"],
+            [
+                str(VENV / "flask"),
+                *("--app", "wsgi", "jobs", "work"),
+                *(("--nice", str(jobs_nice)) if jobs_nice else ()),
+                *jobs_args,
+            ],
             cwd=ROOT,
             env=env,
             start_new_session=True,
@@ -244,8 +251,16 @@ class Site:
         requests/s on a shared machine.
         """
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+        return self._cpu([*out.stdout.split(), str(self.jobs.pid)])
+
+    def jobs_cpu_seconds(self) -> float:
+        """CPU time used so far by the jobs worker alone."""
+        return self._cpu([str(self.jobs.pid)])
+
+    @staticmethod
+    def _cpu(pids: list[str]) -> float:
         total = 0
-        for pid in [*out.stdout.split(), str(self.jobs.pid)]:
+        for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except FileNotFoundError:

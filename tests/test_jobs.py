@@ -109,6 +109,51 @@ def test_with_a_jobs_worker_the_request_leaves_its_mail_in_the_outbox(
     assert session.get(Job, queued[0].id).done_at is not None
 
 
+sends: list[dict] = []
+
+
+@jobs.handler("test-send", writes=False)
+def _send_or_fail(session, payload):
+    assert session is None  # a send never writes through the session
+    if payload.get("fail"):
+        raise RuntimeError("refused by the server")
+    sends.append(payload)
+
+
+def test_sends_are_claimed_and_ended_together_and_a_failed_one_is_retried(db, session):
+    """Three sends: one UPDATE claims them, one UPDATE ends the two that went out."""
+    sends.clear()
+    queued = [jobs.enqueue(session, "test-send", n=n, fail=n == 1) for n in range(3)]
+    session.commit()
+    statements = _statements_during(db, lambda: jobs.run_pending(db))
+    writes = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(writes) == 3, writes  # the claim, the failed one's release, both ends at once
+    assert [p["n"] for p in sends] == [0, 2]
+    session.expire_all()
+    done = {j.id: j.done_at is not None for j in session.scalars(select(Job))}
+    assert done == {queued[0].id: True, queued[1].id: False, queued[2].id: True}
+    failed = session.get(Job, queued[1].id)
+    assert failed.claimed_at is None and "refused" in failed.last_error
+    failed.payload = {"n": 1}
+    session.commit()
+    assert jobs.run_pending(db) == 1
+    assert jobs.run_pending(db) == 0  # done jobs never run again
+    assert [p["n"] for p in sends] == [0, 2, 1]
+
+
+def test_the_worker_can_run_below_the_web_workers_priority(runner, monkeypatch):
+    from app.jobs import worker
+
+    lowered: list[int] = []
+    monkeypatch.setattr(worker.os, "nice", lowered.append)
+    result = runner.invoke(args=["jobs", "work", "--until-idle", "--nice", "10"])
+    assert result.exit_code == 0, result.output
+    assert lowered == [10]
+    result = runner.invoke(args=["jobs", "work", "--until-idle"])
+    assert lowered == [10]  # not lowered unless asked
+    assert runner.invoke(args=["jobs", "work", "--nice", "40"]).exit_code == 2  # bad input
+
+
 def test_waiting_jobs_are_found_without_walking_the_done_ones(session):
     """The indexer's poll and /healthz's lag read the partial index of waiting jobs."""
     from sqlalchemy import text

@@ -44,8 +44,8 @@ LAYERS = [
     {"app.publishing"},
     {"app.search"},
 ]
-# Views, the API, the CLI, the demo, the personal-data export, the benchmark corpus and the
-# app factory sit on top and may import anything.
+# Views, the API, the CLI, the demo, the personal-data export, the benchmark corpus, the
+# serving processes' settings (runtime) and the app factory sit on top and may import anything.
 TOP = {
     "app",
     "app.api",

@@ -491,7 +491,6 @@ def _receipt_page(sub, status: int = 200):
         "consultation/receipt.html",
         submission=sub,
         round=sub.round,
-        withdraw_form=WithdrawForm(),
         type_labels=COMMENT_TYPE_LABELS,
         kind_labels=SUBMISSION_KIND_LABELS,
         author_line=service.author_line(sub),

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -28,11 +28,22 @@ RETRY_BASE_SECONDS = 0.25
 _sleep = time.sleep  # between retries (tests release their lock here)
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that performs jobs of a kind."""
+_sends: set[str] = set()  # kinds whose handler writes nothing to the database
+
+
+def handler(kind: str, *, writes: bool = True) -> Callable[[Handler], Handler]:
+    """Register the function that performs jobs of a kind.
+
+    writes=False (a mail send): the handler never uses its session, so the ends of
+    several such jobs are written together, in one statement after the batch.
+    """
 
     def decorate(fn: Handler) -> Handler:
         _handlers[kind] = fn
+        if writes:
+            _sends.discard(kind)
+        else:
+            _sends.add(kind)
         return fn
 
     return decorate
@@ -149,23 +160,45 @@ def write_pending_ends(db: Database) -> int:
     return len(_unwritten_ends)
 
 
-def _claim(db: Database, job_id: int) -> tuple[str, dict] | None:
-    """Claim a job in one short transaction; return its kind and payload, or None."""
+class Claimed(NamedTuple):
+    id: int
+    kind: str
+    payload: dict
+
+
+def _claim(db: Database, *, ids: Sequence[int] | None = None, limit: int = 100) -> list[Claimed]:
+    """Claim jobs in one short transaction (one UPDATE … RETURNING); return them by id.
+
+    The given ids (the few a request queued), or the oldest `limit` runnable jobs.
+    The outer conditions are the claim's: on PostgreSQL a job another worker claimed
+    meanwhile is re-checked against them and skipped, never claimed twice.
+    """
     now = utcnow()
+    claimable = (
+        Job.done_at.is_(None),
+        Job.kind.not_in(list(_batch_handlers)),  # applied as a batch, run_batches
+        or_(Job.claimed_at.is_(None), Job.claimed_at < now - CLAIM_TIMEOUT),
+    )
+    if ids is None:
+        chosen = (
+            select(Job.id)
+            .where(*claimable, Job.attempts < MAX_ATTEMPTS)
+            .order_by(Job.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        which = Job.id.in_(chosen)
+    else:
+        which = Job.id.in_(list(ids))
     with db.transaction() as session:
-        claimed = session.execute(
+        rows = session.execute(
             update(Job)
-            .where(
-                Job.id == job_id,
-                Job.done_at.is_(None),
-                Job.kind.not_in(list(_batch_handlers)),  # applied as a batch, below
-                or_(Job.claimed_at.is_(None), Job.claimed_at < now - CLAIM_TIMEOUT),
-            )
+            .where(which, *claimable)
             .values(claimed_at=now, attempts=Job.attempts + 1)
-            .returning(Job.kind, Job.payload)
+            .returning(Job.id, Job.kind, Job.payload)
             .execution_options(synchronize_session=False)
-        ).first()
-        return (claimed.kind, claimed.payload) if claimed is not None else None
+        ).all()
+    return sorted(Claimed(row.id, row.kind, row.payload) for row in rows)
 
 
 def run_pending(db: Database, limit: int = 100, *, batches: bool = True) -> int:
@@ -175,18 +208,7 @@ def run_pending(db: Database, limit: int = 100, *, batches: bool = True) -> int:
     pass (`run_batches`, the indexer thread of `flask jobs work`).
     """
     write_pending_ends(db)
-    with db.transaction() as session:
-        ids = session.scalars(
-            select(Job.id)
-            .where(
-                Job.done_at.is_(None),
-                Job.attempts < MAX_ATTEMPTS,
-                Job.kind.not_in(list(_batch_handlers)),
-            )
-            .order_by(Job.id)
-            .limit(limit)
-        ).all()
-    return run_jobs(db, list(ids), batches=batches)
+    return _run_claimed(db, _claim_or_skip(db, limit=limit), batches=batches)
 
 
 def run_jobs(db: Database, ids: list[int], *, batches: bool = True) -> int:
@@ -196,49 +218,81 @@ def run_jobs(db: Database, ids: list[int], *, batches: bool = True) -> int:
     committed is never run again; if that commit fails (the database locked
     past the busy timeout) the claim is released for a retry.
     """
-    done = 0
     if _unwritten_ends:
         write_pending_ends(db)
-    for job_id in ids:
-        if job_id in _unwritten_ends:
+    ids = [job_id for job_id in ids if job_id not in _unwritten_ends]
+    return _run_claimed(db, _claim_or_skip(db, ids=ids) if ids else [], batches=batches)
+
+
+def _claim_or_skip(db: Database, **which) -> list[Claimed]:
+    try:
+        return [job for job in _claim(db, **which) if job.id not in _unwritten_ends]
+    except OperationalError as exc:
+        if not _is_lock_error(exc):
+            raise
+        log.warning("jobs not claimed: database busy; the next run retries them")
+        return []
+
+
+def _run_claimed(db: Database, claimed: list[Claimed], *, batches: bool) -> int:
+    done = 0
+    sent: list[int] = []  # jobs of kinds that write nothing: their ends are written together
+    for job in claimed:
+        if job.kind in _sends:
+            try:
+                _handlers[job.kind](cast(Session, None), job.payload)  # no session: writes nothing
+            except Exception as exc:  # a failed job is retried later, never lost
+                log.exception("job %s failed", job.id)
+                _release(db, job.id, exc)
+                continue
+            sent.append(job.id)
             continue
-        try:
-            claimed = _claim(db, job_id)
-        except OperationalError as exc:
-            if not _is_lock_error(exc):
-                raise
-            log.warning("job %s not claimed: database busy; `flask jobs run` retries it", job_id)
-            continue
-        if claimed is None:
-            continue
-        kind, payload = claimed
-        # The handler's session begins (on SQLite: takes the write lock) only when the
-        # handler writes, or for done_at: a mail sent over SMTP holds no lock meanwhile.
-        session = db.new_session()
-        try:
-            fn = _handlers.get(kind)
-            if fn is None:
-                raise LookupError(f"no handler for job kind {kind!r}")
-            fn(session, payload)
-            session.execute(update(Job).where(Job.id == job_id).values(done_at=utcnow()))
-            session.commit()
-        except Exception as exc:  # a failed job is retried later, never lost
-            session.rollback()
-            log.exception("job %s failed", job_id)
-            _end(
-                db,
-                job_id,
-                update(Job)
-                .where(Job.id == job_id, Job.done_at.is_(None))
-                .values(claimed_at=None, last_error=repr(exc)[:2000]),
-            )
-            continue
-        finally:
-            session.close()
-        done += 1
+        done += _run_one(db, job)
+    if sent:
+        # At least once: a send whose end cannot be written is sent again after the
+        # claim timeout (SMTP cannot be in our transaction), now up to a batch of them.
+        at = utcnow()
+        ends = {i: update(Job).where(Job.id == i).values(done_at=at) for i in sent}
+        if _write_with_retry(db, update(Job).where(Job.id.in_(sent)).values(done_at=at)):
+            done += len(sent)
+        else:
+            log.warning("jobs %s: database busy, their ends are written on the next run", sent)
+            _unwritten_ends.update(ends)
     if batches:
         done += run_batches(db)
     return done
+
+
+def _release(db: Database, job_id: int, exc: BaseException) -> None:
+    _end(
+        db,
+        job_id,
+        update(Job)
+        .where(Job.id == job_id, Job.done_at.is_(None))
+        .values(claimed_at=None, last_error=repr(exc)[:2000]),
+    )
+
+
+def _run_one(db: Database, job: Claimed) -> int:
+    """Run one claimed job whose handler may write: its work and done_at commit together."""
+    # The handler's session begins (on SQLite: takes the write lock) only when the
+    # handler writes, or for done_at: a mail sent over SMTP holds no lock meanwhile.
+    session = db.new_session()
+    try:
+        fn = _handlers.get(job.kind)
+        if fn is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        fn(session, job.payload)
+        session.execute(update(Job).where(Job.id == job.id).values(done_at=utcnow()))
+        session.commit()
+    except Exception as exc:  # a failed job is retried later, never lost
+        session.rollback()
+        log.exception("job %s failed", job.id)
+        _release(db, job.id, exc)
+        return 0
+    finally:
+        session.close()
+    return 1
 
 
 def run_batches(db: Database) -> int:

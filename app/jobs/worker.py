@@ -10,6 +10,7 @@ and stays until a run records it done, whichever process runs it.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -137,12 +138,29 @@ def _sleep_until(seconds: float, stop: Callable[[], bool]) -> None:
     show_default=True,
     help="Seconds between polls of the search indexer thread.",
 )
+@click.option(
+    "--index-pace",
+    default=INDEX_PACE,
+    show_default=True,
+    help="Under load, least seconds between the starts of two search index passes.",
+)
 @click.option("--until-idle", is_flag=True, help="Stop once the queue is empty.")
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=0,
+    show_default=True,
+    help="Lower this process's CPU priority by this much (os.nice): web workers first.",
+)
 @with_appcontext
-def work_command(interval: float, index_interval: float, until_idle: bool) -> None:
+def work_command(
+    interval: float, index_interval: float, index_pace: float, until_idle: bool, nice: int
+) -> None:
     """Run queued jobs (mail, search updates) until stopped (SIGTERM or Ctrl-C)."""
     from app.extensions import db
 
+    if nice:
+        os.nice(nice)
     stopping: list[bool] = []
 
     def request_stop(signum, frame) -> None:
@@ -157,6 +175,7 @@ def work_command(interval: float, index_interval: float, until_idle: bool) -> No
             stop=lambda: bool(stopping),
             until_idle=until_idle,
             index_interval=index_interval,
+            index_pace=index_pace,
         )
     finally:
         for sig, handler in previous.items():
