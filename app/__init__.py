@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.data_views import bp as personal_bp
     from app.auth.views import bp as auth_bp
     from app.committee.views import bp as committee_bp
+    from app.consultation import record_views, submission_views  # noqa: F401 - their routes join consultation_bp
     from app.consultation.views import bp as consultation_bp
     from app.drafting.views import bp as drafting_bp
     from app.extensions import csrf

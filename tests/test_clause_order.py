@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.benchcorpus import corpus
 from app.committee import listing
-from app.consultation import service
+from app.consultation import public_record
 from app.consultation.clause_order import WHOLE_DRAFT
 from app.consultation.models import Comment, Submission
 from app.database import utcnow
@@ -115,7 +115,7 @@ def test_record_pages_cover_every_visible_comment_once(session, loaded_round, li
     round_ = loaded_round
 
     def fetch(**cursor):
-        page, _total = service.record_page(session, None, round_, limit=limit, **cursor)
+        page, _total = public_record.record_page(session, None, round_, limit=limit, **cursor)
         return _Ids(page, [entry.comment.id for entry in page.items])
 
     expected = _expected(session, round_, hidden=False)
@@ -140,10 +140,10 @@ def test_synopsis_pages_cover_the_round_once_in_clause_order(session, loaded_rou
 def test_a_clause_filter_pages_that_clause_alone(session, loaded_round):
     round_ = loaded_round
     hot = corpus.round_targets(session, round_)[2]
-    filters = service.CommentFilters(clause_uid=hot.uid)
+    filters = public_record.CommentFilters(clause_uid=hot.uid)
 
     def fetch(**cursor):
-        page, _total = service.record_page(session, None, round_, filters, limit=8, **cursor)
+        page, _total = public_record.record_page(session, None, round_, filters, limit=8, **cursor)
         return _Ids(page, [entry.comment.id for entry in page.items])
 
     ids = _walk(fetch)
@@ -164,4 +164,4 @@ def test_a_clause_filter_pages_that_clause_alone(session, loaded_round):
 
 def test_a_forged_cursor_is_refused_cleanly(session, loaded_round):
     with pytest.raises(ValidationError):
-        service.record_page(session, None, loaded_round, after="bm90IGEgY3Vyc29y")
+        public_record.record_page(session, None, loaded_round, after="bm90IGEgY3Vyc29y")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from app.api import openapi
 from app.api.views import bp
-from app.consultation import iseal, service
+from app.consultation import iseal, public_record, service
 from app.consultation.models import Comment, ConsultationRound, RoundState
 from app.database import utcnow
 from app.errors import PermissionDenied
@@ -113,7 +113,7 @@ def round_detail(round_id: int):
     data = round_json(round_)
     data["iseal_flags"] = [iseal.flag_message(f) for f in iseal.round_flags(db.session, round_)]
     if service.comments_public(round_):
-        counts = service.public_comment_counts(db.session, round_)
+        counts = public_record.public_comment_counts(db.session, round_)
         data["comment_count"] = sum(counts.values())
     return jsonify(data)
 
@@ -123,14 +123,14 @@ def round_comments(round_id: int):
     round_ = service.get_round(db.session, round_id)
     if not service.comments_public(round_):
         raise PermissionDenied(_("Comments in this round are published when it closes."))
-    filters = service.CommentFilters(
+    filters = public_record.CommentFilters(
         comment_type=request.args.get("type", ""),
         stakeholder_group=request.args.get("group", ""),
         clause_uid=request.args.get("clause", ""),
     )
     # The API shows the public record to everyone, staff included.
     after = request.args.get("after")
-    page, total = service.record_page(
+    page, total = public_record.record_page(
         db.session, None, round_, filters, after=after, limit=PAGE_SIZE
     )
     args = {k: v for k, v in request.args.items() if k != "after"}

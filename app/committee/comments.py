@@ -25,7 +25,7 @@ from app.consultation.models import (
     comment_parts,
     round_parts,
 )
-from app.consultation.service import hidden_comments
+from app.consultation.moderation import hidden_comments
 from app.drafting.models import Clause
 from app.errors import NotFound
 from app.history import latest

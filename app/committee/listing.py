@@ -29,7 +29,7 @@ from app.consultation.models import (
     SubmissionStatus,
     comment_parts,
 )
-from app.consultation.service import hidden_now
+from app.consultation.moderation import hidden_now
 from app.drafting.models import Clause, ClauseRevision, VersionEntry
 from app.history import is_latest
 from app.pagination import Page, paginate

@@ -4,7 +4,7 @@ A record page shows 100 comments with their submission, author, clause and revis
 Loaded as ORM objects (identity map, instrumented attributes, five objects a comment)
 that was a fifth of the page's CPU; the page reads these named tuples instead, with the
 same attribute names, so the record's templates and `names.author_line` read either.
-The API and moderation keep the ORM entries (`record_page(..., plain=False)`).
+The API and moderation keep the ORM entries (`public_record.record_page(..., plain=False)`).
 """
 
 from __future__ import annotations

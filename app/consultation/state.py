@@ -8,7 +8,7 @@ records the event, in one place:
 
 - submit (app.consultation.submitting.submit): the comments' rows are inserted;
 - withdrawal (submitting.withdraw): they are deleted (counts leave withdrawn comments out);
-- moderation (service.moderate): `hidden`, guarded by the moderation id;
+- moderation (moderation.moderate): `hidden`, guarded by the moderation id;
 - a disposition row (app.committee.dispositions._append, through `record_answer`):
   the answer columns, guarded by the disposition's seq.
 

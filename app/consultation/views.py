@@ -1,4 +1,8 @@
-"""Public consultation: rounds, the draft under consultation, comments and submissions."""
+"""Public consultation: rounds, the draft under consultation and commenting on it.
+
+The consultation blueprint: submission_views (draft submissions, receipts) and record_views
+(the public record, moderation) add their routes to it.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,12 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.consultation import iseal, service
+from app.consultation import iseal, public_record, service
 from app.consultation.forms import (
     CommentForm,
-    EmptyForm,
-    ModerationForm,
     RoundForm,
     ScheduleForm,
-    SubmissionForm,
-    WithdrawForm,
     choices,
-    stakeholder_choices,
 )
 from app.consultation.models import (
     COMMENT_TYPE_LABELS,
@@ -29,16 +28,14 @@ from app.consultation.models import (
     RoundState,
     SubmissionStatus,
 )
+from app.consultation.moderation import moderation_of
 from app.consultation.permissions import (
     can_change_round_schedule,
-    can_file_formal_submission,
-    can_moderate,
     can_open_round,
-    can_read_every_comment,
 )
 from app.database import utcnow
 from app.drafting.models import clause_kind_names
-from app.drafting.service import version_nodes, version_outline, version_reading
+from app.drafting.service import version_nodes, version_reading
 from app.errors import Conflict, ValidationError
 from app.extensions import db, public_write_limit
 from app.formatting import localize
@@ -48,7 +45,6 @@ from app.translation.service import AUTHORITATIVE
 from app.web import request_now
 
 bp = Blueprint("consultation", __name__)
-PER_PAGE = 100
 
 
 def _content_lang() -> str | None:
@@ -203,7 +199,7 @@ def round_page(round_id: int):
     round_ = service.get_round(db.session, round_id)
     nodes = version_reading(db.session, round_.version)
     public = service.comments_public(round_)
-    counts = service.public_comment_counts(db.session, round_) if public else {}
+    counts = public_record.public_comment_counts(db.session, round_) if public else {}
     draft = service.draft_for(db.session, current_user, round_)
     form = None
     place = None
@@ -332,161 +328,18 @@ def _saved_message() -> str:
     )
 
 
-def _own_comment(round_id: int, comment_id: int):
-    comment = service.get_comment(db.session, comment_id)
-    if comment.submission.round_id != round_id or comment.submission.author_id != current_user.id:
-        abort(404)
-    return comment
-
-
-@bp.route(
-    "/consultations/<int:round_id>/submission/comments/<int:comment_id>/edit",
-    methods=["GET", "POST"],
-)
-@public_write_limit
-@login_required
-def comment_edit(round_id: int, comment_id: int):
-    comment = _own_comment(round_id, comment_id)
-    round_ = comment.submission.round
-    nodes = version_nodes(db.session, round_.version)
-    if request.method == "GET":
-        form = CommentForm(
-            clause_uid=comment.clause.uid if comment.clause else "",
-            comment_type=comment.comment_type,
-            language=comment.language,
-            body=comment.body,
-            proposed_change=comment.proposed_change,
-            anchor_exact=comment.anchor_exact or "",
-            anchor_prefix=comment.anchor_prefix or "",
-            anchor_suffix=comment.anchor_suffix or "",
-            anchor_start=comment.anchor_start,
-            anchor_end=comment.anchor_end,
-        )
-        form.clause_uid.choices = choices(_clause_choices(nodes), lang=_content_lang())
-    else:
-        form = _comment_form(nodes)
-        if form.validate_on_submit():
-            try:
-                service.edit_comment(db.session, current_user, comment, **_comment_values(form))
-            except ValidationError as exc:
-                show_error(form, exc)
-            else:
-                flash(_("Comment revised."), "success")
-                return redirect(url_for("consultation.submission", round_id=round_.id))
-    clause = next((n for n in nodes if n.uid == form.clause_uid.data), None)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "consultation/comment_form.html", round=round_, form=form, clause=clause, comment=comment
-    ), status
-
-
-@bp.post("/consultations/<int:round_id>/submission/comments/<int:comment_id>/remove")
-@public_write_limit
-@login_required
-def comment_remove(round_id: int, comment_id: int):
-    comment = _own_comment(round_id, comment_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    service.remove_comment(db.session, current_user, comment)
-    flash(_("Comment removed from your draft."), "success")
-    return redirect(url_for("consultation.submission", round_id=round_id))
-
-
-# --- the submission -------------------------------------------------------------------
-
-
-def _submission_form(draft) -> SubmissionForm:
-    if draft is not None:
-        form = SubmissionForm(obj=draft)
-    else:
-        form = SubmissionForm(stakeholder_group=str(current_user.stakeholder_group or ""))
-    form.set_kinds(can_file_formal_submission(current_user))
-    return form
-
-
-def _render_submission(round_, draft, form, status: int = 200):
-    return render_template(
-        "consultation/submission.html",
-        round=round_,
-        draft=draft,
-        form=form,
-        submit_form=EmptyForm(),
-        type_labels=COMMENT_TYPE_LABELS,
-        kind_labels=SUBMISSION_KIND_LABELS,
-        author_line=service.author_line,
-    ), status
-
-
-@bp.get("/consultations/<int:round_id>/submission")
-@login_required
-def submission(round_id: int):
-    round_ = service.get_round(db.session, round_id)
-    draft = service.draft_for(db.session, current_user, round_)
-    return _render_submission(round_, draft, _submission_form(draft))
-
-
-@bp.post("/consultations/<int:round_id>/submission")
-@public_write_limit
-@login_required
-def submission_details(round_id: int):
-    round_ = service.get_round(db.session, round_id)
-    form = _submission_form(None)
-    draft = service.draft_for(db.session, current_user, round_)
-    if form.validate_on_submit():
-        details = service.SubmissionDetails(
-            kind=form.kind.data,
-            organisation=form.organisation.data or "",
-            consent_publish_name=form.consent_publish_name.data,
-            cover_statement=form.cover_statement.data or "",
-            stakeholder_group=form.stakeholder_group.data or None,
-        )
-        try:
-            draft = draft or service.start_submission(db.session, current_user, round_)
-            service.update_submission(db.session, current_user, draft, details)
-        except ValidationError as exc:
-            show_error(form, exc)
-        else:
-            flash(_("Draft saved. It is not sent until you submit it."), "success")
-            return redirect(url_for("consultation.submission", round_id=round_id))
-    return _render_submission(round_, draft, form, 422)
+# The receipt: the one-step comment above, submitting and moderation (submission_views,
+# record_views) all link to it or show it.
 
 
 def _receipt_link(receipt: str) -> str:
     return url_for("consultation.receipt", receipt=receipt, _external=True)
 
 
-@bp.post("/consultations/<int:round_id>/submission/submit")
-@public_write_limit
-@login_required
-def submit(round_id: int):
-    round_ = service.get_round(db.session, round_id)
-    draft = service.draft_for(db.session, current_user, round_)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if draft is None:
-        service.require_open(round_)
-        flash(_("You have no draft to submit in this round."), "error")
-        return redirect(url_for("consultation.round_page", round_id=round_id))
-    try:
-        service.submit(db.session, current_user, draft, link_for=_receipt_link)
-    except ValidationError as exc:
-        form = _submission_form(draft)
-        show_error(form, exc)
-        return _render_submission(round_, draft, form, 422)
-    flash(_("Submitted. Your receipt is %(receipt)s.", receipt=draft.receipt), "success")
-    return redirect(url_for("consultation.receipt", receipt=draft.receipt))
-
-
-@bp.get("/submissions/<receipt>")
-@login_required
-def receipt(receipt: str):
-    return _receipt_page(service.get_by_receipt(db.session, current_user, receipt))
-
-
 def _receipt_page(sub, status: int = 200):
     # A submission written by this very request (one_step.SentSubmission) has no moderation yet.
     fresh = getattr(sub, "fresh", False)
-    decisions = {} if fresh else service.moderation_of(db.session, [c.id for c in sub.comments])
+    decisions = {} if fresh else moderation_of(db.session, [c.id for c in sub.comments])
     return render_template(
         "consultation/receipt.html",
         submission=sub,
@@ -498,143 +351,3 @@ def _receipt_page(sub, status: int = 200):
         Status=SubmissionStatus,
         hidden={cid: m for cid, m in decisions.items() if m.hidden},
     ), status
-
-
-@bp.post("/submissions/<receipt>/withdraw")
-@public_write_limit
-@login_required
-def withdraw(receipt: str):
-    sub = service.get_by_receipt(db.session, current_user, receipt)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        abort(400)
-    service.withdraw(db.session, current_user, sub, reason=form.reason.data or "")
-    flash(
-        _(
-            "Submission %(receipt)s is withdrawn. It stays on record but is no longer shown "
-            "to the public.",
-            receipt=receipt,
-        ),
-        "success",
-    )
-    return redirect(url_for("consultation.receipt", receipt=receipt))
-
-
-@bp.get("/my/submissions")
-@login_required
-def my_submissions():
-    from app.committee.models import DECISION_LABELS
-    from app.committee.synopsis import responses_for_author
-
-    return render_template(
-        "consultation/my_submissions.html",
-        submissions=service.my_submissions(db.session, current_user),
-        kind_labels=SUBMISSION_KIND_LABELS,
-        Status=SubmissionStatus,
-        responses=responses_for_author(db.session, current_user),
-        decision_labels=DECISION_LABELS,
-    )
-
-
-# --- the public record ----------------------------------------------------------------
-
-RECORD_FILTERS = ("type", "group", "clause", "page")
-
-
-def _record_args() -> dict[str, str]:
-    """The record's filters and page in the current request, to come back to the same view."""
-    args = {name: request.args.get(name, "").strip() for name in RECORD_FILTERS}
-    if not args["page"].isdigit():
-        args["page"] = ""
-    return {name: value[:100] for name, value in args.items() if value}
-
-
-def _record_page(
-    round_,
-    *,
-    status: int = 200,
-    moderation_form: ModerationForm | None = None,
-    moderating: int | None = None,
-):
-    nodes = version_outline(db.session, round_.version)  # the clause filter: plain rows
-    filters = service.CommentFilters(
-        comment_type=request.args.get("type", ""),
-        stakeholder_group=request.args.get("group", ""),
-        clause_uid=request.args.get("clause", ""),
-    )
-    filter_choices = {
-        "type": [("", _("All types"))] + [(str(k), str(v)) for k, v in COMMENT_TYPE_LABELS.items()],
-        "group": stakeholder_choices(_("All groups")),
-        "clause": [("", _("All clauses")), ("-", _("The whole draft"))]
-        + _clause_choices(nodes)[1:],
-    }
-    page, total = service.record_page(
-        db.session,
-        current_user,
-        round_,
-        filters,
-        after=request.args.get("after"),
-        before=request.args.get("before"),
-        limit=PER_PAGE,
-        plain=True,  # the page reads plain values (record_rows), not ORM objects
-    )
-    may_moderate = can_moderate(current_user, round_)
-    return render_template(
-        "consultation/comments.html",
-        round=round_,
-        entries=page.items,
-        total=total,
-        page=page,
-        choices=filter_choices,
-        filters=filters,
-        formal=service.formal_submissions(db.session, current_user, round_),
-        public=service.comments_public(round_),
-        staff=can_read_every_comment(current_user, round_),
-        may_moderate=may_moderate,
-        moderation_form=moderation_form or (ModerationForm() if may_moderate else None),
-        moderating=moderating,
-        record_args=_record_args(),
-        # Translated once per page, not once per comment.
-        type_labels={key: str(label) for key, label in COMMENT_TYPE_LABELS.items()},
-        author_line=service.author_lines(),
-    ), status
-
-
-@bp.get("/consultations/<int:round_id>/comments")
-def comments(round_id: int):
-    return _record_page(service.get_round(db.session, round_id))
-
-
-@bp.post("/consultations/<int:round_id>/comments/<int:comment_id>/moderate")
-@login_required
-def moderate(round_id: int, comment_id: int):
-    round_ = service.get_round(db.session, round_id)
-    comment = service.get_comment(db.session, comment_id)
-    if comment.submission.round_id != round_.id:
-        abort(404)
-    form = ModerationForm()
-    if not form.validate_on_submit():
-        abort(400)
-    hide = form.action.data != "show"
-    try:
-        service.moderate(
-            db.session,
-            current_user,
-            comment,
-            hidden=hide,
-            reason=form.reason.data or "",
-            link_for=_receipt_link,
-        )
-    except ValidationError as exc:
-        show_error(form, exc)
-        return _record_page(round_, status=422, moderation_form=form, moderating=comment.id)
-    flash(_("Comment hidden from the public.") if hide else _("Comment shown again."), "success")
-    # Back to the same filtered page (url_for of known keys only: never a URL from the request).
-    return redirect(
-        url_for(
-            "consultation.comments",
-            round_id=round_id,
-            **_record_args(),
-            _anchor=f"comment-{comment.id}",
-        )
-    )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.auth.permissions import SYSTEM
-from app.consultation import rounds_file, service
+from app.consultation import moderation, rounds_file, service
 from app.consultation.models import ConsultationRound
 from app.database import Database, utcnow
 from app.demo.accounts import ensure_commenters
@@ -106,6 +106,6 @@ def _file(
         )
     for comment, point in zip(comments, entry["point"], strict=True):
         if point.get("hidden_because"):
-            service.moderate(
+            moderation.moderate(
                 session, moderator, comment, hidden=True, reason=point["hidden_because"]
             )

@@ -35,8 +35,9 @@ from app.consultation.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from app.consultation.moderation import hidden_comments
 from app.consultation.names import public_name, stakeholder_label
-from app.consultation.service import comments_public, hidden_comments
+from app.consultation.service import comments_public
 from app.drafting import service as drafting
 from app.drafting.models import Clause, ClauseRevision
 from app.errors import NotFound

@@ -17,8 +17,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.committee import ballots, dispositions
 from app.committee.models import Ballot, Disposition, Vote
-from app.consultation import drafts, submitting
-from app.consultation import service as consultation
+from app.consultation import drafts, moderation, submitting
 from app.consultation.models import Comment, Moderation, Submission, SubmissionStatus
 from app.database import utcnow
 from app.drafting.models import Clause, ClauseRevision, Version, VersionEntry
@@ -171,7 +170,7 @@ def test_core_delete_of_a_vote_of_a_closed_ballot_is_refused(session, closed_bal
 )
 def test_history_rows_are_append_only(session, on_file, member, secretariat, model, column, value):
     dispositions.draft(session, member, on_file, decision="noted", response="Thanks.")
-    consultation.moderate(session, secretariat, on_file, hidden=True, reason="Off topic")
+    moderation.moderate(session, secretariat, on_file, hidden=True, reason="Off topic")
     session.flush()
     row_id = session.scalar(select(model.id).order_by(model.id.desc()).limit(1))
     assert row_id is not None

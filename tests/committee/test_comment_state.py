@@ -10,8 +10,7 @@ from app.auth.models import Role, StakeholderGroup
 from app.committee import dispositions, listing
 from app.committee import state as committee_state
 from app.committee.models import Disposition
-from app.consultation import service as consultation
-from app.consultation import state, submitting
+from app.consultation import moderation, public_record, state, submitting
 from app.consultation.models import CommentState, Moderation, SubmissionKind
 
 
@@ -43,8 +42,8 @@ def _events(session, standard, round_, clause_of, make_submission, make_user, pe
     dispositions.answer_duplicates(session, member, plain[0], [formal[0]], response="As above.")
     # Hidden, shown again, hidden; and hidden once.
     for hidden in (True, False, True):
-        consultation.moderate(session, secretariat, plain[2], hidden=hidden, reason="Names")
-    consultation.moderate(session, secretariat, plain[1], hidden=True, reason="Abusive")
+        moderation.moderate(session, secretariat, plain[2], hidden=hidden, reason="Names")
+    moderation.moderate(session, secretariat, plain[1], hidden=True, reason="Abusive")
     return plain, formal, gone
 
 
@@ -90,7 +89,7 @@ def test_the_incremental_table_equals_the_rebuilt_one(
     assert progress.open_by_clause == {c11.uid: 1, c12.uid: 1, "": 1}
     assert progress.open_by_type == {"technical": 3}
     assert progress.open_by_group == {"civil-society": 2, "indigenous-peoples": 1}
-    assert consultation.public_comment_counts(session, round_) == {
+    assert public_record.public_comment_counts(session, round_) == {
         plain[0].clause_id: 2,  # plain[0] and the formal comment, both on 1.1
     }
 
@@ -126,8 +125,8 @@ def test_late_and_out_of_order_rows_keep_the_newest(
     )
     session.add_all([hide, show])
     session.flush()
-    for moderation in (show, hide):  # the later row committed first
-        state.record_moderation(session, moderation)
+    for decision in (show, hide):  # the later row committed first
+        state.record_moderation(session, decision)
     row = session.get(CommentState, comment.id)
     session.refresh(row)
     assert (row.disposition_seq, row.decision, row.hidden) == (3, "accepted", False)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text, update
 from app.auth.models import Role, StakeholderGroup
 from app.committee import dispositions, listing
 from app.committee import state as committee_state
-from app.consultation import counters, submitting
+from app.consultation import counters, moderation, public_record, submitting
 from app.consultation import service as consultation
 from app.consultation.models import (
     Comment,
@@ -85,7 +85,7 @@ def _from_counters(session, round_) -> dict:
         "open_by_clause": Counter(
             {uid_to_id.get(uid): n for uid, n in progress.open_by_clause.items()}
         ),
-        "public_by_clause": Counter(consultation.public_comment_counts(session, round_)),
+        "public_by_clause": Counter(public_record.public_comment_counts(session, round_)),
         "decisions": listing.decision_counts(session, round_),
         "groups": listing.group_counts(session, round_),
         "open_technical": listing.count_matching(session, round_, filters),
@@ -111,15 +111,15 @@ def _check(session, round_, what: str) -> None:
         .limit(1)
     ).first() or (None, "")
     for filters, query in (
-        (consultation.CommentFilters(), visible),
-        (consultation.CommentFilters(clause_uid=uid), visible.where(cs.clause_id == clause_id)),
-        (consultation.CommentFilters(clause_uid="-"), visible.where(cs.clause_id.is_(None))),
+        (public_record.CommentFilters(), visible),
+        (public_record.CommentFilters(clause_uid=uid), visible.where(cs.clause_id == clause_id)),
+        (public_record.CommentFilters(clause_uid="-"), visible.where(cs.clause_id.is_(None))),
         (
-            consultation.CommentFilters(comment_type="editorial"),
+            public_record.CommentFilters(comment_type="editorial"),
             visible.where(cs.comment_type == "editorial"),
         ),
     ):
-        _page, total = consultation.record_page(session, None, round_, filters)
+        _page, total = public_record.record_page(session, None, round_, filters)
         assert total == session.scalar(query), (what, filters)
 
 
@@ -197,7 +197,7 @@ def test_counters_equal_a_recount_after_every_event_in_any_order(
     def moderate():
         if live():
             comment = rng.choice(live())
-            consultation.moderate(
+            moderation.moderate(
                 session, secretariat, comment, hidden=rng.random() < 0.7, reason="Names"
             )
 

@@ -14,8 +14,7 @@ import pytest
 
 from app.auth.models import Role, StakeholderGroup
 from app.committee import dispositions, listing
-from app.consultation import drafts, submitting
-from app.consultation import service as consultation
+from app.consultation import drafts, moderation, submitting
 from app.consultation.models import CommentType, SubmissionKind
 
 
@@ -88,7 +87,7 @@ def dashboard_round(
     dispositions.agree(session, second_member, a)
     dispositions.draft(session, member, b, decision="rejected", response="No.")
     dispositions.draft(session, member, e, decision="noted", response="Noted.")
-    consultation.moderate(session, secretariat, c, hidden=True, reason="Names")
+    moderation.moderate(session, secretariat, c, hidden=True, reason="Names")
     states = {a.id: listing.AGREED, b.id: listing.DRAFTED, e.id: listing.DRAFTED}
     for fact in facts:
         fact["state"] = states.get(fact["id"], listing.NONE)

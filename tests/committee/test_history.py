@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from app.auth.models import Role
 from app.committee import comments, dispositions, listing
-from app.consultation import service as consultation
+from app.consultation import moderation
 from app.consultation.models import Comment, Moderation
 
 
@@ -47,11 +47,11 @@ def test_the_latest_row_per_key_counts(session, round_with_comments, make_user, 
     assert (by_list[first.id].seq, by_list[first.id].agreed) == (3, False)
     assert (by_list[second.id].seq, by_list[second.id].agreed) == (2, True)
     assert dispositions.count_unanswered(session, [round_.id]) == len(posted) - 1
-    consultation.moderate(session, secretariat, first, hidden=True, reason="Spam")
-    consultation.moderate(session, secretariat, first, hidden=False, reason="Not spam")
-    consultation.moderate(session, secretariat, second, hidden=True, reason="Abuse")
+    moderation.moderate(session, secretariat, first, hidden=True, reason="Spam")
+    moderation.moderate(session, secretariat, first, hidden=False, reason="Not spam")
+    moderation.moderate(session, secretariat, second, hidden=True, reason="Abuse")
     assert comments.hidden_comment_ids(session, select(Moderation.comment_id)) == {second.id}
-    assert consultation.moderation_of(session, [first.id])[first.id].hidden is False
+    assert moderation.moderation_of(session, [first.id])[first.id].hidden is False
 
 
 def test_a_rounds_rows_are_read_without_a_list_of_every_id(

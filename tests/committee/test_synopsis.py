@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.committee import dispositions, synopsis
-from app.consultation import service as consultation
+from app.consultation import moderation
 from app.consultation.names import public_submitter
 from app.errors import Conflict, Gone, PermissionDenied
 from app.jobs.models import Job
@@ -64,7 +64,7 @@ def test_public_synopsis_groups_by_clause_and_counts(
     round_, comments = answered_round
     for comment in comments:
         dispositions.agree(session, second_member, comment)
-    consultation.moderate(session, secretariat, comments[2], hidden=True, reason="Abusive")
+    moderation.moderate(session, secretariat, comments[2], hidden=True, reason="Abusive")
     synopsis.publish(session, secretariat, round_)
     public = synopsis.build(session, round_, public=True)
     assert public.published

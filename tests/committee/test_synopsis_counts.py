@@ -6,7 +6,7 @@ import pytest
 
 from app.committee import dispositions, listing, synopsis
 from app.committee.models import SynopsisPublication
-from app.consultation import service as consultation
+from app.consultation import moderation
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def published(session, make_standard, freeze, make_round, clause_of, make_commen
         ):
             dispositions.draft(session, member, comment, decision=decision, response="Thanks.")
             dispositions.agree(session, second_member, comment)
-        consultation.moderate(session, secretariat, comments[1], hidden=True, reason="Abusive")
+        moderation.moderate(session, secretariat, comments[1], hidden=True, reason="Abusive")
         if keep_counts:
             synopsis.publish(session, secretariat, round_)
         else:  # as published before the counts were kept
@@ -66,9 +66,9 @@ def test_moderation_after_publication_moves_the_public_counts(
     session, published, second_member, secretariat
 ):
     round_, comments = published(second_member, secretariat)
-    consultation.moderate(session, secretariat, comments[1], hidden=False, reason="Reviewed")
-    consultation.moderate(session, secretariat, comments[3], hidden=True, reason="Spam")
-    consultation.moderate(session, secretariat, comments[4], hidden=True, reason="Spam")
+    moderation.moderate(session, secretariat, comments[1], hidden=False, reason="Reviewed")
+    moderation.moderate(session, secretariat, comments[3], hidden=True, reason="Spam")
+    moderation.moderate(session, secretariat, comments[4], hidden=True, reason="Spam")
     public = synopsis.build(session, round_, public=True)
     assert public.by_decision == {"accepted": 1, "noted": 2}  # "rejected" all hidden
     assert public.by_group == {"civil-society": 2, "government": 1}  # none left: not listed

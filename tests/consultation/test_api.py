@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
-from app.consultation import service
+from app.consultation import moderation, service
 
 
 def test_rounds_are_listed_with_their_flags(client, make_round):
@@ -33,7 +33,7 @@ def test_public_comments_are_web_annotations(
     )
     file_comment(commenter, round_, body="On everything.")
     hidden = file_comment(make_user(), round_, body="Abuse.")
-    service.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
+    moderation.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
     withdrawn = file_comment(make_user(), round_, body="Withdrawn.")
     service.withdraw(session, withdrawn.submission.author, withdrawn.submission)
     session.flush()

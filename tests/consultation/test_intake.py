@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.consultation import service
+from app.consultation import public_record, service
 from app.consultation.models import Comment, SubmissionStatus
 from app.errors import Conflict, Gone, PermissionDenied, ValidationError
 from app.jobs.models import Job
@@ -56,7 +56,7 @@ def test_a_draft_cannot_be_submitted_after_closing_and_stays_with_its_author(
         )
     assert comment.submission.status == SubmissionStatus.DRAFT
     assert service.my_submissions(session, commenter) == [comment.submission]
-    entries, total = service.record_comments(session, member, round_)
+    entries, total = public_record.record_comments(session, member, round_)
     assert (entries, total) == ([], 0)
 
 
@@ -272,8 +272,8 @@ def test_withdrawal_before_closing_keeps_the_record(
         service.withdraw(session, make_user(), comment.submission)
     service.withdraw(session, commenter, comment.submission, reason="Sent twice.")
     assert comment.submission.status == SubmissionStatus.WITHDRAWN
-    assert service.record_comments(session, None, round_) == ([], 0)
-    entries, _ = service.record_comments(session, member, round_)
+    assert public_record.record_comments(session, None, round_) == ([], 0)
+    entries, _ = public_record.record_comments(session, member, round_)
     assert [e.withdrawn for e in entries] == [True]
     with pytest.raises(Conflict):
         service.withdraw(session, commenter, comment.submission)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import StakeholderGroup
-from app.consultation import service
+from app.consultation import moderation, service
 from app.errors import ValidationError
 from app.jobs.models import Job
 from tests.conftest import csrf_token
@@ -144,9 +144,9 @@ def test_showing_a_comment_again_tells_the_author_too(
 ):
     round_ = make_round()
     comment = file_comment(commenter, round_)
-    service.moderate(session, secretariat, comment, hidden=True, reason="Off topic")
+    moderation.moderate(session, secretariat, comment, hidden=True, reason="Off topic")
     before = session.scalar(select(Job.id).order_by(Job.id.desc()).limit(1))
-    service.moderate(session, secretariat, comment, hidden=False, reason="On topic after all")
+    moderation.moderate(session, secretariat, comment, hidden=False, reason="On topic after all")
     mails = session.scalars(select(Job).where(Job.kind == "mail", Job.id > before)).all()
     assert len(mails) == 1
     assert "is public again" in mails[0].payload["subject"]

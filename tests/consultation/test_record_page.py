@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.auth.permissions import SYSTEM
-from app.consultation import record_rows, service
+from app.consultation import moderation, public_record, record_rows
 from app.consultation.names import author_line
 from app.drafting import editing
 from app.drafting import service as drafting
@@ -117,7 +117,7 @@ def test_record_escapes_what_it_prints_by_hand(
     file_comment(author, round_, clause_uid=uid, passage="<every> year & more")
     hidden = file_comment(author, round_, body="To be hidden.")
     session.flush()
-    service.moderate(session, secretariat, hidden, hidden=True, reason=HOSTILE)
+    moderation.moderate(session, secretariat, hidden, hidden=True, reason=HOSTILE)
     session.flush()
     for signed_in in (False, True):
         if signed_in:
@@ -148,8 +148,8 @@ def test_plain_entries_carry_what_the_orm_entries_show(
     file_comment(commenter, round_, clause_uid=uid, passage=" ".join(body.split()[:3]))
     file_comment(commenter, round_, body="On the whole draft.", consent=True)
     session.flush()
-    objects, total = service.record_page(session, None, round_)
-    plain, plain_total = service.record_page(session, None, round_, plain=True)
+    objects, total = public_record.record_page(session, None, round_)
+    plain, plain_total = public_record.record_page(session, None, round_, plain=True)
     assert total == plain_total == 2 and len(plain.items) == 2
     assert (objects.next_cursor, objects.prev_cursor) == (plain.next_cursor, plain.prev_cursor)
     for o, p in zip(objects.items, plain.items, strict=True):

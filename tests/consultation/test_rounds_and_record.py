@@ -9,7 +9,7 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.auth.permissions import SYSTEM
-from app.consultation import iseal, rounds_file, service
+from app.consultation import iseal, moderation, public_record, rounds_file, service
 from app.database import utcnow
 from app.drafting import service as drafting
 from app.errors import PermissionDenied, ValidationError
@@ -185,15 +185,15 @@ def test_live_comments_are_public_and_after_close_ones_wait(
     live = make_round()
     file_comment(commenter, live)
     service.add_comment(session, commenter, live, body="Still a draft.")
-    assert [e.comment.body for e in service.record_comments(session, None, live)[0]] == [
+    assert [e.comment.body for e in public_record.record_comments(session, None, live)[0]] == [
         "Please reconsider this."
     ]
     later = make_round(visibility="after-close")
     file_comment(commenter, later)
-    assert service.record_comments(session, None, later) == ([], 0)
-    assert service.record_comments(session, member, later)[1] == 1
+    assert public_record.record_comments(session, None, later) == ([], 0)
+    assert public_record.record_comments(session, member, later)[1] == 1
     after = later.closes_at + dt.timedelta(seconds=1)
-    assert service.record_comments(session, None, later, now=after)[1] == 1
+    assert public_record.record_comments(session, None, later, now=after)[1] == 1
 
 
 def test_record_filters_by_type_group_and_clause(
@@ -208,8 +208,8 @@ def test_record_filters_by_type_group_and_clause(
     file_comment(ngo, round_, clause_uid=uid, comment_type="general", body="Gen.")
 
     def bodies(**filters):
-        entries, _ = service.record_comments(
-            session, None, round_, service.CommentFilters(**filters)
+        entries, _ = public_record.record_comments(
+            session, None, round_, public_record.CommentFilters(**filters)
         )
         return sorted(e.comment.body for e in entries)
 
@@ -217,7 +217,7 @@ def test_record_filters_by_type_group_and_clause(
     assert bodies(stakeholder_group="civil-society") == ["Edit.", "Gen."]
     assert bodies(clause_uid=uid) == ["Gen.", "Tech."]
     assert bodies(clause_uid="-") == ["Edit."]
-    counts = service.public_comment_counts(session, round_)
+    counts = public_record.public_comment_counts(session, round_)
     assert sum(counts.values()) == 3 and counts[None] == 1
 
 
@@ -227,20 +227,20 @@ def test_moderation_hides_with_a_reason_and_keeps_the_comment(
     round_ = make_round()
     comment = file_comment(commenter, round_, body="Call John on 0123 456789.")
     with pytest.raises(PermissionDenied):
-        service.moderate(session, member, comment, hidden=True, reason="x")
+        moderation.moderate(session, member, comment, hidden=True, reason="x")
     with pytest.raises(ValidationError):
-        service.moderate(session, secretariat, comment, hidden=True, reason="  ")
-    service.moderate(session, secretariat, comment, hidden=True, reason="Personal data")
-    assert service.record_comments(session, None, round_) == ([], 0)
-    assert service.public_comment_counts(session, round_) == {}
-    entries, _ = service.record_comments(session, member, round_)
+        moderation.moderate(session, secretariat, comment, hidden=True, reason="  ")
+    moderation.moderate(session, secretariat, comment, hidden=True, reason="Personal data")
+    assert public_record.record_comments(session, None, round_) == ([], 0)
+    assert public_record.public_comment_counts(session, round_) == {}
+    entries, _ = public_record.record_comments(session, member, round_)
     assert entries[0].hidden and entries[0].moderation.reason == "Personal data"
     with pytest.raises(ValidationError):
-        service.moderate(session, secretariat, comment, hidden=True, reason="Again")
-    service.moderate(
+        moderation.moderate(session, secretariat, comment, hidden=True, reason="Again")
+    moderation.moderate(
         session, secretariat, comment, hidden=False, reason="Number removed? No: shown after review"
     )
-    assert service.record_comments(session, None, round_)[1] == 1
+    assert public_record.record_comments(session, None, round_)[1] == 1
     actions = [
         e.action
         for e in session.query(AuditEvent).filter_by(

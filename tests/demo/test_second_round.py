@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.consultation import service
+from app.consultation import moderation, public_record
 from app.consultation.models import (
     ConsultationRound,
     RoundState,
@@ -52,8 +52,8 @@ def test_demo_round_is_loaded_once_through_the_service(db, session):
     for c in anchored:
         assert plain_text(c.revision.body)[c.anchor_start : c.anchor_end] == c.anchor_exact
     assert sum(1 for c in comments if c.proposed_change) >= 4
-    hidden = service.moderation_of(session, [c.id for c in comments])
+    hidden = moderation.moderation_of(session, [c.id for c in comments])
     assert [m.hidden for m in hidden.values()] == [True]
-    public, total = service.record_comments(session, None, round_)
+    public, total = public_record.record_comments(session, None, round_)
     assert total == len(comments) - 1
     assert second_round.load(db) == ["Demo consultation round 2 already loaded."]

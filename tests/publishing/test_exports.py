@@ -11,8 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.committee import dispositions, synopsis
-from app.consultation import service as consultation
-from app.consultation import submitting
+from app.consultation import moderation, submitting
 from app.consultation.models import CommentType
 from app.publishing import exports, web_annotations
 
@@ -56,7 +55,7 @@ def record(
     [hidden] = make_submission(round_, [None], author=hider, consent=True, body="Hidden body.")
     [gone] = make_submission(round_, [clause], author=leaver, consent=True, body="Gone body.")
     submitting.withdraw(session, leaver, gone.submission, now=round_.opens_at + 2 * DAY)
-    consultation.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
+    moderation.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
     for comment in (shown, unnamed, hidden):
         dispositions.draft(session, member, comment, decision="noted", response="Our answer.")
         dispositions.agree(session, second_member, comment)
@@ -297,7 +296,7 @@ def test_an_export_bigger_than_one_batch_is_complete_and_ordered(
     round_, first = record
     clause = first["shown"].clause
     more = [make_comment(round_, clause, body=f"Point {n:02d}.") for n in range(11)]
-    consultation.moderate(session, secretariat, more[4], hidden=True, reason="Off topic")
+    moderation.moderate(session, secretariat, more[4], hidden=True, reason="Off topic")
     _answer_all(session, more, member, second_member)
     synopsis.publish(session, secretariat, round_)
     monkeypatch.setattr(exports, "BATCH", 3)  # 12 public comments: four batches of three

@@ -15,6 +15,7 @@ import pytest
 from app.auth.models import Role, StakeholderGroup
 from app.auth.permissions import SYSTEM
 from app.committee import dispositions, synopsis
+from app.consultation import moderation
 from app.consultation import service as consultation
 from app.database import utcnow
 from app.drafting import editing
@@ -166,7 +167,7 @@ def world(session, make_user):
         session, ivan, live, fpic.clause.uid, "FPIC wording is unclear for expansions."
     )
     hidden = _comment(session, ivan, live, residue.clause.uid, "Insulting words about gallium.")
-    consultation.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
+    moderation.moderate(session, secretariat, hidden, hidden=True, reason="Abusive")
     withdrawn = _comment(session, cora, live, None, "Second thoughts about cryolite.")
     drafted = _comment(session, ivan, live, None, "Unsent idea about dross.", submit=False)
     dispositions.draft(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.consultation import service as consultation
+from app.consultation import moderation
 from app.jobs.models import Job
 from app.search import indexer, service
 from app.search.engines import get_engine
@@ -124,14 +124,14 @@ def test_cli_rebuild_status_and_apply(runner, session, world, engine):
 def test_a_searcher_kept_between_searches_sees_each_change_once(session, world, engine, apply):
     apply()
     assert total(session, None, "fluoride") == 1  # the searcher is kept from here on
-    consultation.moderate(
+    moderation.moderate(
         session, world.secretariat, world.comments.public, hidden=True, reason="Checking"
     )
     session.commit()
     apply()  # rewrites the comment: a deletion in the segment the kept searcher reads
     assert total(session, None, "fluoride") == 0
     assert total(session, world.member, "fluoride") == 1
-    consultation.moderate(
+    moderation.moderate(
         session, world.secretariat, world.comments.public, hidden=False, reason="Fine"
     )
     session.commit()

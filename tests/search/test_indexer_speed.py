@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import StakeholderGroup
-from app.consultation import service as consultation
+from app.consultation import moderation
 from app.jobs import worker
 from app.jobs.models import Job
 from app.search import documents, indexer, service
@@ -167,7 +167,7 @@ def test_filtered_searches_see_every_change_to_the_index(session, world, engine,
     before = find(session, None, "fluoride", **civil)
     assert before.total == 1
     assert find(session, None, "fluoride", **civil).total == 1  # from the cache
-    consultation.moderate(
+    moderation.moderate(
         session, world.secretariat, world.comments.public, hidden=True, reason="Checking"
     )
     session.commit()
