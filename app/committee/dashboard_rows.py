@@ -20,6 +20,13 @@ from app.drafting.models import Clause, ClauseRevision
 NONE, DRAFTED, AGREED = "none", "drafted", "agreed"
 
 
+def answer_state(disposition: DashboardAnswer | Disposition | None) -> str:
+    """A comment's place in the committee's work: no answer, a drafted one or an agreed one."""
+    if disposition is None:
+        return NONE
+    return AGREED if disposition.agreed else DRAFTED
+
+
 class DashboardAnswer(NamedTuple):
     """The current answer of a dashboard row, as plain values."""
 
@@ -49,9 +56,7 @@ class DashboardRow(NamedTuple):
 
     @property
     def state(self) -> str:
-        if self.disposition is None:
-            return NONE
-        return AGREED if self.disposition.agreed else DRAFTED
+        return answer_state(self.disposition)
 
     @property
     def is_formal(self) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from app.auth.models import User
 from app.committee import synopsis_rows
-from app.committee.dashboard_rows import AGREED, DRAFTED, NONE, dashboard_rows
+from app.committee.dashboard_rows import AGREED, DRAFTED, NONE, answer_state, dashboard_rows
 from app.committee.models import Disposition, SynopsisPublication
 from app.consultation import counters
 from app.consultation.clause_order import clause_order_page
@@ -123,9 +123,7 @@ class CommentRow:
 
     @property
     def state(self) -> str:
-        if self.disposition is None:
-            return NONE
-        return AGREED if self.disposition.agreed else DRAFTED
+        return answer_state(self.disposition)
 
     @property
     def submission(self) -> Submission:
