@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
@@ -86,6 +86,40 @@ _reading: ContextVar[bool] = ContextVar("clausewise_reading", default=False)
 _lock_wait_ms: ContextVar[int | None] = ContextVar("clausewise_lock_wait_ms", default=None)
 
 
+def reads_first(view: Callable) -> Callable:
+    """Mark a view that reads before it writes, and says when it starts (`begin_writing`).
+
+    On SQLite a request that may write takes the write lock at its first statement
+    (BEGIN IMMEDIATE): the signed-in user's load, before the view runs. For a view
+    that then reads, validates and renders for milliseconds around a few inserts,
+    every other writer queued behind all of it: the one-step comment post held the
+    lock for its whole request, which capped intake at about 220 posts/s whatever
+    the CPU. A view marked here reads in a deferred transaction, ends it with
+    `begin_writing` just before its first write, and commits as soon as its writes
+    are done (before rendering the response), so the lock is held for the writes only. Put the
+    decorator right under the route, on the function the route registers.
+    """
+    view.reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def _reads_first() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "reads_first", False) and not g.get("cw_writing", False)
+
+
+def begin_writing(session: Session) -> None:
+    """The request's reads are done: its next transaction writes (SQLite: takes the lock).
+
+    Ends the current (reading) transaction. Loaded objects stay usable (sessions do not
+    expire on commit). Nothing is pending: this comes before the first write.
+    """
+    if session.in_transaction():
+        session.commit()
+    if has_request_context():
+        g.cw_writing = True
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Apply the pragmas and BEGIN IMMEDIATE recipe for SQLite under several workers."""
 
@@ -106,9 +140,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def on_begin(conn: Connection):
         # Reads stay deferred so readers never queue behind writers; any
         # request that may write takes the write lock up front, where the busy
-        # timeout applies, instead of failing on lock upgrade.
+        # timeout applies, instead of failing on lock upgrade. A `reads_first` view
+        # reads deferred too, until `begin_writing` ends that transaction.
         if _reading.get() or (
-            has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+            has_request_context()
+            and (request.method in {"GET", "HEAD", "OPTIONS"} or _reads_first())
         ):
             conn.exec_driver_sql("BEGIN")
             return

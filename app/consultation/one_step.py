@@ -43,7 +43,7 @@ from app.consultation.models import (
     SubmissionStatus,
 )
 from app.consultation.submitting import acknowledgement_job, comment_and_submit
-from app.database import utcnow
+from app.database import begin_writing, utcnow
 from app.jobs.service import enqueue_rows
 from app.loading import ensure_loaded
 from app.search.queue import JOB_KIND as SEARCH_JOB
@@ -167,14 +167,22 @@ def send_comment(
     actor = require_signed_in(actor)
     if getattr(actor, "email_verified_at", None) is None:
         # The general path refuses with the same message (after validating the comment).
+        begin_writing(session)
         return comment_and_submit(session, actor, round_, now=now, link_for=link_for, **comment)
     now = now or utcnow()
     require_open(round_, now)
+    # Everything that only reads or computes comes before the writes: on SQLite the
+    # write lock is taken at begin_writing and held until the view commits.
     fields = clean_comment(session, round_, **comment)
+    values = fields.values()
+    body_html = render_markdown(values["body"])
+    change_html = render_markdown(values["proposed_change"])
+    prefix = ensure_loaded(session, round_, "standard").standard.uid_prefix  # loaded by get_round
     group = str(actor.stakeholder_group)
     organisation = actor.organisation or ""
-    run = session.connection().execute
     statements = _statements(session)
+    begin_writing(session)
+    run = session.connection().execute
     submission_id = run(
         statements["draft"],
         {
@@ -192,9 +200,6 @@ def send_comment(
     ).scalar()
     if submission_id is None:  # a draft exists: the comment joins it (general path)
         return comment_and_submit(session, actor, round_, now=now, link_for=link_for, **comment)
-    values = fields.values()
-    body_html = render_markdown(values["body"])
-    change_html = render_markdown(values["proposed_change"])
     comment_id = run(
         statements["comment"],
         {
@@ -209,7 +214,6 @@ def send_comment(
     ).scalar_one()
     number = run(statements["receipt_number"], {"round_": round_.id}).scalar_one()
     session.expire(round_, ["receipt_counter"])
-    prefix = ensure_loaded(session, round_, "standard").standard.uid_prefix  # loaded by get_round
     receipt = f"{prefix}-R{round_.number}-{number:04d}"
     run(statements["submitted"], {"submission": submission_id, "receipt_": receipt, "at": now})
     clause_uid = (clause_uid or "").strip() or None

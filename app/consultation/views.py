@@ -33,7 +33,7 @@ from app.consultation.permissions import (
     can_change_round_schedule,
     can_open_round,
 )
-from app.database import utcnow
+from app.database import begin_writing, reads_first, utcnow
 from app.drafting.models import clause_kind_names
 from app.drafting.service import version_nodes, version_reading
 from app.errors import Conflict, ValidationError
@@ -269,6 +269,7 @@ def _synopsis_published(round_) -> bool:
 
 
 @bp.route("/consultations/<int:round_id>/comment", methods=["GET", "POST"])
+@reads_first  # a campaign's posts: SQLite's write lock for the writes only
 @public_write_limit
 @login_required
 def comment_new(round_id: int):
@@ -290,11 +291,14 @@ def comment_new(round_id: int):
                 )
             else:
                 sent = None
+                begin_writing(db.session)
                 service.add_comment(db.session, current_user, round_, **_comment_values(form))
         except ValidationError as exc:
             show_error(form, exc)
         else:
             if sent is not None:
+                # Accepted means committed; the receipt is rendered once the lock is free.
+                db.session.commit()
                 return _receipt_page(sent, status=201)
             if form.return_to.data == "round":
                 # Back to the clause commented on, where the page confirms it (and says so).

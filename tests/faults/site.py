@@ -13,7 +13,9 @@ Test-only hook: with FAULT_PAUSE_DIR set, a request carrying the header
 `X-Fault-Pause: before-commit` stops right after the statement that marks a submission
 submitted (its whole transaction flushed, not committed), and `after-commit` stops
 right after the commit; either writes the worker's pid to FAULT_PAUSE_DIR/paused and
-sleeps, so the test can SIGKILL the worker at that point.
+sleeps, so the test can SIGKILL the worker at that point. `X-Fault-Pause: rendering`
+stops as the receipt page starts to render, and goes on once the test writes
+FAULT_PAUSE_DIR/go.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def _config() -> dict:
 
 
 def make_app():
-    from flask import g, has_request_context, request
+    from flask import before_render_template, g, has_request_context, request
 
     from app import create_app
     from app.extensions import db
@@ -72,6 +74,23 @@ def make_app():
             written.rename(Path(pause_dir, "paused"))  # whole, never half-written
             time.sleep(60)  # the test kills this worker meanwhile
 
+    def hold(point: str) -> None:
+        if has_request_context() and request.headers.get("X-Fault-Pause") == point:
+            go = Path(pause_dir, "go")
+            written = Path(pause_dir, "paused.tmp")
+            written.write_text(str(os.getpid()))
+            written.rename(Path(pause_dir, "paused"))
+            deadline = time.monotonic() + 30
+            while not go.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            go.unlink(missing_ok=True)
+
+    def _rendering(sender, template, context, **extra):
+        if template.name == "consultation/receipt.html":
+            hold("rendering")
+
+    before_render_template.connect(_rendering, app, weak=False)
+
     with app.app_context():
 
         @event.listens_for(db.engine, "after_cursor_execute")
@@ -81,15 +100,23 @@ def make_app():
 
     @event.listens_for(Session, "after_commit")
     def _after_commit(session):
-        # Savepoints dispatch after_commit too: only the request's own COMMIT counts.
+        # Savepoints dispatch after_commit too: only the request's own COMMIT counts, and
+        # of a reads_first view (app.database) only the one after its writes began.
         if (
             has_request_context()
             and g.get("db_session") is session
             and not session.in_nested_transaction()
+            and (g.get("cw_writing") or not _reads_first(app))
         ):
             pause("after-commit")
 
     return app
+
+
+def _reads_first(app) -> bool:
+    from flask import request
+
+    return getattr(app.view_functions.get(request.endpoint or ""), "reads_first", False)
 
 
 def setup() -> dict:

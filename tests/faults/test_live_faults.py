@@ -136,6 +136,44 @@ def test_a_worker_killed_after_the_commit_leaves_the_whole_submission(live_site)
     assert browser.open(f"/submissions/{receipt}").status == 200
 
 
+def test_the_one_step_receipt_is_rendered_after_the_write_lock_is_released(live_site):
+    """The one-step post holds SQLite's write lock for its writes only.
+
+    It used to take the lock with its first read (the signed-in user) and keep it
+    through validation and the receipt page, so every post queued behind another's
+    whole request. Stopped as the receipt starts to render, the post has committed and
+    another process can take the write lock at once.
+    """
+    browser = _commenter(live_site, 4)
+    body = "Rendered after the lock was released."
+    answers: list = []
+    thread = threading.Thread(
+        target=lambda: answers.append(
+            _one_step(browser, live_site, body, {"X-Fault-Pause": "rendering"})
+        )
+    )
+    thread.start()
+    marker = live_site.pause_dir / "paused"
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the worker never started the receipt"
+        time.sleep(0.02)
+    marker.unlink()
+    try:
+        other = sqlite3.connect(live_site.db_path, isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the post still held it
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        committed = _submission_of(live_site, body)  # already stored, before its page exists
+    finally:
+        (live_site.pause_dir / "go").write_text("")
+        thread.join(timeout=30)
+    assert answers and answers[0].status == 201
+    assert [row[1:] for row in committed] == [("submitted", _receipt(answers[0].body), 1)]
+
+
 def _receipt(page: str) -> str:
     import re
 
