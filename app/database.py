@@ -111,13 +111,17 @@ def _reads_first() -> bool:
 def begin_writing(session: Session) -> None:
     """The request's reads are done: its next transaction writes (SQLite: takes the lock).
 
-    Ends the current (reading) transaction. Loaded objects stay usable (sessions do not
-    expire on commit). Nothing is pending: this comes before the first write.
+    In a `reads_first` view, ends the request session's reading transaction. Loaded
+    objects stay usable (sessions do not expire on commit); nothing is pending, as
+    this comes before the first write. Anywhere else (other views, services called by
+    the CLI or tests inside their own transaction) it does nothing: the caller's
+    transaction stays whole.
     """
+    if not has_request_context() or g.get("db_session") is not session or not _reads_first():
+        return
     if session.in_transaction():
         session.commit()
-    if has_request_context():
-        g.cw_writing = True
+    g.cw_writing = True
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

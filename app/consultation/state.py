@@ -72,8 +72,14 @@ def record_submitted(session: Session, submission: Submission, comments: Iterabl
         }
         for c in comments
     ]
-    if rows:
+    if len(rows) == 1:  # the one-step post, most of a campaign: a prebuilt Core statement
+        session.connection().execute(_INSERT_ONE, rows[0])
+    elif rows:  # one INSERT with every row (insertmanyvalues): one statement for the counters
         session.execute(insert(CommentState), rows)
+
+
+# Built once: the ORM bulk path rebuilds and walks the statement on every call.
+_INSERT_ONE = insert(CommentState.__table__)
 
 
 def record_withdrawn(session: Session, submission: Submission) -> None:
