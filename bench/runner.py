@@ -222,7 +222,9 @@ class Site:
             start_new_session=True,
         )
         # Queued jobs (acknowledgement mail, search updates) run in their own process, as
-        # scripts/run serves: the web workers only serve (JOBS_AFTER_RESPONSE=0).
+        # scripts/run serves: the web workers only serve (JOBS_AFTER_RESPONSE=0). Its log
+        # is kept where BENCH_JOBS_LOG says (a failing indexer shows there), else dropped.
+        self.jobs_log = open(os.environ.get("BENCH_JOBS_LOG", os.devnull), "a")  # noqa: SIM115
         self.jobs = subprocess.Popen(
             [
                 str(VENV / "flask"),
@@ -233,8 +235,8 @@ class Site:
             cwd=ROOT,
             env=env,
             start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self.jobs_log,
+            stderr=subprocess.STDOUT,
         )
         for _ in range(300):
             try:
@@ -281,7 +283,12 @@ class Site:
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=30)
         os.killpg(self.jobs.pid, signal.SIGTERM)
-        self.jobs.wait(timeout=60)
+        try:
+            self.jobs.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # never leave a busy worker behind on a bench machine
+            os.killpg(self.jobs.pid, signal.SIGKILL)
+            self.jobs.wait(timeout=10)
+        self.jobs_log.close()
 
     def session(self, email: str, password: str, form_path: str) -> tuple[str, str]:
         jar = http.cookiejar.CookieJar()

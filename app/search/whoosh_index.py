@@ -89,6 +89,7 @@ class WhooshBatch:
     """
 
     FLUSH_EVERY = 5000
+    POOL_MB = 128  # a writer's posting pool in memory; past it, sorted runs go to disk
 
     def __init__(self, index_, fresh: bool, searcher_of=None) -> None:
         self.index = index_
@@ -101,7 +102,7 @@ class WhooshBatch:
         storage = self.index.storage
         storage.spill = self.fresh  # a rebuild's pool spills to disk (IndexStorage)
         try:
-            return self.index.writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=128)
+            return self.index.writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=self.POOL_MB)
         finally:
             storage.spill = False
 

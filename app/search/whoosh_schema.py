@@ -139,11 +139,60 @@ class IndexStorage(FileStorage):
 
     Whoosh gives every writer a temporary folder for its posting pool, created and
     removed at each commit: slow metadata operations for the indexer's small
-    commits, whose pools never leave memory. A rebuild sets `spill` (its pool does
-    spill to disk, past 128 MB).
+    commits, whose pools rarely leave memory. A rebuild sets `spill` (its pool does
+    spill to disk, past 128 MB) and gets Whoosh's folder at once; an incremental
+    commit gets `_SpillOnDemand`, which makes the folder only if its pool spills.
     """
 
     spill = False
 
     def temp_storage(self, name=None):
-        return super().temp_storage(name) if self.spill else RamStorage()
+        if self.spill:
+            return super().temp_storage(name)
+        return _SpillOnDemand(lambda: FileStorage.temp_storage(self, name))
+
+
+class _SpillOnDemand(RamStorage):
+    """A writer's temporary files in memory, but the posting pool's runs in a folder.
+
+    A posting pool past its limit (128 MB) writes sorted runs (`*.run`) through the
+    storage's raw files and reads them back to merge. RamStorage keeps a file only
+    when its StructFile is closed, never when the raw file is: the run was lost and
+    the commit failed with NameError. That happens when an incremental commit's
+    merge (`merge_tiers`) gathers large segments, about every 10,000 comments
+    indexed: the indexer then retried the same failing commit forever. Runs now go
+    to a real temporary folder, made on the first run and removed with the rest.
+    """
+
+    RUN = ".run"
+
+    def __init__(self, make_folder) -> None:
+        super().__init__()
+        self._make_folder = make_folder
+        self._folder = None
+
+    def _runs(self):
+        if self._folder is None:
+            self._folder = self._make_folder()
+        return self._folder
+
+    def create_file(self, name, **kwargs):
+        if name.endswith(self.RUN):
+            return self._runs().create_file(name, **kwargs)
+        return super().create_file(name, **kwargs)
+
+    def open_file(self, name, **kwargs):
+        if name.endswith(self.RUN):
+            return self._runs().open_file(name, **kwargs)
+        return super().open_file(name, **kwargs)
+
+    def delete_file(self, name):
+        if name.endswith(self.RUN):
+            return self._runs().delete_file(name)
+        return super().delete_file(name)
+
+    def destroy(self):
+        if self._folder is not None:
+            self._folder.destroy()
+            self._folder = None
+        super().destroy()

@@ -103,6 +103,28 @@ def test_small_commits_are_merged_in_tiers(tmp_path):
     assert groups == {"academic": TIER + 2, "government": TIER + 1}
 
 
+def test_a_commit_whose_posting_pool_spills_to_disk_is_written_whole(tmp_path, monkeypatch):
+    """An incremental commit past the pool's memory limit writes runs to a folder and succeeds.
+
+    The indexer's commits keep their temporary files in memory; a pool that spilled its
+    sorted runs there lost them (NameError at the commit), and the indexer retried the
+    same failing commit forever. At 100,000 comments a tiered merge gathers enough
+    postings to spill about every 10,000 comments indexed. Here the limit is a few
+    bytes, so every commit, merges included, spills.
+    """
+    from app.search.whoosh_index import WhooshBatch
+
+    monkeypatch.setattr(WhooshBatch, "POOL_MB", 0.0001)
+    engine = WhooshEngine(tmp_path / "index")
+    for n in range(1, TIER + 3):  # the tenth single-document segment triggers a merge
+        _write(engine, _doc(n, f"Spilled posting number {n} about tailings dams."))
+    assert _found(engine, "tailings dams") == set(range(1, TIER + 3))
+    assert _found(engine, '"about tailings dams"') == set(range(1, TIER + 3))  # positions too
+    assert _found(engine, '"dams about tailings"') == set()
+    leftovers = [p.name for p in (tmp_path / "index").iterdir() if p.is_dir()]
+    assert leftovers == []  # the runs' folder goes with the commit
+
+
 def test_an_index_of_an_older_schema_version_or_field_kind_is_outdated(tmp_path):
     from whoosh.fields import TEXT
 
