@@ -78,6 +78,9 @@ def app(tmp_path_factory):
 @pytest.fixture
 def db(app):
     """Bind every session to one outer transaction and roll it back afterwards."""
+    from app.jobs import service as jobs
+
+    jobs._batch_failures.clear()  # a failed batch kind's back-off is process state
     with app.app_context():
         connection = database.engine.connect()
         outer = connection.begin()

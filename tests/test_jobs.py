@@ -173,3 +173,41 @@ def test_waiting_jobs_are_found_without_walking_the_done_ones(session):
         session.execute(text("SET LOCAL enable_bitmapscan = off"))
         plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {statement}")))
     assert "ix_job_waiting" in plan, plan
+
+
+def test_a_failing_batch_kind_backs_off_instead_of_retrying_at_once(db, monkeypatch):
+    """A batch pass that fails (an index it cannot write) waits longer after each failure.
+
+    The indexer thread polls ten times a second; a pass failing the same way every time
+    redid all its work at that rate and kept a core busy. Success ends the back-off.
+    """
+    calls: list[str] = []
+    outcome = {"fail": True}
+
+    def flaky(database):
+        calls.append("try")
+        if outcome["fail"]:
+            raise RuntimeError("cannot write the index")
+        return 3
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setitem(jobs._batch_handlers, "flaky-test", flaky)
+    for kind in list(jobs._batch_handlers):
+        if kind != "flaky-test":
+            monkeypatch.delitem(jobs._batch_handlers, kind)
+    assert jobs.run_batches(db) == 0 and calls == ["try"]
+    assert jobs.run_batches(db) == 0 and calls == ["try"]  # within the first wait: skipped
+    clock["now"] += jobs.BATCH_RETRY_FIRST
+    assert jobs.run_batches(db) == 0 and calls == ["try", "try"]  # tried again, failed again
+    clock["now"] += jobs.BATCH_RETRY_FIRST  # the second wait is twice as long
+    assert jobs.run_batches(db) == 0 and calls == ["try", "try"]
+    clock["now"] += jobs.BATCH_RETRY_FIRST
+    outcome["fail"] = False
+    assert jobs.run_batches(db) == 3 and len(calls) == 3
+    assert jobs.run_batches(db) == 3 and len(calls) == 4  # success: no waiting any more
+    for _ in range(12):  # the wait never grows past its ceiling
+        outcome["fail"] = True
+        clock["now"] += jobs.BATCH_RETRY_MOST
+        jobs.run_batches(db)
+    assert jobs._batch_failures["flaky-test"][1] - clock["now"] == jobs.BATCH_RETRY_MOST

@@ -295,12 +295,27 @@ def _run_one(db: Database, job: Claimed) -> int:
     return 1
 
 
+# A batch kind whose pass failed waits before the next try, longer after each failure in a
+# row: a pass that fails the same way every time (an index it cannot write) would
+# otherwise redo all its work ten times a second and keep a core busy.
+BATCH_RETRY_FIRST = 1.0  # seconds
+BATCH_RETRY_MOST = 60.0
+_batch_failures: dict[str, tuple[int, float]] = {}  # kind -> (failures in a row, retry at)
+
+
 def run_batches(db: Database) -> int:
     """Apply the queued jobs of every batch kind; return how many were applied."""
     done = 0
     for kind, batch in _batch_handlers.items():
+        failures, retry_at = _batch_failures.get(kind, (0, 0.0))
+        if failures and time.monotonic() < retry_at:
+            continue
         try:
             done += batch(db)
-        except Exception:  # the batch stays queued and is applied on the next run
-            log.exception("applying queued %s jobs failed", kind)
+        except Exception:  # the batch stays queued and is applied on a later run
+            wait = min(BATCH_RETRY_FIRST * 2**failures, BATCH_RETRY_MOST)
+            _batch_failures[kind] = (failures + 1, time.monotonic() + wait)
+            log.exception("applying queued %s jobs failed; next try in %.0f s", kind, wait)
+        else:
+            _batch_failures.pop(kind, None)
     return done
