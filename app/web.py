@@ -126,8 +126,19 @@ def _error_page(status: int, title: str, message: str) -> Response:
     return response
 
 
-def _is_lock_timeout(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock) or whose
+# serializable snapshots conflict; either is rolled back whole and may simply be resent.
+_CONTENTION_STATES = {"40P01", "40001"}
+
+
+def _is_contention(exc: BaseException) -> bool:
+    """SQLite locked past the busy timeout, or a PostgreSQL deadlock or serialization abort."""
+    if not isinstance(exc, OperationalError):
+        return False
+    return (
+        "locked" in str(exc.orig).lower()
+        or getattr(exc.orig, "sqlstate", None) in _CONTENTION_STATES
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -145,7 +156,7 @@ def init_app(app: Flask) -> None:
         except OperationalError as exc:
             session.rollback()
             forget_queued(session)
-            if _is_lock_timeout(exc):
+            if _is_contention(exc):
                 return _busy()
             raise
         # Only a request that queued work runs the queue: reads never touch it.
@@ -232,7 +243,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_error(exc: OperationalError):
-        if _is_lock_timeout(exc):
+        if _is_contention(exc):
             return _busy()
         raise exc
 
@@ -294,7 +305,8 @@ BUSY_RETRY_AFTER_S = 5
 
 
 def _busy() -> Response:
-    """Answer 503 when the database stayed locked past the busy timeout.
+    """Answer 503 when the database stayed locked past the busy timeout (or PostgreSQL
+    aborted the transaction in a deadlock): nothing was saved, and sending again works.
 
     The page must not wait on the database a second time: it is rendered for an
     anonymous visitor (loading the signed-in user, or refreshing one the failed

@@ -239,3 +239,43 @@ def test_bad_input_is_refused_before_anything_is_written(session, make_round, ma
         else:
             raise AssertionError(f"accepted {bad}")
     assert not session.scalars(select(Submission).where(Submission.author_id == person.id)).all()
+
+
+def test_a_postgresql_deadlock_answers_503_and_keeps_nothing(
+    client, auth, session, make_round, make_user, monkeypatch
+):
+    """PostgreSQL aborts one of two transactions that wait on each other (the counters'
+    rows are the likely place). That request gets the busy page (503, resend), not a 500,
+    and whatever it had written is rolled back."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    round_ = make_round()
+    (person,) = _people(make_user, 1)
+    auth.sign_in(person)
+    original = service.send_comment
+
+    def deadlocked(*args, **kwargs):
+        original(*args, **kwargs)  # every row written, then the abort
+        raise OperationalError(
+            "UPDATE comment_tally …", {}, psycopg.errors.DeadlockDetected("deadlock detected")
+        )
+
+    monkeypatch.setattr(service, "send_comment", deadlocked)
+    path = f"/consultations/{round_.id}/comment"
+    response = client.post(
+        path,
+        data={
+            "clause_uid": "",
+            "comment_type": "general",
+            "body": "Sent into a deadlock.",
+            "send_now": "1",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved: send it again in a moment." in page
+    assert int(response.headers["Retry-After"]) >= 1
+    assert not session.scalars(select(Submission).where(Submission.author_id == person.id)).all()
+    assert not session.scalars(select(Comment).where(Comment.body == "Sent into a deadlock.")).all()
