@@ -193,23 +193,20 @@ def test_the_receipt_shown_at_once_is_the_receipt_page(client, auth, make_round,
     assert '<mark class="anchor">' + PASSAGE in shown and "<strong>requirement</strong>" in shown
 
 
+def _send_now(client, round_, body: str):
+    """The comment form's "Send now" for a whole-draft comment."""
+    path = f"/consultations/{round_.id}/comment"
+    data = {"clause_uid": "", "comment_type": "general", "body": body, "send_now": "1"}
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
 def test_an_unconfirmed_address_is_refused_as_before_and_nothing_is_kept(
     client, auth, session, make_round, make_user
 ):
     round_ = make_round()
     person = make_user(verified=False)
     auth.sign_in(person)
-    path = f"/consultations/{round_.id}/comment"
-    response = client.post(
-        path,
-        data={
-            "clause_uid": "",
-            "comment_type": "general",
-            "body": "One point.",
-            "send_now": "1",
-            "csrf_token": csrf_token(client, path),
-        },
-    )
+    response = _send_now(client, round_, "One point.")
     assert response.status_code == 422
     assert "Confirm your email address" in response.get_data(as_text=True)
     assert not session.scalars(select(Submission).where(Submission.author_id == person.id)).all()
@@ -262,17 +259,7 @@ def test_a_postgresql_deadlock_answers_503_and_keeps_nothing(
         )
 
     monkeypatch.setattr(service, "send_comment", deadlocked)
-    path = f"/consultations/{round_.id}/comment"
-    response = client.post(
-        path,
-        data={
-            "clause_uid": "",
-            "comment_type": "general",
-            "body": "Sent into a deadlock.",
-            "send_now": "1",
-            "csrf_token": csrf_token(client, path),
-        },
-    )
+    response = _send_now(client, round_, "Sent into a deadlock.")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "Nothing was saved: send it again in a moment." in page
