@@ -12,6 +12,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, Text, TypeDecorator
 
@@ -86,6 +87,27 @@ _reading: ContextVar[bool] = ContextVar("clausewise_reading", default=False)
 _lock_wait_ms: ContextVar[int | None] = ContextVar("clausewise_lock_wait_ms", default=None)
 
 
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock) or whose
+# serializable snapshots conflict; either is rolled back whole and may simply be resent.
+_CONTENTION_STATES = {"40P01", "40001"}
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """SQLite's write lock stayed taken past the busy timeout ("database is locked")."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+def is_contention(exc: BaseException) -> bool:
+    """A write that lost to another and was rolled back whole; sending it again works.
+
+    SQLite locked past the busy timeout, or a PostgreSQL deadlock or serialization abort.
+    """
+    return is_lock_error(exc) or (
+        isinstance(exc, OperationalError)
+        and getattr(exc.orig, "sqlstate", None) in _CONTENTION_STATES
+    )
+
+
 def reads_first(view: Callable) -> Callable:
     """Mark a view that reads before it writes, and says when it starts (`begin_writing`).
 
@@ -96,8 +118,8 @@ def reads_first(view: Callable) -> Callable:
     lock for its whole request, which capped intake at about 220 posts/s whatever
     the CPU. A view marked here reads in a deferred transaction, ends it with
     `begin_writing` just before its first write, and commits as soon as its writes
-    are done (before rendering the response), so the lock is held for the writes only. Put the
-    decorator right under the route, on the function the route registers.
+    are done (before rendering the response), so the lock is held for the writes only.
+    Put the decorator right under the route, on the function the route registers.
     """
     view.reads_first = True  # type: ignore[attr-defined]
     return view

@@ -30,7 +30,7 @@ from app.committee import comments as committee
 from app.committee.permissions import PREDICATES as COMMITTEE_PREDICATES
 from app.consultation import service as consultation
 from app.consultation.permissions import PREDICATES as CONSULTATION_PREDICATES
-from app.database import utcnow
+from app.database import is_contention, utcnow
 from app.drafting import service as drafting
 from app.drafting.permissions import PREDICATES as DRAFTING_PREDICATES
 from app.error_pages import http_error_text, safe_referrer
@@ -126,21 +126,6 @@ def _error_page(status: int, title: str, message: str) -> Response:
     return response
 
 
-# PostgreSQL aborts one of two transactions that wait on each other (deadlock) or whose
-# serializable snapshots conflict; either is rolled back whole and may simply be resent.
-_CONTENTION_STATES = {"40P01", "40001"}
-
-
-def _is_contention(exc: BaseException) -> bool:
-    """SQLite locked past the busy timeout, or a PostgreSQL deadlock or serialization abort."""
-    if not isinstance(exc, OperationalError):
-        return False
-    return (
-        "locked" in str(exc.orig).lower()
-        or getattr(exc.orig, "sqlstate", None) in _CONTENTION_STATES
-    )
-
-
 def init_app(app: Flask) -> None:
     @app.after_request
     def finish_transaction(response: Response) -> Response:
@@ -156,7 +141,7 @@ def init_app(app: Flask) -> None:
         except OperationalError as exc:
             session.rollback()
             forget_queued(session)
-            if _is_contention(exc):
+            if is_contention(exc):
                 return _busy()
             raise
         # Only a request that queued work runs the queue: reads never touch it.
@@ -243,7 +228,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_error(exc: OperationalError):
-        if _is_contention(exc):
+        if is_contention(exc):
             return _busy()
         raise exc
 

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from app.database import make_engine
-from app.web import _is_contention
+from app.database import is_contention, make_engine
 
 
 def test_sqlite_pragmas_and_write_lock_timeout(tmp_path):
@@ -24,7 +23,7 @@ def test_sqlite_pragmas_and_write_lock_timeout(tmp_path):
     try:
         with pytest.raises(OperationalError) as error, engine.begin() as other:
             other.execute(text("INSERT INTO t VALUES (2)"))
-        assert _is_contention(error.value)
+        assert is_contention(error.value)
     finally:
         holder.rollback()
         holder.close()

@@ -12,7 +12,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.database import Database, utcnow
+from app.database import Database, is_lock_error, utcnow
 from app.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -115,10 +115,6 @@ def forget_queued(session: Session) -> None:
     session.info.pop("queued_jobs", None)
 
 
-def _is_lock_error(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
-
-
 # Ends of jobs (done or released) that could not be written because the database
 # stayed locked through every retry: written by the next run in this process, so a
 # busy database never leaves a job claimed until the claim timeout while the
@@ -139,7 +135,7 @@ def _write_with_retry(db: Database, statement, attempts: int = RELEASE_ATTEMPTS)
                 session.execute(statement)
             return True
         except OperationalError as exc:
-            if not _is_lock_error(exc):
+            if not is_lock_error(exc):
                 raise
             if attempt < attempts - 1:
                 _sleep(min(RETRY_BASE_SECONDS * 2**attempt, 4.0))
@@ -228,7 +224,7 @@ def _claim_or_skip(db: Database, **which) -> list[Claimed]:
     try:
         return [job for job in _claim(db, **which) if job.id not in _unwritten_ends]
     except OperationalError as exc:
-        if not _is_lock_error(exc):
+        if not is_lock_error(exc):
             raise
         log.warning("jobs not claimed: database busy; the next run retries them")
         return []

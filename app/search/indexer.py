@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.consultation.models import Comment, Submission
-from app.database import Database, utcnow
+from app.database import Database, is_lock_error, utcnow
 from app.jobs.models import Job
 from app.jobs.service import batch_handler
 from app.search import documents
@@ -175,7 +175,7 @@ def _mark_done(db: Database, ids: list[int], *, briefly: bool = False) -> bool:
         with db.writing_briefly(MARK_WAIT_MS) as session:
             session.execute(statement)
     except OperationalError as exc:
-        if "locked" not in str(exc.orig).lower():
+        if not is_lock_error(exc):
             raise
         return False
     return True

@@ -52,7 +52,7 @@ def test_the_busy_page_touches_no_database(
     else:
         path, kwargs = "/", {}
     monkeypatch.setitem(client.environ_base, "HTTP_ACCEPT_LANGUAGE", language)
-    monkeypatch.setattr(web, "_is_contention", _count_from_here(statements, after_lock, db))
+    monkeypatch.setattr(web, "is_contention", _count_from_here(statements, after_lock, db))
     response = client.open(path, method=method, **kwargs)
     assert event.contains(db.engine, "before_cursor_execute", after_lock), "no lock met"
     event.remove(db.engine, "before_cursor_execute", after_lock)
@@ -67,7 +67,7 @@ def test_the_busy_page_touches_no_database(
 
 
 def _count_from_here(statements, listener, db):
-    original = web._is_contention
+    original = web.is_contention
 
     def is_lock_timeout(exc):
         if not event.contains(db.engine, "before_cursor_execute", listener):
