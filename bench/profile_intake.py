@@ -85,6 +85,12 @@ def main(argv: list[str]) -> int:
         help="drain the jobs after every N posts (as a busy worker does), not once at the end",
     )
     parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time, interleaved, the post without its receipt page and the floor (the "
+        "view stopped after sign-in, CSRF, rate limit, round and form: no writes, no page)",
+    )
+    parser.add_argument(
         "--jobs-inline",
         action="store_true",
         help="run queued jobs in the web worker after the response (JOBS_AFTER_RESPONSE)",
@@ -266,7 +272,57 @@ def main(argv: list[str]) -> int:
         f"{statistics.median(bare_cpu) * 1000:.2f} ms, ratio "
         f"{statistics.median(post_cpu) / statistics.median(bare_cpu):.1f})"
     )
+    if args.parts:
+        print_parts(app, post, bare_client, args.posts)
     return 0
+
+
+def print_parts(app, post, bare_client, posts: int) -> None:
+    """Where a post's request CPU goes, by leaving parts out (same run, interleaved).
+
+    - full: the one-step post as served;
+    - no receipt: the same writes and commit, the receipt page replaced by an empty 201;
+    - floor: the view answers an empty 201 where it would call the service: what is
+      left is Flask, the session cookie, the signed-in user, the rate limiter, CSRF, the
+      round and the comment form's validation, which every accepted post must pass.
+    """
+    from flask import Response, abort
+
+    from app.consultation import service as consultation
+    from app.consultation import views
+
+    def floor(*args, **kwargs):
+        abort(Response("", 201))
+
+    variants = {
+        "full": {},
+        "no receipt": {(views, "_receipt_page"): lambda sent, status=200: ("", status)},
+        "floor": {(consultation, "send_comment"): floor},
+    }
+    cpu: dict[str, list[float]] = {name: [] for name in [*variants, "bare INSERT"]}
+    for n in range(posts):
+        for name, patches in variants.items():
+            saved = {key: getattr(*key) for key in patches}
+            for (module, attribute), value in patches.items():
+                setattr(module, attribute, value)
+            try:
+                started = time.process_time()
+                status = post(100_000 + n)
+                cpu[name].append(time.process_time() - started)
+            finally:
+                for (module, attribute), value in saved.items():
+                    setattr(module, attribute, value)
+            assert status == 201, (name, status)
+        started = time.process_time()
+        bare(bare_client, n)
+        cpu["bare INSERT"].append(time.process_time() - started)
+    base = statistics.median(cpu["bare INSERT"])
+    print("request CPU by parts (median ms, ratio to the bare INSERT in the same run):")
+    for name, values in cpu.items():
+        median = statistics.median(values)
+        print(f"  {name:<12} {median * 1000:6.2f} ms  {median / base:5.2f} x")
+    with app.app_context():
+        work(db, until_idle=True)  # the full posts' jobs, not timed here
 
 
 if __name__ == "__main__":
