@@ -1,6 +1,6 @@
 """Profile the one-step comment post in-process (no network): statements, time, hot spots.
 
-Run: .venv/bin/python bench/profile_intake.py [--posts 200] [--profile OUT.txt] [--sql]
+Run: .venv/bin/python bench/profile_intake.py [--posts 200] [--profile OUT.txt] [--sql] [--parts]
 
 Builds a throwaway SQLite database (migrated, demo loaded), creates --accounts
 commenters, signs each in through the test client, then sends --posts one-step
@@ -16,6 +16,11 @@ in-process) runs the jobs they queued and its CPU is reported per post.
 The bare INSERT route of bench/baseline_app.py (`/bench/insert`, one row, no
 session, form or template) is timed in the same run through the same client,
 and every CPU figure is also given as a ratio to it.
+
+With --parts it then times, interleaved with the bare INSERT, the whole post, the post
+without its receipt page and the post's floor (the view answers an empty 201 where it
+would call the service), and prints each as a median and a ratio; bench/run runs it
+for its report's "why".
 """
 
 from __future__ import annotations
