@@ -423,6 +423,8 @@ def wait_for_jobs(env: dict, seconds: int) -> int:
         if not waiting:
             break
         time.sleep(1)
+    else:  # a job that failed for good stays queued: see BENCH_JOBS_LOG
+        print(f"{waiting} jobs still queued after {seconds} s", file=sys.stderr, flush=True)
     return waiting
 
 
