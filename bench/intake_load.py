@@ -28,7 +28,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,11 +174,7 @@ def main(argv: list[str]) -> int:
                 os.kill(site.jobs.pid, signal.SIGCONT)
         load2 = loadavg()
         stopped = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        for _ in range(600):
-            ((waiting,),) = query(env, "SELECT count(*) FROM job WHERE done_at IS NULL")
-            if not waiting:
-                break
-            time.sleep(0.5)
+        waiting = wait_for_jobs(env, 300)  # the drain time is read from the jobs' done_at
         cpu2, jobs2 = site.cpu_seconds(), site.jobs_cpu_seconds()
     finally:
         site.stop()
